@@ -1,0 +1,17 @@
+/** @jest-config-loader esbuild-register */
+import type { Config } from 'jest';
+
+// One `npm test` runs every workspace's tests. ts-jest only transpiles
+// (isolatedModules); `npm run typecheck` is the type gate.
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>'],
+  testMatch: ['<rootDir>/*/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/.data/'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+  testTimeout: 30_000,
+  // Servers started by tests are closed by the tests; this catches any that leak.
+  openHandlesTimeout: 2_000,
+};
+
+export default config;

@@ -1,0 +1,95 @@
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+
+/**
+ * The one configuration contract (DESIGN.md, "One configuration, three modes").
+ * Every server validates the variables it uses at start-up; a missing or malformed
+ * one throws a ConfigError whose message names it in one line.
+ */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** `local` (the embedded auth-server), Stytch's `test` / `live`, or any Stytch-compatible base URL. */
+export type StytchMode = { kind: 'local' } | { kind: 'hosted'; baseUrl: string };
+
+const STYTCH_BASE_URLS = { test: 'https://test.stytch.com/', live: 'https://api.stytch.com/' } as const;
+
+const port = (fallback: number) =>
+  z.coerce.number().int().min(1).max(65535).default(fallback);
+
+const baseUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
+
+export const common = {
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  STYTCH_ENV: z
+    .string()
+    .default('local')
+    .refine((v) => ['local', 'test', 'live'].includes(v) || baseUrl.safeParse(v).success, {
+      message: 'must be local, test, live or an http(s) URL',
+    }),
+  STYTCH_PROJECT_ID: z.string().min(1).optional(),
+  STYTCH_SECRET: z.string().min(1).optional(),
+  AUTH_SERVER_PORT: port(4010),
+  WALLET_SERVER_PORT: port(4000),
+  PAYMENT_SERVER_PORT: port(6000),
+};
+
+/** Parses `env` with `shape`; the first problem becomes one line naming the variable. */
+export function parseEnv<S extends z.ZodRawShape>(shape: S, env: Env): z.infer<z.ZodObject<S>> {
+  // Empty strings mean "unset", as in a .env line like `CLIENT_ID=`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = z.object(shape).safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    const shown = cleaned[name] === undefined ? 'is not set' : `is invalid (${JSON.stringify(cleaned[name])})`;
+    throw new ConfigError(`${name} ${shown}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+export function stytchMode(stytchEnv: string): StytchMode {
+  if (stytchEnv === 'local') return { kind: 'local' };
+  const known = STYTCH_BASE_URLS[stytchEnv as keyof typeof STYTCH_BASE_URLS];
+  return { kind: 'hosted', baseUrl: withTrailingSlash(known ?? stytchEnv) };
+}
+
+export function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/** DATA_DIR resolved against the repository root, so every workspace shares one folder. */
+export function resolveDataDir(dataDir: string, cwd = process.cwd()): string {
+  if (path.isAbsolute(dataDir)) return dataDir;
+  return path.resolve(findRepoRoot(cwd), dataDir);
+}
+
+function findRepoRoot(from: string): string {
+  // The root is the folder whose package.json declares the workspaces.
+  let dir = from;
+  for (;;) {
+    try {
+      const pkg = require(path.join(dir, 'package.json')) as { workspaces?: unknown };
+      if (pkg.workspaces) return dir;
+    } catch {
+      /* no package.json here */
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return from;
+    dir = parent;
+  }
+}
+
+/** Loads the repository's root `.env` (if any) into `env`; variables already set win. */
+export function loadDotenv(env: Env = process.env, cwd = process.cwd()): void {
+  dotenv.config({ path: path.join(findRepoRoot(cwd), '.env'), processEnv: env as NodeJS.ProcessEnv, quiet: true });
+}

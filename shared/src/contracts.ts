@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/**
+ * The wallet-server's API, shared by the wallet (which validates requests) and the payment-server
+ * (which sends them). Amounts are integers in minor units (cents): never floats for money.
+ */
+export const Amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+const Id = z.string().min(1).max(128);
+
+export const CheckBalanceRequest = z.object({ customerId: Id }).strict();
+export type CheckBalanceRequest = z.infer<typeof CheckBalanceRequest>;
+
+export interface CheckBalanceResponse {
+  customerName: string;
+  walletId: string;
+  walletBalance: number;
+}
+
+export const DebitRequest = z.object({ customerId: Id, amount: Amount, destinationWalletId: Id }).strict();
+export type DebitRequest = z.infer<typeof DebitRequest>;
+
+export interface DebitResponse {
+  transactionId: string;
+  walletBalance: number;
+}
+
+/** Idempotency keys: opaque, printable, bounded (as in Stripe's API). */
+export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters');
+
+export const SCOPES = { readUsers: 'read:users', writeWallets: 'write:wallets' } as const;

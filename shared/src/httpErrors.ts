@@ -1,0 +1,72 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+
+/** The one error body of our own services. */
+export interface ErrorBody {
+  error: { code: string; message: string; request_id: string };
+}
+
+/** An error a handler throws to answer with a status and a code; Express 5 routes it to `errorHandler`. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** 404 for any route nobody answered. */
+export const notFound: RequestHandler = (req) => {
+  throw new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`);
+};
+
+/** 405 with an Allow header, for a path that exists under other methods. */
+export function methodNotAllowed(allow: string[], hint?: string): RequestHandler {
+  return (req) => {
+    throw new HttpError(405, 'method_not_allowed', hint ?? `${req.method} is not allowed here; use ${allow.join(', ')}`, {
+      Allow: allow.join(', '),
+    });
+  };
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+/** Turns anything thrown into `{ error: { code, message, request_id } }`; only our own bugs become 500s. */
+export function errorHandler(): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const requestId = String((req as { id?: unknown }).id ?? '');
+    const http = toHttpError(err);
+    if (http.status >= 500) {
+      req.log?.error({ err }, 'request failed');
+    }
+    if (res.headersSent) return;
+    for (const [name, value] of Object.entries(http.headers)) res.setHeader(name, value);
+    const body: ErrorBody = { error: { code: http.code, message: http.message, request_id: requestId } };
+    res.status(http.status).json(body);
+  };
+}
+
+function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  const parser = err as BodyParserError;
+  switch (parser?.type) {
+    case 'entity.parse.failed':
+      return new HttpError(400, 'invalid_json', 'The request body is not valid JSON');
+    case 'entity.too.large':
+      return new HttpError(413, 'payload_too_large', `The request body is larger than ${parser.limit} bytes`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new HttpError(415, 'unsupported_media_type', 'Unsupported body encoding');
+  }
+  if (typeof parser?.status === 'number' && parser.status >= 400 && parser.status < 500) {
+    return new HttpError(parser.status, 'bad_request', (err as Error).message);
+  }
+  return new HttpError(500, 'internal_error', 'Something went wrong on our side; the request id helps us find it');
+}

@@ -1,0 +1,39 @@
+import { ConfigError, common, parseEnv, stytchMode } from '../src/config';
+import { resolveStytchProject, writeLocalProject } from '../src/stytchProject';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const config = parseEnv(common, {});
+    expect(config).toMatchObject({ STYTCH_ENV: 'local', AUTH_SERVER_PORT: 4010, WALLET_SERVER_PORT: 4000, PAYMENT_SERVER_PORT: 6000, DATA_DIR: '.data' });
+  });
+
+  it('names a malformed variable in one line', () => {
+    expect(() => parseEnv(common, { WALLET_SERVER_PORT: 'forty' })).toThrow(ConfigError);
+    expect(() => parseEnv(common, { WALLET_SERVER_PORT: 'forty' })).toThrow(/^WALLET_SERVER_PORT is invalid \("forty"\)/);
+    expect(() => parseEnv(common, { STYTCH_ENV: 'staging' })).toThrow(/STYTCH_ENV is invalid .*local, test, live/);
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(parseEnv(common, { AUTH_SERVER_PORT: '' }).AUTH_SERVER_PORT).toBe(4010);
+  });
+
+  it('maps STYTCH_ENV to a base URL', () => {
+    expect(stytchMode('local')).toEqual({ kind: 'local' });
+    expect(stytchMode('test')).toEqual({ kind: 'hosted', baseUrl: 'https://test.stytch.com/' });
+    expect(stytchMode('live')).toEqual({ kind: 'hosted', baseUrl: 'https://api.stytch.com/' });
+    expect(stytchMode('http://127.0.0.1:9999')).toEqual({ kind: 'hosted', baseUrl: 'http://127.0.0.1:9999/' });
+  });
+
+  it('finds the local project in the file the auth-server wrote, and requires credentials for hosted Stytch', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-config-'));
+    const settings = { STYTCH_ENV: 'local', AUTH_SERVER_PORT: 4010, DATA_DIR: dir };
+    expect(() => resolveStytchProject(settings)).toThrow(/STYTCH_PROJECT_ID is not set .*npm start/);
+    writeLocalProject(dir, { projectId: 'project-test-1', secret: 'secret-1' });
+    expect(fs.statSync(path.join(dir, 'stytch-project.json')).mode & 0o777).toBe(0o600);
+    expect(resolveStytchProject(settings)).toEqual({ projectId: 'project-test-1', secret: 'secret-1', baseUrl: 'http://127.0.0.1:4010/' });
+    expect(() => resolveStytchProject({ ...settings, STYTCH_ENV: 'test' })).toThrow(/STYTCH_PROJECT_ID is not set: required when STYTCH_ENV=test/);
+  });
+});
