@@ -1,0 +1,19 @@
+/** How long and how hard each load runs; the full run stays under 5 minutes on 2 cores. */
+export interface Profile {
+  name: 'full' | 'quick';
+  warmupSeconds: number;
+  durationSeconds: number;
+  /** Fixed for every run, so the runs compare. */
+  connections: number;
+  /** How long the in-process RS256 signing loop runs. */
+  signingMs: number;
+  /** Concurrent cold payments in scenario 2 (the figure is 1,000; the count target holds at any size). */
+  burstPayments: number;
+  /** Distinct valid tokens fed to the wallet's verified-token cache in scenario 5. */
+  distinctTokens: number;
+}
+
+export const PROFILES: Record<Profile['name'], Profile> = {
+  full: { name: 'full', warmupSeconds: 2, durationSeconds: 8, connections: 20, signingMs: 3000, burstPayments: 1000, distinctTokens: 100_000 },
+  quick: { name: 'quick', warmupSeconds: 0.5, durationSeconds: 2, connections: 20, signingMs: 500, burstPayments: 1000, distinctTokens: 5_000 },
+};

@@ -1,0 +1,29 @@
+import { createStytchClient, type StytchProject } from '@m2m/shared';
+import type { AuthInfo } from '../servers/kinds';
+
+export interface M2MClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+export function projectOf(auth: AuthInfo, baseUrl: string = auth.url): StytchProject {
+  return { projectId: auth.projectId, secret: auth.projectSecret, baseUrl };
+}
+
+/** Creates the payment-service M2M client through the real SDK, as a user would. */
+export async function createM2MClient(auth: AuthInfo, scopes: string[] = ['read:users', 'write:wallets']): Promise<M2MClientCredentials> {
+  const sdk = createStytchClient(projectOf(auth));
+  const { m2m_client } = await sdk.m2m.clients.create({ scopes, client_name: 'bench payment-service' });
+  return { clientId: m2m_client.client_id, clientSecret: m2m_client.client_secret };
+}
+
+/** A token fetched through the real SDK. */
+export async function fetchToken(auth: AuthInfo, client: M2MClientCredentials, scopes: string[]): Promise<string> {
+  const sdk = createStytchClient(projectOf(auth));
+  const { access_token } = await sdk.m2m.token({ client_id: client.clientId, client_secret: client.clientSecret, scopes });
+  return access_token;
+}
+
+export function tokenRequestBody(client: M2MClientCredentials, scope: string): string {
+  return new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret, scope }).toString();
+}

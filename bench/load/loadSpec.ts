@@ -1,0 +1,38 @@
+/**
+ * What one load run asks of autocannon. Plain JSON, because it crosses a process boundary:
+ * the load generator runs in its own process so it never competes with the bench's bookkeeping
+ * for the event loop (and, on 2 cores, the server under test gets the other core).
+ */
+export interface LoadSpec {
+  /** Base URL of the server, e.g. http://127.0.0.1:4000/ */
+  url: string;
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Concurrent keep-alive connections, fixed for the whole run. */
+  connections: number;
+  /** Measured duration. Ignored when `amount` is set. */
+  durationSeconds: number;
+  /** Same load, results discarded, before the measured run (JIT, caches, connection set-up). */
+  warmupSeconds: number;
+  /** Send exactly this many requests instead of running for a duration (bursts). */
+  amount?: number;
+  /** Header that gets a fresh random UUID on every request (e.g. Idempotency-Key). */
+  uniqueHeader?: string;
+  /** Per-request timeout. */
+  timeoutSeconds?: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  durationSeconds: number;
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** Responses by status code; anything but 2xx means the run measured something else. */
+  statusCodes: Record<string, number>;
+  non2xx: number;
+  /** Connection errors and timeouts. */
+  errors: number;
+  timeouts: number;
+}

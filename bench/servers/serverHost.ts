@@ -1,0 +1,56 @@
+/**
+ * Child-process entry: hosts one server (see kinds.ts) so that it has its own event loop and its
+ * own RSS, apart from the bench and from the load generator. Driven over the IPC channel.
+ */
+import { kinds } from './kinds';
+import type { HostedServer } from './hostedKind';
+import type { FromHost, HostStats, ToHost } from './protocol';
+
+let hosted: HostedServer<unknown> | undefined;
+
+function send(message: FromHost): void {
+  process.send?.(message);
+}
+
+function stats(): HostStats {
+  const memory = process.memoryUsage();
+  return { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, extra: hosted?.stats?.() ?? {} };
+}
+
+async function handle(message: ToHost): Promise<void> {
+  switch (message.type) {
+    case 'start': {
+      const kind = kinds[message.kind as keyof typeof kinds];
+      if (!kind) return send({ type: 'failed', message: `unknown server kind ${message.kind}` });
+      try {
+        // Each kind checks its own options; the bench passes what kinds.ts declares.
+        hosted = await (kind.start as (options: unknown) => Promise<HostedServer<unknown>>)(message.options);
+        return send({ type: 'started', info: hosted.info });
+      } catch (err) {
+        return send({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      }
+    }
+    case 'stats':
+      return send({ type: 'reply', id: message.id, ok: true, value: stats() });
+    case 'command': {
+      const command = hosted?.commands?.[message.name];
+      if (!command) return send({ type: 'reply', id: message.id, ok: false, message: `no command ${message.name}` });
+      try {
+        return send({ type: 'reply', id: message.id, ok: true, value: await command(message.args) });
+      } catch (err) {
+        return send({ type: 'reply', id: message.id, ok: false, message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      }
+    }
+    case 'close':
+      await hosted?.close();
+      send({ type: 'closed' });
+      process.disconnect?.();
+      return;
+  }
+}
+
+process.on('message', (message: ToHost) => {
+  void handle(message);
+});
+// If the bench dies, do not linger.
+process.on('disconnect', () => process.exit(0));
