@@ -39,13 +39,18 @@ export function createLogger({ name, level = 'info', destination }: LoggerOption
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+export interface HttpLoggerOptions {
+  /** Makes a request id when the client sent none (the auth-server uses Stytch's `request-id-test-<uuid>`). */
+  newRequestId?: () => string;
+}
+
 /** Access logs with a request id: taken from a well-formed `X-Request-Id`, else generated, and echoed back. */
-export function httpLogger(logger: Logger): HttpLogger {
+export function httpLogger(logger: Logger, { newRequestId = randomUUID }: HttpLoggerOptions = {}): HttpLogger {
   return pinoHttp({
     logger,
     genReqId(req: IncomingMessage, res: ServerResponse) {
       const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : newRequestId();
       res.setHeader('X-Request-Id', id);
       return id;
     },
