@@ -1,5 +1,5 @@
 import { createStytchClient, type StytchProject } from '@m2m/shared';
-import type { AuthInfo } from '../servers/kinds';
+import type { AuthInfo } from '../servers/kinds/authKind';
 
 export interface M2MClientCredentials {
   clientId: string;

@@ -1,5 +1,9 @@
 import type { Scenario } from '../lib/context';
+import { memory } from './memory';
+import { paymentEndToEnd } from './paymentEndToEnd';
+import { tokenBurst } from './tokenBurst';
 import { tokenThroughput } from './tokenThroughput';
+import { walletGuard } from './walletGuard';
 
 /** In run order; scenario 5 (memory) last, since it reports the RSS the others recorded. */
-export const scenarios: Scenario[] = [tokenThroughput];
+export const scenarios: Scenario[] = [walletGuard, tokenBurst, tokenThroughput, paymentEndToEnd, memory];

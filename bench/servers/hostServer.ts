@@ -1,12 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { kinds } from './kinds';
+import type { KindName, KindOf } from './kinds';
 import type { HostedKind } from './hostedKind';
 import type { FromHost, HostStats, ToHost } from './protocol';
 
-type Kinds = typeof kinds;
-type OptionsOf<K extends keyof Kinds> = Kinds[K] extends HostedKind<infer O, unknown> ? O : never;
-type InfoOf<K extends keyof Kinds> = Kinds[K] extends HostedKind<unknown, infer I> ? I : never;
+type OptionsOf<K extends KindName> = KindOf<K> extends HostedKind<infer O, infer _I> ? O : never;
+type InfoOf<K extends KindName> = KindOf<K> extends HostedKind<infer _O, infer I> ? I : never;
 
 /** The bench's handle on a server running in a child process. */
 export interface ServerProcess<Info> {
@@ -25,8 +24,8 @@ const START_TIMEOUT_MS = 30_000;
  * (it is real output, e.g. the tutorial's console.log per request, so it must cost what it costs);
  * the tail of stderr is kept for error messages.
  */
-export function hostServer<K extends keyof Kinds>(kind: K, options: OptionsOf<K>): Promise<ServerProcess<InfoOf<K>>> {
-  const child: ChildProcess = fork(HOST, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+export function hostServer<K extends KindName>(kind: K, options: OptionsOf<K>): Promise<ServerProcess<InfoOf<K>>> {
+  const child: ChildProcess = fork(HOST, [], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let stderrTail = '';
   child.stdout?.resume();
   child.stderr?.on('data', (chunk: Buffer) => {

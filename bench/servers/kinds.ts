@@ -1,35 +1,15 @@
 /**
- * The servers the bench runs, each in its own process (serverHost.ts). Options and info are plain
- * JSON because they cross the IPC channel.
+ * The servers the bench runs, each in its own process (serverHost.ts). Loaded lazily, so that a
+ * scenario needs only the workspaces it uses. Options and info are plain JSON: they cross the IPC channel.
  */
-import { startAuthServer } from '@m2m/auth-server';
-import { createLogger } from '@m2m/shared';
-import { defineKind } from './hostedKind';
-
-/** Servers log at warn: access logs would measure the terminal, not the auth path. */
-const BENCH_LOG_LEVEL = 'warn';
-
-export interface AuthInfo {
-  url: string;
-  port: number;
-  projectId: string;
-  projectSecret: string;
-}
-
 export const kinds = {
-  auth: defineKind<{ databaseFile: string; tokenLifetimeSeconds?: number }, AuthInfo>(async (options) => {
-    const auth = await startAuthServer({
-      port: 0,
-      host: '127.0.0.1',
-      databaseFile: options.databaseFile,
-      ...(options.tokenLifetimeSeconds === undefined ? {} : { tokenLifetimeSeconds: options.tokenLifetimeSeconds }),
-      logger: createLogger({ name: 'auth-server', level: BENCH_LOG_LEVEL }),
-      // The bench IS a burst of token requests from one IP and one client: lift the brute-force limits.
-      rateLimit: { perClientPerMinute: 1_000_000_000, perIpPerMinute: 1_000_000_000 },
-    });
-    return {
-      info: { url: auth.url, port: auth.port, projectId: auth.projectId, projectSecret: auth.projectSecret },
-      close: () => auth.close(),
-    };
-  }),
+  auth: () => import('./kinds/authKind.js').then((m) => m.authKind),
+  wallet: () => import('./kinds/walletKind.js').then((m) => m.walletKind),
+  payment: () => import('./kinds/paymentKind.js').then((m) => m.paymentKind),
+  walletVariant: () => import('./kinds/walletVariantKind.js').then((m) => m.walletVariantKind),
+  tutorialPayment: () => import('./kinds/tutorialPaymentKind.js').then((m) => m.tutorialPaymentKind),
+  cacheProbe: () => import('./kinds/cacheProbeKind.js').then((m) => m.cacheProbeKind),
 };
+
+export type KindName = keyof typeof kinds;
+export type KindOf<K extends KindName> = Awaited<ReturnType<(typeof kinds)[K]>>;

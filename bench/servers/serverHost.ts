@@ -20,9 +20,10 @@ function stats(): HostStats {
 async function handle(message: ToHost): Promise<void> {
   switch (message.type) {
     case 'start': {
-      const kind = kinds[message.kind as keyof typeof kinds];
-      if (!kind) return send({ type: 'failed', message: `unknown server kind ${message.kind}` });
+      const load = kinds[message.kind as keyof typeof kinds];
+      if (!load) return send({ type: 'failed', message: `unknown server kind ${message.kind}` });
       try {
+        const kind = await load();
         // Each kind checks its own options; the bench passes what kinds.ts declares.
         hosted = await (kind.start as (options: unknown) => Promise<HostedServer<unknown>>)(message.options);
         return send({ type: 'started', info: hosted.info });

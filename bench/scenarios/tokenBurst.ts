@@ -1,0 +1,135 @@
+import path from 'node:path';
+import type { BenchContext, Scenario } from '../lib/context';
+import { assertClean, int } from '../lib/format';
+import { createM2MClient, projectOf } from '../lib/provision';
+import type { Check } from '../lib/result';
+import { startCountingProxy, type CountingProxy } from '../load/countingProxy';
+import { runLoad } from '../load/runLoad';
+import { hostServer, type ServerProcess } from '../servers/hostServer';
+import type { AuthInfo } from '../servers/kinds/authKind';
+import { BENCH_ADMIN_API_KEY, JOHN_DOE, JANE_DOE_WALLET } from './fixtures';
+
+const SCOPE_SETS = ['read:users', 'write:wallets'];
+
+interface BurstOutcome {
+  byScope: Record<string, number>;
+  total: number;
+  payments: number;
+  seconds: number;
+}
+
+/**
+ * 2. N concurrent payments on a cold token cache: how many token requests reach the auth-server?
+ * Ours should make one per scope set; the tutorial's cache (no single-flight) one per payment.
+ * Counted by a reverse proxy between the payment side and the auth-server.
+ */
+export const tokenBurst: Scenario = {
+  id: 2,
+  title: 'Token cache under a burst of cold payments',
+  async run(ctx) {
+    const n = ctx.profile.burstPayments;
+    const auth = await hostServer('auth', { databaseFile: path.join(ctx.workDir, 'auth-s2.db') });
+    const proxy = await startCountingProxy(auth.info.url);
+    try {
+      const client = await createM2MClient(auth.info);
+      ctx.log(`  ${n} concurrent cold payments through the payment-server`);
+      const ours = await burst(ctx, 'ours', auth.info, proxy, n, async (walletUrl) =>
+        hostServer('payment', {
+          stytchProject: projectOf(auth.info, proxy.url),
+          walletServerUrl: walletUrl,
+          credentialsFile: path.join(ctx.workDir, 'payment-s2-credentials.json'),
+          clientId: client.clientId,
+          clientSecret: client.clientSecret,
+          adminApiKey: BENCH_ADMIN_API_KEY,
+        }),
+      );
+      ctx.log(`  ${n} concurrent cold payments through the tutorial-cache baseline`);
+      const tutorial = await burst(ctx, 'tutorial', auth.info, proxy, n, async (walletUrl) =>
+        hostServer('tutorialPayment', {
+          stytchProject: projectOf(auth.info, proxy.url),
+          walletServerUrl: walletUrl,
+          clientId: client.clientId,
+          clientSecret: client.clientSecret,
+        }),
+      );
+
+      const checks: Check[] = SCOPE_SETS.map((scope) => ({
+        name: `payment-server: token requests for scope "${scope}" during ${int(n)} cold payments = 1`,
+        passed: ours.byScope[scope] === 1,
+        judged: true,
+        detail: `${ours.byScope[scope] ?? 0}`,
+      }));
+      checks.push({
+        name: `payment-server: token requests in all = ${SCOPE_SETS.length} (one per scope set)`,
+        passed: ours.total === SCOPE_SETS.length,
+        judged: true,
+        detail: `${ours.total} (${describe(ours.byScope)})`,
+      });
+      const target = `= 1 per scope set (2): ${ours.total === SCOPE_SETS.length ? 'met' : 'NOT met'}`;
+      return {
+        scenario: 2,
+        title: tokenBurst.title,
+        rows: [
+          { scenario: 2, case: `payment-server TokenProvider, ${int(n)} cold payments`, value: `${ours.total} token requests (${describe(ours.byScope)})`, target },
+          {
+            scenario: 2,
+            case: `tutorial cache (baseline), ${int(n)} cold payments`,
+            value: `${int(tutorial.total)} token requests (${describe(tutorial.byScope)})`,
+            ratio: ours.total > 0 ? `${(tutorial.total / ours.total).toFixed(0)}× ours` : '',
+          },
+        ],
+        checks,
+        reading: [
+          `${int(n)} payments arriving together on a cold cache made ${ours.total} token request(s) to the auth-server through the payment-server (${describe(ours.byScope)}): concurrent callers share one in-flight fetch per scope set.`,
+          `The tutorial's cache, driven by the same burst through the same payment flow, made ${int(tutorial.total)} (${describe(tutorial.byScope)}): every caller that misses before the first answer lands fetches its own token.`,
+        ],
+      };
+    } finally {
+      await proxy.close();
+      await auth.close();
+    }
+  },
+};
+
+const describe = (byScope: Record<string, number>): string =>
+  Object.entries(byScope)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([scope, count]) => `${scope}: ${int(count)}`)
+    .join(', ') || 'none';
+
+async function burst(
+  ctx: BenchContext,
+  label: string,
+  auth: AuthInfo,
+  proxy: CountingProxy,
+  n: number,
+  startPayment: (walletUrl: string) => Promise<ServerProcess<{ url: string }>>,
+): Promise<BurstOutcome> {
+  // A fresh wallet per burst, so that both bursts find the same balance. It verifies tokens
+  // against the auth-server directly: only the payment side goes through the counting proxy.
+  const wallet = await hostServer('wallet', { databaseFile: path.join(ctx.workDir, `wallet-s2-${label}.db`), stytchProject: projectOf(auth) });
+  const payment = await startPayment(wallet.info.url);
+  try {
+    proxy.reset();
+    const load = await runLoad({
+      url: payment.info.url,
+      method: 'POST',
+      path: '/initiate-payment',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customerId: JOHN_DOE, debitAmount: 1, destinationWalletId: JANE_DOE_WALLET }),
+      connections: n,
+      amount: n,
+      durationSeconds: 0,
+      warmupSeconds: 0,
+      timeoutSeconds: 60,
+      uniqueHeader: 'Idempotency-Key',
+    });
+    assertClean(`${label} burst`, load);
+    if (label === 'ours') ctx.rss.push({ server: 'payment-server', afterRun: `scenario 2 (${n} concurrent cold payments)`, rssBytes: (await payment.stats()).rssBytes });
+    const byScope = proxy.tokenRequestsByScope();
+    return { byScope, total: Object.values(byScope).reduce((a, b) => a + b, 0), payments: load.requests, seconds: load.durationSeconds };
+  } finally {
+    await payment.close();
+    await wallet.close();
+  }
+}

@@ -1,0 +1,29 @@
+import { startPaymentServer } from '@m2m/payment-server';
+import { createLogger, type StytchProject } from '@m2m/shared';
+import { defineKind } from '../hostedKind';
+import { BENCH_LOG_LEVEL } from './logLevel';
+
+export interface PaymentOptions {
+  stytchProject: StytchProject;
+  walletServerUrl: string;
+  credentialsFile: string;
+  clientId: string;
+  clientSecret: string;
+  adminApiKey: string;
+}
+
+/** The real payment-server, as `npm start` runs it. */
+export const paymentKind = defineKind<PaymentOptions, { url: string }>(async (options) => {
+  const payment = await startPaymentServer({
+    port: 0,
+    host: '127.0.0.1',
+    stytchProject: options.stytchProject,
+    walletServerUrl: options.walletServerUrl,
+    credentialsFile: options.credentialsFile,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    adminApiKey: options.adminApiKey,
+    logger: createLogger({ name: 'payment-server', level: BENCH_LOG_LEVEL }),
+  });
+  return { info: { url: payment.url }, close: () => payment.close() };
+});

@@ -1,0 +1,23 @@
+import { startWalletServer } from '@m2m/wallet-server';
+import { createLogger, type StytchProject } from '@m2m/shared';
+import { defineKind } from '../hostedKind';
+import { BENCH_LOG_LEVEL } from './logLevel';
+
+export interface WalletOptions {
+  databaseFile: string;
+  stytchProject: StytchProject;
+  /** Balance (minor units) to give the tutorial's customers, so that long debit runs never hit 409. */
+  seedBalance?: number;
+}
+
+/** The real wallet-server, as `npm start` runs it. */
+export const walletKind = defineKind<WalletOptions, { url: string }>(async (options) => {
+  const wallet = await startWalletServer({
+    port: 0,
+    host: '127.0.0.1',
+    databaseFile: options.databaseFile,
+    stytchProject: options.stytchProject,
+    logger: createLogger({ name: 'wallet-server', level: BENCH_LOG_LEVEL }),
+  });
+  return { info: { url: wallet.url }, close: () => wallet.close() };
+});

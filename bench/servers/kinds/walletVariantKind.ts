@@ -1,0 +1,13 @@
+import { closeServer, createStytchClient, listen, type StytchProject } from '@m2m/shared';
+import { createCheckBalanceApp } from '../../apps/checkBalanceApp';
+import { guardFor } from '../../apps/guards';
+import type { GuardVariant } from '../../apps/guardVariants';
+import { defineKind } from '../hostedKind';
+
+/** Scenario 1: the trivial check-balance handler behind one guard variant. */
+export const walletVariantKind = defineKind<{ variant: GuardVariant; stytchProject: StytchProject }, { url: string }>(async (options) => {
+  const client = createStytchClient(options.stytchProject);
+  const app = createCheckBalanceApp(guardFor(options.variant, client, 'read:users'));
+  const running = await listen(app, 0, '127.0.0.1');
+  return { info: { url: running.url }, close: () => closeServer(running.server, 2000) };
+});
