@@ -66,3 +66,15 @@ export function stopOnSignals(stop: () => Promise<void>, logger: Logger): void {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 }
+
+/**
+ * Runs a server's start-up; a problem an operator can fix (bad setting, busy port, unusable
+ * database) becomes one line on stderr and exit code 1, anything else a stack trace.
+ */
+export function runMain(name: string, start: () => Promise<void>): void {
+  start().catch((err: unknown) => {
+    const known = err instanceof Error && ['ConfigError', 'PortInUseError', 'DatabaseError'].includes(err.name);
+    process.stderr.write(`${name}: ${known ? (err as Error).message : (err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,75 @@
+import express, { type Express } from 'express';
+import { httpLogger, type Logger } from '@m2m/shared';
+import { newStytchRequestId } from './http/envelope';
+import { stytchErrorHandler, stytchNotFound } from './http/errorHandler';
+import { discoveryRoutes } from './routes/discovery';
+import { localExtensionRoutes } from './routes/localExtensions';
+import { managementRoutes } from './routes/management';
+import { requireProjectCredentials } from './routes/projectAuth';
+import { publicKeyRoutes } from './routes/publicKeys';
+import { tokenRoutes } from './routes/token';
+import { FailureLimiter } from './security/failureLimiter';
+import type { AuthStores } from './store/database';
+import type { KeyRing } from './tokens/keyRing';
+import { TokenIssuer } from './tokens/tokenIssuer';
+
+export interface RateLimitOptions {
+  /** Failed client authentications per client_id per minute before 429. */
+  perClientPerMinute: number;
+  /** Failed authentications (client or project) per IP per minute before 429. */
+  perIpPerMinute: number;
+}
+
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perClientPerMinute: 10, perIpPerMinute: 60 };
+
+export interface AuthAppDeps {
+  project: { projectId: string; secretHash: string };
+  stores: AuthStores;
+  keys: KeyRing;
+  /** The public base URL without a trailing slash: the tokens' `iss` and the discovery `issuer`. */
+  issuer: string;
+  tokenLifetimeSeconds: number;
+  logger: Logger;
+  rateLimit?: RateLimitOptions;
+}
+
+/** The Stytch-compatible M2M authorization server as an Express app (it does not listen). */
+export function createAuthApp({ project, stores, keys, issuer, tokenLifetimeSeconds, logger, rateLimit = DEFAULT_RATE_LIMIT }: AuthAppDeps): Express {
+  const { projectId } = project;
+  const ipFailures = new FailureLimiter(rateLimit.perIpPerMinute);
+  const clientFailures = new FailureLimiter(rateLimit.perClientPerMinute);
+  const tokenIssuer = new TokenIssuer({
+    projectId,
+    issuer,
+    lifetimeSeconds: tokenLifetimeSeconds,
+    keys,
+    template: () => stores.project.customClaimsTemplate(),
+  });
+  const environment = projectId.includes('-live-') ? 'live' : 'test';
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(httpLogger(logger, { newRequestId: newStytchRequestId }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    stores.db.prepare('SELECT 1').get();
+    res.json({ status: 'ready', keys: keys.publicKeys().length });
+  });
+
+  // Public: discovery, keys and the token endpoint (clients authenticate there themselves).
+  app.use(discoveryRoutes({ projectId, issuer }));
+  app.use(publicKeyRoutes({ projectId, keys }));
+  app.use(tokenRoutes({ projectId, clients: stores.clients, issuer: tokenIssuer, clientFailures, ipFailures }));
+
+  // Everything else needs the project's Basic credentials, as on Stytch.
+  app.use(['/v1/m2m', '/v1/local'], requireProjectCredentials(project, ipFailures), express.json({ limit: '64kb' }));
+  app.use(managementRoutes({ clients: stores.clients, environment }));
+  app.use(localExtensionRoutes({ keys, project: stores.project }));
+
+  app.use(stytchNotFound);
+  app.use(stytchErrorHandler());
+  return app;
+}

@@ -1,0 +1,33 @@
+import { common, parseEnv, type Env } from '@m2m/shared';
+import { z } from 'zod';
+
+const jsonObject = z.string().transform((text, ctx) => {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    /* reported below */
+  }
+  ctx.addIssue({ code: 'custom', message: 'must be a JSON object, e.g. {"tier":"{{ client.trusted_metadata.tier }}"}' });
+  return z.NEVER;
+});
+
+/** The auth-server's settings (README, "Configuration"). */
+export const authServerEnv = {
+  HOST: common.HOST,
+  AUTH_SERVER_PORT: common.AUTH_SERVER_PORT,
+  DATA_DIR: common.DATA_DIR,
+  LOG_LEVEL: common.LOG_LEVEL,
+  STYTCH_PROJECT_ID: common.STYTCH_PROJECT_ID,
+  STYTCH_SECRET: common.STYTCH_SECRET,
+  /** Base URL clients reach this server at (the tokens' `iss`); defaults to http://HOST:PORT. */
+  AUTH_SERVER_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  M2M_CUSTOM_CLAIMS_TEMPLATE: jsonObject.optional(),
+};
+
+export type AuthServerConfig = ReturnType<typeof loadAuthServerConfig>;
+
+export function loadAuthServerConfig(env: Env) {
+  return parseEnv(authServerEnv, env);
+}

@@ -1,0 +1,82 @@
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import { OAuthError, StytchApiError, errorUrl } from './apiErrors';
+import { requestIdOf } from './envelope';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+/** 404 for any route nobody answered, in Stytch's shape (the SDK needs JSON to build its error). */
+export const stytchNotFound: RequestHandler = (req) => {
+  throw new StytchApiError(404, 'route_not_found', `No route for ${req.method} ${req.path}`);
+};
+
+/** 405 with an Allow header, for a path that exists under other methods. */
+export function stytchMethodNotAllowed(allow: string[]): RequestHandler {
+  return (req) => {
+    throw new StytchApiError(405, 'method_not_allowed', `${req.method} is not allowed on ${req.path}; use ${allow.join(', ')}`, {
+      Allow: allow.join(', '),
+    });
+  };
+}
+
+/**
+ * Every error becomes JSON: OAuth 2.0's shape on the token endpoint, Stytch's elsewhere.
+ * Messages never include request bodies or headers, so no secret reaches a response or a log line.
+ */
+export function stytchErrorHandler(): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const error = toApiError(err, isTokenEndpoint(req));
+    if (error.status >= 500) req.log?.error({ err }, 'request failed');
+    if (res.headersSent) return;
+    for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+    const requestId = requestIdOf(req);
+    if (error instanceof OAuthError) {
+      res.status(error.status).json({
+        status_code: error.status,
+        request_id: requestId,
+        error: error.code,
+        error_description: error.message,
+        error_uri: 'https://datatracker.ietf.org/doc/html/rfc6749#section-5.2',
+      });
+      return;
+    }
+    res.status(error.status).json({
+      status_code: error.status,
+      request_id: requestId,
+      error_type: error.errorType,
+      error_message: error.message,
+      error_url: errorUrl(error.status),
+    });
+  };
+}
+
+function isTokenEndpoint(req: Request): boolean {
+  return /^\/v1\/public\/[^/]+\/oauth2\/token\/?$/.test(req.path);
+}
+
+function toApiError(err: unknown, oauth: boolean): StytchApiError | OAuthError {
+  if (err instanceof OAuthError) return err;
+  if (err instanceof StytchApiError) {
+    if (!oauth || err.status === 404 || err.status === 405) return err;
+    return new OAuthError(err.status, err.status >= 500 ? 'server_error' : 'invalid_request', err.message, err.headers);
+  }
+  const parser = err as BodyParserError | undefined;
+  const make = (status: number, type: string, message: string) =>
+    oauth ? new OAuthError(status, status >= 500 ? 'server_error' : 'invalid_request', message) : new StytchApiError(status, type, message);
+  switch (parser?.type) {
+    case 'entity.parse.failed':
+      return make(400, 'invalid_json', 'The request body is not valid JSON');
+    case 'entity.too.large':
+      return make(413, 'request_too_large', `The request body is larger than ${parser.limit} bytes`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return make(415, 'unsupported_media_type', 'Unsupported body encoding or charset');
+  }
+  if (typeof parser?.status === 'number' && parser.status >= 400 && parser.status < 500) {
+    return make(parser.status, 'bad_request', 'The request could not be read');
+  }
+  return make(500, 'internal_server_error', 'Something went wrong on our side; the request_id helps find it in the logs');
+}

@@ -1,0 +1,3 @@
+export { createAuthApp, DEFAULT_RATE_LIMIT, type AuthAppDeps, type RateLimitOptions } from './app';
+export { authServerEnv, loadAuthServerConfig, type AuthServerConfig } from './config';
+export { startAuthServer, type AuthServerOptions, type RunningAuthServer } from './server';

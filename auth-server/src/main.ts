@@ -1,0 +1,29 @@
+import path from 'node:path';
+import { createLogger, loadDotenv, localProjectFile, resolveDataDir, runMain, stopOnSignals, writeLocalProject } from '@m2m/shared';
+import { loadAuthServerConfig } from './config';
+import { startAuthServer } from './server';
+
+runMain('auth-server', async () => {
+  loadDotenv();
+  const config = loadAuthServerConfig(process.env);
+  const logger = createLogger({ name: 'auth-server', level: config.LOG_LEVEL });
+  const dataDir = resolveDataDir(config.DATA_DIR);
+  const server = await startAuthServer({
+    port: config.AUTH_SERVER_PORT,
+    host: config.HOST,
+    databaseFile: path.join(dataDir, 'auth-server.db'),
+    projectId: config.STYTCH_PROJECT_ID,
+    projectSecret: config.STYTCH_SECRET,
+    tokenLifetimeSeconds: config.TOKEN_LIFETIME_SECONDS,
+    customClaimsTemplate: config.M2M_CUSTOM_CLAIMS_TEMPLATE,
+    publicUrl: config.AUTH_SERVER_PUBLIC_URL,
+    logger,
+  });
+  // The other local servers read the project from here (0600, git-ignored); logs name the file, never the secret.
+  writeLocalProject(dataDir, { projectId: server.projectId, secret: server.projectSecret });
+  logger.info(
+    { url: server.url, issuer: server.issuer, project_id: server.projectId, project_credentials_file: localProjectFile(dataDir), generated: server.projectGenerated },
+    server.projectGenerated ? 'auth-server listening; a new project was generated and its credentials stored' : 'auth-server listening',
+  );
+  stopOnSignals(() => server.close(), logger);
+});

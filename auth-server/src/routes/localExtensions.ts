@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { StytchApiError } from '../http/apiErrors';
+import { sendStytch } from '../http/envelope';
+import { stytchMethodNotAllowed } from '../http/errorHandler';
+import type { ProjectStore } from '../store/projectStore';
+import { TemplateError, validateClaimsTemplate } from '../tokens/customClaims';
+import type { KeyRing } from '../tokens/keyRing';
+
+export interface LocalExtensionDeps {
+  keys: KeyRing;
+  project: ProjectStore;
+}
+
+/**
+ * What Stytch does in its dashboard, as endpoints (project Basic auth, like the management API):
+ * rotate the signing key, and read or set the custom claims template.
+ */
+export function localExtensionRoutes({ keys, project }: LocalExtensionDeps): Router {
+  const router = Router();
+
+  router
+    .route('/v1/local/signing-keys/rotate')
+    .post(async (req, res) => {
+      const { kid, retiredKid } = await keys.rotate();
+      req.log.info({ kid, retired_kid: retiredKid }, 'signing key rotated');
+      sendStytch(req, res, { kid, retired_kid: retiredKid, keys: keys.publicKeys() });
+    })
+    .all(stytchMethodNotAllowed(['POST']));
+
+  router
+    .route('/v1/local/m2m/custom-claims-template')
+    .get((req, res) => {
+      sendStytch(req, res, { custom_claims_template: project.customClaimsTemplate() });
+    })
+    .put((req, res) => {
+      const body: unknown = req.body;
+      let template;
+      try {
+        template = body === null || (typeof body === 'object' && body !== null && Object.keys(body).length === 0) ? null : validateClaimsTemplate(body);
+      } catch (err) {
+        if (err instanceof TemplateError) throw new StytchApiError(400, 'invalid_custom_claims_template', err.message);
+        throw err;
+      }
+      project.setCustomClaimsTemplate(template);
+      sendStytch(req, res, { custom_claims_template: template });
+    })
+    .all(stytchMethodNotAllowed(['GET', 'PUT']));
+
+  return router;
+}

@@ -1,0 +1,151 @@
+import { Router } from 'express';
+import { StytchApiError } from '../http/apiErrors';
+import { sendStytch } from '../http/envelope';
+import { stytchMethodNotAllowed } from '../http/errorHandler';
+import { parseBody } from '../http/validation';
+import { generateSecret, hashGeneratedSecret, hashProvidedSecret, lastFour, weakSecretReason } from '../security/secrets';
+import { ClientIdTakenError, type ClientStore, type M2MClientRecord } from '../store/clientStore';
+import { toClientView } from './clientView';
+import { createClientBody, searchClientsBody, updateClientBody } from './schemas';
+
+export interface ManagementDeps {
+  clients: ClientStore;
+  /** `test` or `live`, as in the project id: client ids follow it (m2m-client-test-…). */
+  environment: 'test' | 'live';
+}
+
+/** Stytch's M2M client management API (STYTCH_M2M_API.md); mount behind requireProjectCredentials. */
+export function managementRoutes({ clients, environment }: ManagementDeps): Router {
+  const router = Router();
+
+  const found = (clientId: string, client: M2MClientRecord | undefined): M2MClientRecord => {
+    if (!client) throw new StytchApiError(404, 'm2m_client_not_found', `No M2M client with client_id ${clientId} was found`);
+    return client;
+  };
+
+  router
+    .route('/v1/m2m/clients')
+    .post(async (req, res) => {
+      const body = parseBody(createClientBody, req.body);
+      let secret = body.client_secret;
+      if (secret !== undefined) {
+        const weak = weakSecretReason(secret);
+        if (weak) throw new StytchApiError(400, 'invalid_client_secret', weak);
+      }
+      const generated = secret === undefined;
+      secret ??= generateSecret();
+      const clientId = body.client_id ?? `m2m-client-${environment}-${crypto.randomUUID()}`;
+      let client: M2MClientRecord;
+      try {
+        client = clients.create({
+          clientId,
+          clientName: body.client_name ?? '',
+          clientDescription: body.client_description ?? '',
+          status: 'active',
+          scopes: unique(body.scopes),
+          trustedMetadata: body.trusted_metadata ?? {},
+          secretHash: generated ? hashGeneratedSecret(secret) : await hashProvidedSecret(secret),
+          secretLastFour: lastFour(secret),
+          nextSecretHash: null,
+          nextSecretLastFour: null,
+        });
+      } catch (err) {
+        if (err instanceof ClientIdTakenError) {
+          throw new StytchApiError(400, 'm2m_client_id_already_exists', `An M2M client with client_id ${clientId} already exists`);
+        }
+        throw err;
+      }
+      // The only time the secret is shown: only its hash is kept.
+      sendStytch(req, res, { m2m_client: { ...toClientView(client), client_secret: secret } });
+    })
+    .all(stytchMethodNotAllowed(['POST']));
+
+  router
+    .route('/v1/m2m/clients/search')
+    .post((req, res) => {
+      const body = parseBody(searchClientsBody, req.body);
+      const page = clients.search({
+        operator: body.query?.operator ?? 'AND',
+        operands: (body.query?.operands ?? []).map((o) => ({ filterName: o.filter_name, values: o.filter_value })),
+        afterSeq: body.cursor ? decodeCursor(body.cursor) : 0,
+        limit: body.limit ?? 100,
+      });
+      sendStytch(req, res, {
+        m2m_clients: page.clients.map(toClientView),
+        results_metadata: { total: page.total, next_cursor: page.lastSeq === null ? null : encodeCursor(page.lastSeq) },
+      });
+    })
+    .all(stytchMethodNotAllowed(['POST']));
+
+  router
+    .route('/v1/m2m/clients/:client_id')
+    .get((req, res) => {
+      const id = req.params.client_id;
+      sendStytch(req, res, { m2m_client: toClientView(found(id, clients.get(id))) });
+    })
+    .put((req, res) => {
+      const id = req.params.client_id;
+      const body = parseBody(updateClientBody, req.body);
+      const client = clients.update(id, {
+        clientName: body.client_name,
+        clientDescription: body.client_description,
+        status: body.status,
+        scopes: body.scopes && unique(body.scopes),
+        trustedMetadata: body.trusted_metadata,
+      });
+      sendStytch(req, res, { m2m_client: toClientView(found(id, client)) });
+    })
+    .delete((req, res) => {
+      const id = req.params.client_id;
+      if (!clients.delete(id)) found(id, undefined);
+      sendStytch(req, res, { client_id: id });
+    })
+    .all(stytchMethodNotAllowed(['GET', 'PUT', 'DELETE']));
+
+  router
+    .route('/v1/m2m/clients/:client_id/secrets/rotate/start')
+    .post((req, res) => {
+      const id = req.params.client_id;
+      const next = generateSecret();
+      const client = found(id, clients.startSecretRotation(id, hashGeneratedSecret(next), lastFour(next)));
+      sendStytch(req, res, { m2m_client: { ...toClientView(client), next_client_secret: next } });
+    })
+    .all(stytchMethodNotAllowed(['POST']));
+
+  router
+    .route('/v1/m2m/clients/:client_id/secrets/rotate/cancel')
+    .post((req, res) => {
+      const id = req.params.client_id;
+      sendStytch(req, res, { m2m_client: toClientView(found(id, clients.cancelSecretRotation(id))) });
+    })
+    .all(stytchMethodNotAllowed(['POST']));
+
+  router
+    .route('/v1/m2m/clients/:client_id/secrets/rotate')
+    .post((req, res) => {
+      const id = req.params.client_id;
+      if (!clients.completeSecretRotation(id)) {
+        found(id, clients.get(id));
+        throw new StytchApiError(400, 'm2m_client_secret_rotation_not_started', 'No secret rotation is in progress for this client: call rotate/start first');
+      }
+      sendStytch(req, res, { m2m_client: toClientView(found(id, clients.get(id))) });
+    })
+    .all(stytchMethodNotAllowed(['POST']));
+
+  return router;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+/** Cursors are opaque to callers: a position in creation order. */
+function encodeCursor(seq: number): string {
+  return Buffer.from(`after:${seq}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^after:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new StytchApiError(400, 'invalid_cursor', 'cursor is not a value returned as next_cursor by a previous search');
+  return Number(match[1]);
+}

@@ -1,0 +1,34 @@
+import type { RequestHandler } from 'express';
+import { StytchApiError } from '../http/apiErrors';
+import { parseBasicAuth } from '../security/basicAuth';
+import type { FailureLimiter } from '../security/failureLimiter';
+import { safeEqualStrings, verifySecret } from '../security/secrets';
+
+/**
+ * Management endpoints require `Authorization: Basic base64(project_id:secret)`; anything else gets
+ * Stytch's 401. Comparisons are constant-time; failed attempts are counted per IP.
+ */
+export function requireProjectCredentials(project: { projectId: string; secretHash: string }, failures: FailureLimiter): RequestHandler {
+  return async (req, _res, next) => {
+    const ipKey = `ip:${req.ip}`;
+    const wait = failures.retryAfterSeconds(ipKey);
+    if (wait > 0) {
+      throw new StytchApiError(429, 'too_many_requests', `Too many failed authentication attempts; retry in ${wait} s`, { 'Retry-After': String(wait) });
+    }
+    const credentials = parseBasicAuth(req.headers.authorization);
+    const ok =
+      credentials !== undefined &&
+      // Both checks always run, so the time taken does not tell which part was wrong.
+      [safeEqualStrings(credentials.id, project.projectId), await verifySecret(credentials.secret, project.secretHash)].every(Boolean);
+    if (!ok) {
+      failures.recordFailure(ipKey);
+      throw new StytchApiError(
+        401,
+        'unauthorized_credentials',
+        credentials ? 'Unauthorized credentials: the project_id or secret is wrong' : 'Missing credentials: send Authorization: Basic base64(project_id:secret)',
+        { 'WWW-Authenticate': 'Basic realm="stytch-project"' },
+      );
+    }
+    next();
+  };
+}

@@ -1,0 +1,175 @@
+import express, { Router, type Request } from 'express';
+import { OAuthError, StytchApiError } from '../http/apiErrors';
+import { parseBasicAuth } from '../security/basicAuth';
+import type { FailureLimiter } from '../security/failureLimiter';
+import { verifySecret } from '../security/secrets';
+import type { ClientStore, M2MClientRecord } from '../store/clientStore';
+import { ClaimsTooLargeError } from '../tokens/customClaims';
+import type { TokenIssuer } from '../tokens/tokenIssuer';
+import { stytchMethodNotAllowed } from '../http/errorHandler';
+import { requestIdOf } from '../http/envelope';
+
+export interface TokenRouteDeps {
+  projectId: string;
+  clients: ClientStore;
+  issuer: TokenIssuer;
+  /** Failed client authentications, counted per client_id and per IP. */
+  clientFailures: FailureLimiter;
+  ipFailures: FailureLimiter;
+}
+
+/** The parameters RFC 6749 §4.4 defines; anything else is a `request.*` variable for custom claims. */
+const OAUTH_PARAMS = new Set(['grant_type', 'client_id', 'client_secret', 'scope', 'scopes']);
+const MAX_EXTRA_PARAMS = 20;
+
+/** Same answer for an unknown client, a wrong secret and an inactive client: ids can't be probed. */
+const BAD_CLIENT = 'Client authentication failed: unknown client, wrong secret, or inactive client';
+
+// Compared against when the client is unknown, so that case costs as much as a wrong secret.
+const DECOY_HASH = 'sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+/** `POST /v1/public/{project_id}/oauth2/token`: the OAuth 2.0 client credentials grant. */
+export function tokenRoutes({ projectId, clients, issuer, clientFailures, ipFailures }: TokenRouteDeps): Router {
+  const router = Router();
+  const bodyLimit = '16kb';
+
+  router
+    .route('/v1/public/:project_id/oauth2/token')
+    .post(express.urlencoded({ extended: false, limit: bodyLimit, parameterLimit: 50 }), express.json({ limit: bodyLimit }), async (req, res) => {
+      if (req.params.project_id !== projectId) {
+        throw new StytchApiError(404, 'project_not_found', `No project with project_id ${req.params.project_id} is served here`);
+      }
+      const body = bodyOf(req);
+      const params = stringParams(body);
+      const usedBasic = req.headers.authorization !== undefined;
+      const credentials = clientCredentials(req, params);
+
+      const ipKey = `ip:${req.ip}`;
+      const clientKey = `client:${credentials.id}`;
+      const wait = Math.max(ipFailures.retryAfterSeconds(ipKey), clientFailures.retryAfterSeconds(clientKey));
+      if (wait > 0) {
+        throw new OAuthError(429, 'too_many_requests', `Too many failed client authentications; retry in ${wait} s`, { 'Retry-After': String(wait) });
+      }
+
+      const client = clients.get(credentials.id);
+      if (!(await authenticates(client, credentials.secret))) {
+        ipFailures.recordFailure(ipKey);
+        clientFailures.recordFailure(clientKey);
+        req.log.warn({ client_id: credentials.id }, 'token request with bad client credentials');
+        // RFC 6749 §5.2: a client that tried the Authorization header gets a WWW-Authenticate challenge.
+        throw new OAuthError(401, 'invalid_client', BAD_CLIENT, usedBasic ? { 'WWW-Authenticate': 'Basic realm="oauth2"' } : {});
+      }
+
+      const grantType = params.get('grant_type');
+      if (grantType === undefined) throw new OAuthError(400, 'invalid_request', 'grant_type is required: client_credentials');
+      if (grantType !== 'client_credentials') {
+        throw new OAuthError(400, 'unsupported_grant_type', `grant_type ${JSON.stringify(grantType)} is not supported: use client_credentials`);
+      }
+
+      const scopes = grantedScopes(client!, requestedScopes(body));
+      let token;
+      try {
+        token = issuer.issue(client!, scopes, extraParams(body));
+      } catch (err) {
+        if (err instanceof ClaimsTooLargeError) throw new OAuthError(400, 'invalid_request', err.message);
+        throw err;
+      }
+      req.log.info({ client_id: client!.clientId, scopes }, 'token issued');
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Pragma', 'no-cache');
+      res.status(200).json({
+        access_token: token.accessToken,
+        token_type: 'bearer',
+        expires_in: token.expiresIn,
+        request_id: requestIdOf(req),
+        status_code: 200,
+      });
+    })
+    .all(stytchMethodNotAllowed(['POST']));
+
+  return router;
+}
+
+function bodyOf(req: Request): Record<string, unknown> {
+  const body: unknown = req.body ?? {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new OAuthError(400, 'invalid_request', 'The request body must be a form (application/x-www-form-urlencoded) or a JSON object');
+  }
+  return body as Record<string, unknown>;
+}
+
+/** The single-valued string parameters of the body; a repeated or non-string one is a malformed request. */
+function stringParams(record: Record<string, unknown>): { get(name: string): string | undefined } {
+  return {
+    get(name) {
+      const value = record[name];
+      if (value === undefined) return undefined;
+      if (typeof value !== 'string') throw new OAuthError(400, 'invalid_request', `${name} must be a single string`);
+      return value;
+    },
+  };
+}
+
+function clientCredentials(req: Request, params: { get(name: string): string | undefined }): { id: string; secret: string } {
+  const fromBody = { id: params.get('client_id'), secret: params.get('client_secret') };
+  const header = req.headers.authorization;
+  if (header !== undefined) {
+    // RFC 6749 §2.3: a client must not use more than one authentication method in a request.
+    if (fromBody.secret !== undefined) {
+      throw new OAuthError(400, 'invalid_request', 'Send the client credentials either in the Authorization header or in the body, not both');
+    }
+    const basic = parseBasicAuth(header, { formEncoded: true });
+    if (!basic) throw new OAuthError(401, 'invalid_client', 'The Authorization header must be Basic base64(client_id:client_secret)', { 'WWW-Authenticate': 'Basic realm="oauth2"' });
+    if (fromBody.id !== undefined && fromBody.id !== basic.id) {
+      throw new OAuthError(400, 'invalid_request', 'client_id in the body differs from the one in the Authorization header');
+    }
+    return basic;
+  }
+  if (!fromBody.id || !fromBody.secret) {
+    throw new OAuthError(401, 'invalid_client', 'Client authentication is required: send client_id and client_secret (body) or Authorization: Basic', {
+      'WWW-Authenticate': 'Basic realm="oauth2"',
+    });
+  }
+  return { id: fromBody.id, secret: fromBody.secret };
+}
+
+/** During a rotation both the current and the next secret are accepted (STYTCH_M2M_API.md). */
+async function authenticates(client: M2MClientRecord | undefined, secret: string): Promise<boolean> {
+  if (!client) {
+    await verifySecret(secret, DECOY_HASH);
+    return false;
+  }
+  const current = await verifySecret(secret, client.secretHash);
+  const next = client.nextSecretHash !== null && (await verifySecret(secret, client.nextSecretHash));
+  return (current || next) && client.status === 'active';
+}
+
+/** `scope` (space separated, RFC 6749 §3.3) or, in JSON, `scopes: []`; undefined when neither was sent. */
+function requestedScopes(body: Record<string, unknown>): string[] | undefined {
+  const { scope, scopes } = body;
+  if (scope !== undefined && scopes !== undefined) throw new OAuthError(400, 'invalid_request', 'Send scope or scopes, not both');
+  if (typeof scope === 'string') return scope.split(' ').filter(Boolean);
+  if (scope !== undefined) throw new OAuthError(400, 'invalid_request', 'scope must be a space-separated string');
+  if (scopes === undefined) return undefined;
+  if (!Array.isArray(scopes) || !scopes.every((s): s is string => typeof s === 'string')) {
+    throw new OAuthError(400, 'invalid_request', 'scopes must be an array of strings');
+  }
+  return scopes;
+}
+
+/** A token may carry any subset of the client's scopes; none asked for means all of them. */
+function grantedScopes(client: M2MClientRecord, requested: string[] | undefined): string[] {
+  if (requested === undefined || requested.length === 0) return client.scopes;
+  const unknown = requested.filter((s) => !client.scopes.includes(s));
+  if (unknown.length) {
+    throw new OAuthError(400, 'invalid_scope', `The client is not granted ${unknown.map((s) => JSON.stringify(s)).join(', ')}`);
+  }
+  return [...new Set(requested)];
+}
+
+/** Extra parameters sent to the token endpoint: the `request.*` variables of the custom claims template. */
+function extraParams(body: Record<string, unknown>): Record<string, unknown> {
+  const extra = Object.entries(body).filter(([name]) => !OAUTH_PARAMS.has(name));
+  if (extra.length > MAX_EXTRA_PARAMS) throw new OAuthError(400, 'invalid_request', `At most ${MAX_EXTRA_PARAMS} extra parameters are accepted`);
+  return Object.fromEntries(extra);
+}

@@ -1,0 +1,43 @@
+/**
+ * Counts FAILED authentications per key (a client_id, an IP) in fixed one-minute windows.
+ * Only failures count, so a legitimate client can fetch thousands of tokens a second, while
+ * guessing a secret stops after `limit` wrong tries a minute.
+ */
+export class FailureLimiter {
+  private readonly windows = new Map<string, { failures: number; resetAt: number }>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs = 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Seconds until `key` may try again, or 0 when it may try now. */
+  retryAfterSeconds(key: string): number {
+    const window = this.windows.get(key);
+    if (!window) return 0;
+    const now = this.now();
+    if (window.resetAt <= now) {
+      this.windows.delete(key);
+      return 0;
+    }
+    return window.failures >= this.limit ? Math.ceil((window.resetAt - now) / 1000) : 0;
+  }
+
+  recordFailure(key: string): void {
+    const now = this.now();
+    const window = this.windows.get(key);
+    if (window && window.resetAt > now) {
+      window.failures += 1;
+      return;
+    }
+    if (this.windows.size >= 100_000) this.prune(now);
+    this.windows.set(key, { failures: 1, resetAt: now + this.windowMs });
+  }
+
+  private prune(now: number): void {
+    for (const [key, window] of this.windows) if (window.resetAt <= now) this.windows.delete(key);
+    // Still full (a spray of distinct keys): forget the oldest rather than grow without bound.
+    if (this.windows.size >= 100_000) this.windows.delete(this.windows.keys().next().value!);
+  }
+}

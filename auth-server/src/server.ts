@@ -1,0 +1,76 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { closeServer, createLogger, listen, type Logger } from '@m2m/shared';
+import { createAuthApp, type RateLimitOptions } from './app';
+import { resolveServedProject } from './project';
+import { openAuthStores } from './store/database';
+import { validateClaimsTemplate } from './tokens/customClaims';
+import { KeyRing } from './tokens/keyRing';
+
+export interface AuthServerOptions {
+  /** 0 picks an ephemeral port (tests). Default 4010. */
+  port?: number;
+  host?: string;
+  /** A SQLite file, or ':memory:' (the default: state lives as long as the server). */
+  databaseFile?: string;
+  /** The project served; generated once and persisted when both are unset. */
+  projectId?: string | undefined;
+  projectSecret?: string | undefined;
+  tokenLifetimeSeconds?: number;
+  /** Replaces the stored custom claims template at start-up. */
+  customClaimsTemplate?: Record<string, unknown> | undefined;
+  /** Base URL clients reach this server at; defaults to http://host:port. */
+  publicUrl?: string | undefined;
+  logger?: Logger;
+  rateLimit?: RateLimitOptions;
+}
+
+export interface RunningAuthServer {
+  /** http://127.0.0.1:<port>/ — what to give the Stytch SDK as `env`. */
+  url: string;
+  port: number;
+  /** The tokens' `iss`. */
+  issuer: string;
+  projectId: string;
+  projectSecret: string;
+  /** true when this start generated the project (first run with no credentials given). */
+  projectGenerated: boolean;
+  close(): Promise<void>;
+}
+
+/** Opens the database, loads the project and its keys, and listens. */
+export async function startAuthServer(options: AuthServerOptions = {}): Promise<RunningAuthServer> {
+  const { port = 4010, host = '127.0.0.1', databaseFile = ':memory:', tokenLifetimeSeconds = 3600 } = options;
+  const logger = options.logger ?? createLogger({ name: 'auth-server', level: 'silent' });
+  const template = options.customClaimsTemplate && validateClaimsTemplate(options.customClaimsTemplate);
+  const stores = openAuthStores(databaseFile);
+  try {
+    const project = await resolveServedProject(stores.project, options, databaseFile);
+    if (template) stores.project.setCustomClaimsTemplate(template);
+    const keys = await KeyRing.load(stores.signingKeys, tokenLifetimeSeconds);
+
+    // The issuer embeds the port, which port 0 only tells after binding: bind first, then route.
+    let handle = (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(503).end();
+    };
+    const running = await listen((req, res) => handle(req, res), port, host, 'AUTH_SERVER_PORT');
+    const reachableHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    const issuer = (options.publicUrl ?? `http://${reachableHost}:${running.port}`).replace(/\/+$/, '');
+    handle = createAuthApp({ project, stores, keys, issuer, tokenLifetimeSeconds, logger, ...(options.rateLimit && { rateLimit: options.rateLimit }) });
+
+    return {
+      url: `http://${reachableHost}:${running.port}/`,
+      port: running.port,
+      issuer,
+      projectId: project.projectId,
+      projectSecret: project.secret,
+      projectGenerated: project.generated,
+      async close() {
+        await closeServer(running.server);
+        stores.db.close();
+      },
+    };
+  } catch (err) {
+    stores.db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import type { M2MClientRecord } from '../store/clientStore';
+import { renderClaims, type ClaimsTemplate } from './customClaims';
+import { signJwt } from './jwt';
+import type { KeyRing } from './keyRing';
+
+export interface TokenIssuerOptions {
+  projectId: string;
+  /** The `iss` claim: the server's public base URL without a trailing slash. */
+  issuer: string;
+  lifetimeSeconds: number;
+  keys: KeyRing;
+  /** Read on every token, so a template change applies to the next token. */
+  template: () => ClaimsTemplate | null;
+}
+
+export interface IssuedToken {
+  accessToken: string;
+  expiresIn: number;
+}
+
+/** Builds and signs the M2M access token of STYTCH_M2M_API.md. */
+export class TokenIssuer {
+  constructor(private readonly options: TokenIssuerOptions) {}
+
+  get issuer(): string {
+    return this.options.issuer;
+  }
+
+  issue(client: M2MClientRecord, scopes: string[], requestParams: Record<string, unknown>): IssuedToken {
+    const { projectId, issuer, lifetimeSeconds, keys, template } = this.options;
+    const claimsTemplate = template();
+    const custom = claimsTemplate
+      ? renderClaims(claimsTemplate, {
+          client: {
+            client_id: client.clientId,
+            client_name: client.clientName,
+            client_description: client.clientDescription,
+            status: client.status,
+            scopes: client.scopes,
+            trusted_metadata: client.trustedMetadata,
+          },
+          request: requestParams,
+        })
+      : {};
+    const now = Math.floor(Date.now() / 1000);
+    const payload = {
+      ...custom,
+      sub: client.clientId,
+      iss: issuer,
+      aud: [projectId],
+      scope: scopes.join(' '),
+      iat: now,
+      nbf: now,
+      exp: now + lifetimeSeconds,
+      jti: randomUUID(),
+    };
+    return { accessToken: signJwt(payload, keys.active), expiresIn: lifetimeSeconds };
+  }
+}
