@@ -1,0 +1,76 @@
+import express, { type Express } from 'express';
+import type * as stytch from 'stytch';
+import { errorHandler, httpLogger, methodNotAllowed, notFound, type Logger } from '@m2m/shared';
+import type { AuthorizeTokenOptions } from './middleware/authorizeToken';
+import { protectedResourceMetadata, PROTECTED_RESOURCE_METADATA_PATH, resourceUrl } from './routes/protectedResourceMetadata';
+import { walletRoutes } from './routes/walletRoutes';
+import type { SigningKeysProbe } from './signingKeys';
+import type { WalletStore } from './wallets/walletStore';
+
+/** authorizeToken options the app passes through; the client, logger and metadata URL are the app's own. */
+export type WalletAuthorizeOptions = Omit<AuthorizeTokenOptions, 'client' | 'logger' | 'resourceMetadataUrl'>;
+
+export interface WalletAppDeps {
+  wallets: WalletStore;
+  stytchClient: stytch.Client;
+  logger: Logger;
+  /** The authorization server advertised in the RFC 9728 metadata (the Stytch project's base URL). */
+  authorizationServer: string;
+  /** Readiness of token verification; /readyz is not ready while it answers false. */
+  signingKeysReady: SigningKeysProbe;
+  /** This server's public URL (the RFC 9728 `resource`); derived from each request when absent. */
+  publicUrl?: string;
+  authorize?: WalletAuthorizeOptions;
+}
+
+export function createWalletApp(deps: WalletAppDeps): Express {
+  const { wallets, logger, publicUrl } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(httpLogger(logger));
+  app.use(express.json({ limit: '16kb' }));
+
+  const metadataUrl = (req: express.Request) => `${resourceUrl(publicUrl, req)}${PROTECTED_RESOURCE_METADATA_PATH}`;
+  const authorize: AuthorizeTokenOptions = {
+    realm: 'wallet-server',
+    ...deps.authorize,
+    client: deps.stytchClient,
+    logger,
+    resourceMetadataUrl: metadataUrl,
+  };
+
+  app.use(walletRoutes(wallets, authorize));
+
+  app
+    .route(PROTECTED_RESOURCE_METADATA_PATH)
+    .get((req, res) => {
+      res.setHeader('Cache-Control', 'public, max-age=300');
+      res.json(protectedResourceMetadata(resourceUrl(publicUrl, req), deps.authorizationServer));
+    })
+    .all(methodNotAllowed(['GET', 'HEAD']));
+
+  app
+    .route('/healthz')
+    .get((_req, res) => {
+      res.json({ status: 'ok' });
+    })
+    .all(methodNotAllowed(['GET', 'HEAD']));
+
+  app
+    .route('/readyz')
+    .get(async (_req, res) => {
+      const database = wallets.isHealthy();
+      const signingKeys = await deps.signingKeysReady();
+      const ready = database && signingKeys;
+      if (!ready) res.status(503).setHeader('Retry-After', '5');
+      res.json({
+        status: ready ? 'ready' : 'not_ready',
+        checks: { database: database ? 'ok' : 'unavailable', signing_keys: signingKeys ? 'ok' : 'unreachable' },
+      });
+    })
+    .all(methodNotAllowed(['GET', 'HEAD']));
+
+  app.use(notFound);
+  app.use(errorHandler());
+  return app;
+}

@@ -1,0 +1,47 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { common, parseEnv, resolveDataDir, resolveStytchProject, type Env, type StytchProject } from '@m2m/shared';
+
+/** The wallet-server's settings (README, "Configuration"). */
+export const walletServerEnv = {
+  HOST: common.HOST,
+  WALLET_SERVER_PORT: common.WALLET_SERVER_PORT,
+  DATA_DIR: common.DATA_DIR,
+  LOG_LEVEL: common.LOG_LEVEL,
+  STYTCH_ENV: common.STYTCH_ENV,
+  STYTCH_PROJECT_ID: common.STYTCH_PROJECT_ID,
+  STYTCH_SECRET: common.STYTCH_SECRET,
+  AUTH_SERVER_PORT: common.AUTH_SERVER_PORT,
+  /** Where callers reach this server (the RFC 9728 `resource`); the payment-server reads the same variable. */
+  WALLET_SERVER_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Refuse tokens issued longer ago than this, even if not expired; unset: any unexpired token. */
+  TOKEN_MAX_AGE_SECONDS: z.coerce.number().int().positive().optional(),
+  /** Leeway for exp/nbf against the authorization server's clock. */
+  CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+};
+
+export interface WalletServerConfig {
+  host: string;
+  port: number;
+  databaseFile: string;
+  logLevel: string;
+  stytchProject: StytchProject;
+  publicUrl: string | undefined;
+  maxTokenAgeSeconds: number | undefined;
+  clockToleranceSeconds: number;
+}
+
+/** Reads and checks every variable; a problem throws a ConfigError naming the variable. */
+export function loadWalletServerConfig(env: Env): WalletServerConfig {
+  const settings = parseEnv(walletServerEnv, env);
+  return {
+    host: settings.HOST,
+    port: settings.WALLET_SERVER_PORT,
+    databaseFile: path.join(resolveDataDir(settings.DATA_DIR), 'wallet-server.db'),
+    logLevel: settings.LOG_LEVEL,
+    stytchProject: resolveStytchProject(settings),
+    publicUrl: settings.WALLET_SERVER_URL,
+    maxTokenAgeSeconds: settings.TOKEN_MAX_AGE_SECONDS,
+    clockToleranceSeconds: settings.CLOCK_TOLERANCE_SECONDS,
+  };
+}

@@ -1,0 +1,16 @@
+export {
+  authorizeToken,
+  AuthorizationError,
+  extractBearerToken,
+  hasScopes,
+  type AuthorizeTokenLogger,
+  type AuthorizeTokenMiddleware,
+  type AuthorizeTokenOptions,
+  type M2MIdentity,
+} from './middleware/authorizeToken';
+export { createWalletApp, type WalletAppDeps, type WalletAuthorizeOptions } from './app';
+export { startWalletServer, type RunningWalletServer, type WalletServerOptions } from './server';
+export { loadWalletServerConfig, walletServerEnv, type WalletServerConfig } from './config';
+export { WalletStore, type DebitCommand, type DebitOutcome, type Wallet } from './wallets/walletStore';
+export { TUTORIAL_WALLETS, type WalletSeed } from './wallets/seed';
+export { signingKeysProbe, jwksUrl, type SigningKeysProbe } from './signingKeys';

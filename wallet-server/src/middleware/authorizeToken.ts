@@ -1,0 +1,449 @@
+/**
+ * authorizeToken: Express middleware that guards a route with a Stytch M2M access token.
+ *
+ *   app.post('/api/debit', authorizeToken('write:wallets'), (req, res) => { req.m2m?.client_id ... });
+ *
+ * This file is meant to be copied into your own Express app. It imports only `express` (types)
+ * and `stytch`. Three layers, as in Auth0's express-oauth2-jwt-bearer:
+ *   1. token extraction   the `Authorization: Bearer <token>` header, nothing else
+ *   2. verification       `client.m2m.authenticateToken` (local, against the project's cached JWKS),
+ *                         behind a bounded cache of verified tokens
+ *   3. express glue       scope and age checks per route, RFC 6750 answers, `req.m2m`
+ *
+ * Answers (RFC 6750 §3, RFC 9728 §5.1), with a JSON body `{ error: { code, message, request_id } }`:
+ *   no credentials        401  WWW-Authenticate: Bearer realm="…"[, resource_metadata="…"]   code missing_token
+ *   malformed header      400  WWW-Authenticate: Bearer …, error="invalid_request"
+ *   bad / expired token   401  WWW-Authenticate: Bearer …, error="invalid_token"
+ *   missing scope         403  WWW-Authenticate: Bearer …, error="insufficient_scope", scope="…"
+ *   keys unreachable      503  Retry-After                                                    code temporarily_unavailable
+ * A client's mistake is never a 500; a token never reaches a log line or a response.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import * as stytch from 'stytch';
+
+/** What a verified token says about its caller; on `req.m2m` in guarded routes. */
+export interface M2MIdentity {
+  client_id: string;
+  scopes: string[];
+  custom_claims: Record<string, unknown>;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set by authorizeToken on the routes it guards; undefined elsewhere. */
+      m2m?: M2MIdentity;
+    }
+  }
+}
+
+/** The two methods used; a pino or winston logger fits, and so does `console`. */
+export interface AuthorizeTokenLogger {
+  warn(details: Record<string, unknown>, message: string): void;
+  info(details: Record<string, unknown>, message: string): void;
+}
+
+export interface AuthorizeTokenOptions {
+  /** Defaults to one client built (on first use) from STYTCH_PROJECT_ID, STYTCH_SECRET and STYTCH_ENV (test, live or a base URL). */
+  client?: stytch.Client;
+  /** Refuse tokens issued longer ago than this (the `iat` claim), even if not expired. */
+  maxTokenAgeSeconds?: number;
+  /** Leeway for `exp` and `nbf` between this server's clock and the authorization server's. */
+  clockToleranceSeconds?: number;
+  /**
+   * Verified tokens are remembered until they expire, so a token is verified once, not per request.
+   * `false` verifies every request. The cache is shared by every middleware using the same client
+   * (so one verification serves every route), and scopes and age are still checked per route.
+   */
+  cache?: false | { maxEntries: number };
+  /** The `realm` of WWW-Authenticate challenges. */
+  realm?: string;
+  /**
+   * RFC 9728 metadata URL advertised in 401 challenges as `resource_metadata="…"`.
+   * A function receives the request (e.g. to build it from the Host header); omitted: not advertised.
+   */
+  resourceMetadataUrl?: string | ((req: Request) => string);
+  /** Receives one line per refused request (reason and client_id when known, never the token). Default: silent. */
+  logger?: AuthorizeTokenLogger;
+}
+
+const DEFAULT_CACHE_ENTRIES = 10_000;
+/** How long a caller should wait when the signing keys can't be fetched (jose re-fetches on the next request). */
+const RETRY_AFTER_SECONDS = 5;
+
+// ---------------------------------------------------------------------------------------------
+// Errors: one class carries the status, the RFC 6750 code and what the challenge header says.
+// ---------------------------------------------------------------------------------------------
+
+type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+
+export class AuthorizationError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 503,
+    /** The RFC 6750 error code for the challenge; undefined when the request had no credentials (RFC 6750 §3.1). */
+    readonly bearerError: BearerErrorCode | undefined,
+    /** The `code` of the JSON body. */
+    readonly code: string,
+    message: string,
+    /** For the log line: why, in more detail than the caller is told. */
+    readonly reason: string = message,
+    readonly details: { scope?: string; clientId?: string } = {},
+  ) {
+    super(message);
+    this.name = 'AuthorizationError';
+  }
+}
+
+const missingToken = (message: string) => new AuthorizationError(401, undefined, 'missing_token', message);
+const invalidRequest = (message: string) => new AuthorizationError(400, 'invalid_request', 'invalid_request', message);
+const invalidToken = (message: string, reason = message, clientId?: string) =>
+  new AuthorizationError(401, 'invalid_token', 'invalid_token', message, reason, clientId ? { clientId } : {});
+
+// ---------------------------------------------------------------------------------------------
+// 1. Token extraction
+// ---------------------------------------------------------------------------------------------
+
+// RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; the scheme is case-insensitive (RFC 9110 §11.1).
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+
+/** The token from `Authorization: Bearer <token>`; undefined when the request carries no credentials at all. */
+export function extractBearerToken(req: Request): string | undefined {
+  // RFC 6750 §2.2/§2.3 methods (form body, query string) leak tokens into logs and histories: refused.
+  if (hasTokenOutsideHeader(req)) {
+    throw invalidRequest('Send the access token in the Authorization header (Bearer), not in the query string or body');
+  }
+  const header = req.headers.authorization;
+  if (header === undefined) return undefined;
+  const match = BEARER.exec(header.trim());
+  if (!match) {
+    throw invalidRequest('The Authorization header must be "Bearer <token>", with exactly one token');
+  }
+  return match[1];
+}
+
+function hasTokenOutsideHeader(req: Request): boolean {
+  const query = req.query as Record<string, unknown> | undefined;
+  if (query && typeof query === 'object' && 'access_token' in query) return true;
+  // Only a form body is a token-carrying method (RFC 6750 §2.2); a JSON field named access_token is the app's business.
+  const body = req.body as Record<string, unknown> | undefined;
+  return Boolean(req.is?.('application/x-www-form-urlencoded') && body && typeof body === 'object' && 'access_token' in body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Verification, behind a cache of verified tokens
+// ---------------------------------------------------------------------------------------------
+
+/** A token that passed signature, issuer, audience, typ and time checks. */
+interface VerifiedToken {
+  identity: M2MIdentity;
+  /** Seconds since the epoch; from the verified payload. */
+  issuedAt: number | undefined;
+  expiresAt: number | undefined;
+}
+
+/**
+ * A bounded LRU (a Map keeps insertion order: re-inserting on a hit moves an entry to the end).
+ * The key is the exact token string, so no token can ever find another's entry.
+ */
+class VerifiedTokenCache {
+  private readonly entries = new Map<string, VerifiedToken>();
+  constructor(readonly maxEntries: number) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(token: string, nowSeconds: number, clockTolerance: number): VerifiedToken | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    this.entries.delete(token);
+    // The same rule as jose: expired once now - tolerance >= exp.
+    if (entry.expiresAt !== undefined && nowSeconds - clockTolerance >= entry.expiresAt) return undefined;
+    this.entries.set(token, entry);
+    return entry;
+  }
+
+  set(token: string, entry: VerifiedToken): void {
+    // A token without exp would never leave; verify those every time instead.
+    if (entry.expiresAt === undefined) return;
+    this.entries.delete(token);
+    this.entries.set(token, entry);
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+}
+
+/** Verifies tokens for one client; concurrent requests with the same new token share one verification. */
+class TokenVerifier {
+  private readonly inFlight = new Map<string, Promise<VerifiedToken>>();
+  constructor(
+    private readonly client: () => stytch.Client,
+    readonly cache: VerifiedTokenCache | undefined,
+  ) {}
+
+  async verify(token: string, clockTolerance: number | undefined): Promise<VerifiedToken> {
+    const cached = this.cache?.get(token, Date.now() / 1000, clockTolerance ?? 0);
+    if (cached) return cached;
+    const pending = this.inFlight.get(token);
+    if (pending) return pending;
+    const verification = this.verifyWithStytch(token, clockTolerance).finally(() => this.inFlight.delete(token));
+    this.inFlight.set(token, verification);
+    return verification;
+  }
+
+  private async verifyWithStytch(token: string, clockTolerance: number | undefined): Promise<VerifiedToken> {
+    let identity: M2MIdentity;
+    try {
+      // No required_scopes and no max age here: those are per route (step 3), so one cached verification serves every route.
+      const result = await this.client().m2m.authenticateToken({ access_token: token, clock_tolerance_seconds: clockTolerance });
+      identity = { client_id: result.client_id, scopes: result.scopes.filter(Boolean), custom_claims: result.custom_claims };
+    } catch (err) {
+      throw toAuthorizationError(err);
+    }
+    // The signature has been checked, so the payload can be trusted for iat and exp.
+    const claims = decodePayload(token);
+    const verified = { identity, issuedAt: numeric(claims.iat), expiresAt: numeric(claims.exp) };
+    this.cache?.set(token, verified);
+    return verified;
+  }
+}
+
+function decodePayload(token: string): Record<string, unknown> {
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    return payload && typeof payload === 'object' ? (payload as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+const numeric = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+
+/** Tells a bad token (401) from keys we could not fetch (503); anything the SDK throws is one of the two. */
+function toAuthorizationError(err: unknown): AuthorizationError {
+  if (err instanceof stytch.ClientError) {
+    if (err.code === 'jwt_invalid') {
+      if (keysUnavailable(err.cause)) {
+        return new AuthorizationError(
+          503,
+          undefined,
+          'temporarily_unavailable',
+          'The token could not be verified because the signing keys are unavailable; retry later',
+          `JWKS fetch failed: ${describeCause(err.cause)}`,
+        );
+      }
+      const message = describeInvalidToken(err.cause);
+      return invalidToken(message, `${message} (${describeCause(err.cause) || err.message})`);
+    }
+    return invalidToken('The token could not be verified', `SDK refused the token: ${err.code}`);
+  }
+  // The SDK reads claims it has not type-checked (e.g. `scope.split` on a token without a string scope):
+  // the signature was valid, but this is not an M2M access token.
+  return invalidToken('The token is not an M2M access token (its scope claim is missing or malformed)', `SDK error: ${describeCause(err)}`);
+}
+
+function keysUnavailable(cause: unknown): boolean {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JWKS_INVALID' || code === 'ERR_JOSE_GENERIC') return true;
+  // A network error from the JWKS request: ECONNREFUSED, ENOTFOUND, ECONNRESET, ... (or undici's "fetch failed").
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true;
+  return cause instanceof TypeError && /fetch failed/i.test(cause.message);
+}
+
+function describeInvalidToken(cause: unknown): string {
+  const { code, claim } = (cause ?? {}) as { code?: unknown; claim?: unknown };
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'The token has expired; get a new one';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      switch (claim) {
+        case 'nbf':
+          return 'The token is not valid yet (nbf)';
+        case 'aud':
+          return 'The token was issued for another audience (aud is not this project)';
+        case 'iss':
+          return 'The token was issued by another issuer (iss)';
+        case 'typ':
+          return 'The token is not a JWT access token (typ)';
+        default:
+          return `The token has an invalid ${typeof claim === 'string' ? claim : ''} claim`.replace('  ', ' ');
+      }
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'The token signature does not verify';
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return 'The token is signed with a key this project does not publish';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return 'The token is signed with an algorithm that is not accepted';
+    case 'ERR_JWS_INVALID':
+    case 'ERR_JWT_INVALID':
+      return 'The token is not a well-formed JWT';
+    default:
+      return 'The token could not be verified';
+  }
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
+  }
+  return cause === undefined ? '' : String(cause);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Per-route checks and the Express glue
+// ---------------------------------------------------------------------------------------------
+
+/** Stytch's scope semantics (the SDK's performAuthorizationCheck): `action:resource`, and `action:*` covers every resource. */
+export function hasScopes(granted: string[], required: string[]): boolean {
+  const resourcesByAction = new Map<string, Set<string>>();
+  for (const scope of granted) {
+    const [action, resource] = splitScope(scope);
+    const resources = resourcesByAction.get(action) ?? new Set<string>();
+    resources.add(resource);
+    resourcesByAction.set(action, resources);
+  }
+  return required.every((scope) => {
+    const [action, resource] = splitScope(scope);
+    const resources = resourcesByAction.get(action);
+    return resources !== undefined && (resources.has('*') || resources.has(resource));
+  });
+}
+
+function splitScope(scope: string): [string, string] {
+  const colon = scope.indexOf(':');
+  if (colon === -1) return [scope, '-'];
+  // As the SDK: only the part up to a second colon counts as the resource.
+  return [scope.slice(0, colon), scope.slice(colon + 1).split(':')[0] ?? ''];
+}
+
+/** The middleware, with a read-only view of its verified-token cache (for metrics); `cache` is undefined when disabled. */
+export type AuthorizeTokenMiddleware = RequestHandler & {
+  readonly cache: { readonly size: number; readonly maxEntries: number } | undefined;
+};
+
+/** Guards a route: the request needs a valid M2M token carrying every `requiredScopes`. */
+export function authorizeToken(requiredScopes: string | string[], options: AuthorizeTokenOptions = {}): AuthorizeTokenMiddleware {
+  const required = typeof requiredScopes === 'string' ? [requiredScopes] : [...requiredScopes];
+  if (required.some((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))) {
+    // RFC 6749 §3.3 scope-token characters; anything else could not be put in a challenge header.
+    throw new TypeError(`authorizeToken: invalid scope in ${JSON.stringify(required)}`);
+  }
+  const { maxTokenAgeSeconds, clockToleranceSeconds, logger, realm = 'api' } = options;
+  const verifier = verifierFor(options);
+
+  const middleware = async function authorizeTokenMiddleware(req: Request, res: Response, next: NextFunction) {
+    let token: string | undefined;
+    try {
+      token = extractBearerToken(req);
+      if (token === undefined) throw missingToken(`This route needs an access token with scope ${required.join(' ')}: send Authorization: Bearer <token>`);
+      const verified = await verifier().verify(token, clockToleranceSeconds);
+      const clientId = verified.identity.client_id;
+      if (maxTokenAgeSeconds !== undefined) {
+        // The SDK's rule: too old once now - iat >= max age (so 0 refuses every token).
+        if (verified.issuedAt === undefined || Date.now() / 1000 - verified.issuedAt >= maxTokenAgeSeconds) {
+          throw invalidToken(`The token was issued more than ${maxTokenAgeSeconds} seconds ago; get a new one`, 'token too old', clientId);
+        }
+      }
+      if (!hasScopes(verified.identity.scopes, required)) {
+        const missing = required.filter((scope) => !hasScopes(verified.identity.scopes, [scope]));
+        throw new AuthorizationError(
+          403,
+          'insufficient_scope',
+          'insufficient_scope',
+          `The token lacks the scope ${missing.join(' ')} that this route requires`,
+          `missing scopes ${missing.join(' ')} (token has ${verified.identity.scopes.join(' ') || 'none'})`,
+          { scope: required.join(' '), clientId },
+        );
+      }
+      req.m2m = verified.identity;
+    } catch (err) {
+      if (!(err instanceof AuthorizationError)) {
+        // Not a client's mistake (e.g. no Stytch credentials configured): the app's error handler answers.
+        next(err);
+        return;
+      }
+      logger?.[err.status === 503 ? 'warn' : 'info']?.(
+        { status: err.status, reason: err.reason, client_id: err.details.clientId, path: req.path },
+        'access token refused',
+      );
+      sendError(req, res, err, realm, options.resourceMetadataUrl);
+      return;
+    }
+    next();
+  };
+  const cacheView = () => {
+    if (options.cache === false) return undefined;
+    let cache: VerifiedTokenCache | undefined;
+    try {
+      cache = verifier().cache;
+    } catch {
+      return undefined; // no client configured yet
+    }
+    return cache ? { size: cache.size, maxEntries: cache.maxEntries } : undefined;
+  };
+  return Object.defineProperty(middleware, 'cache', { get: cacheView, enumerable: true }) as AuthorizeTokenMiddleware;
+}
+
+function sendError(req: Request, res: Response, err: AuthorizationError, realm: string, metadata: AuthorizeTokenOptions['resourceMetadataUrl']): void {
+  if (err.status === 503) {
+    res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+  } else {
+    const params: [string, string][] = [['realm', realm]];
+    if (err.bearerError) params.push(['error', err.bearerError], ['error_description', err.message]);
+    if (err.details.scope) params.push(['scope', err.details.scope]);
+    const metadataUrl = typeof metadata === 'function' ? metadata(req) : metadata;
+    if (metadataUrl && err.status === 401) params.push(['resource_metadata', metadataUrl]);
+    res.setHeader('WWW-Authenticate', `Bearer ${params.map(([name, value]) => `${name}="${quoted(value)}"`).join(', ')}`);
+  }
+  res.setHeader('Cache-Control', 'no-store');
+  const id = (req as { id?: unknown }).id;
+  const requestId = typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+  res.status(err.status).json({ error: { code: err.code, message: err.message, ...(requestId ? { request_id: requestId } : {}) } });
+}
+
+/** RFC 9110 quoted-string: escape backslash and double quote. */
+const quoted = (value: string) => value.replace(/[\\"]/g, '\\$&');
+
+// One verifier (and cache) per client, so every route guarded with the same client shares verified tokens,
+// and a token verified for one project can never pass for another.
+const verifiers = new WeakMap<stytch.Client, Map<number, TokenVerifier>>();
+const uncached = new WeakMap<stytch.Client, TokenVerifier>();
+
+function verifierFor(options: AuthorizeTokenOptions): () => TokenVerifier {
+  let verifier: TokenVerifier | undefined;
+  return () => {
+    if (verifier) return verifier;
+    const client = options.client ?? defaultClient();
+    if (options.cache === false) {
+      verifier = uncached.get(client) ?? new TokenVerifier(() => client, undefined);
+      uncached.set(client, verifier);
+      return verifier;
+    }
+    const maxEntries = options.cache?.maxEntries ?? DEFAULT_CACHE_ENTRIES;
+    const bySize = verifiers.get(client) ?? new Map<number, TokenVerifier>();
+    verifiers.set(client, bySize);
+    verifier = bySize.get(maxEntries) ?? new TokenVerifier(() => client, new VerifiedTokenCache(maxEntries));
+    bySize.set(maxEntries, verifier);
+    return verifier;
+  };
+}
+
+let sharedDefaultClient: stytch.Client | undefined;
+
+/** Built on first use, so that a dotenv loaded after import is seen. */
+function defaultClient(): stytch.Client {
+  if (sharedDefaultClient) return sharedDefaultClient;
+  const { STYTCH_PROJECT_ID: project_id, STYTCH_SECRET: secret, STYTCH_ENV: env } = process.env;
+  if (!project_id || !secret) {
+    throw new Error('authorizeToken: set STYTCH_PROJECT_ID and STYTCH_SECRET, or pass options.client');
+  }
+  const base = env === 'test' ? stytch.envs.test : env === 'live' ? stytch.envs.live : env || undefined;
+  sharedDefaultClient = new stytch.Client({ project_id, secret, ...(base ? { env: base } : {}) });
+  return sharedDefaultClient;
+}

@@ -1,0 +1,62 @@
+import { Router, type Request } from 'express';
+import { CheckBalanceRequest, DebitRequest, HttpError, IdempotencyKey, methodNotAllowed, parseInput, SCOPES } from '@m2m/shared';
+import { authorizeToken, type AuthorizeTokenOptions, type M2MIdentity } from '../middleware/authorizeToken';
+import type { WalletStore } from '../wallets/walletStore';
+
+/** The tutorial's two routes, each behind the scope it needs. */
+export function walletRoutes(wallets: WalletStore, authorize: AuthorizeTokenOptions): Router {
+  const router = Router();
+
+  router
+    .route('/api/check-balance')
+    .post(authorizeToken(SCOPES.readUsers, authorize), (req, res) => {
+      const { customerId } = parseInput(CheckBalanceRequest, req.body);
+      const balance = wallets.checkBalance(customerId);
+      if (!balance) throw new HttpError(404, 'customer_not_found', `No wallet for customer ${customerId}`);
+      res.json(balance);
+    })
+    .all(methodNotAllowed(['POST'], 'Use POST with a JSON body { "customerId": "…" }'));
+
+  router
+    .route('/api/debit')
+    .post(authorizeToken(SCOPES.writeWallets, authorize), (req, res) => {
+      const idempotencyKey = requiredIdempotencyKey(req);
+      const request = parseInput(DebitRequest, req.body);
+      const outcome = wallets.debit({ clientId: identity(req).client_id, idempotencyKey, request });
+      switch (outcome.status) {
+        case 'debited':
+          if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
+          res.json(outcome.response);
+          return;
+        case 'unknown_customer':
+          throw new HttpError(404, 'customer_not_found', `No wallet for customer ${request.customerId}`);
+        case 'same_wallet':
+          throw new HttpError(400, 'invalid_request', 'destinationWalletId: must be another wallet than the customer\'s own');
+        case 'insufficient_funds':
+          throw new HttpError(409, 'insufficient_funds', `The wallet holds ${outcome.balance}, less than the ${request.amount} to debit; nothing was debited`);
+        case 'key_reused':
+          throw new HttpError(
+            422,
+            'idempotency_key_reused',
+            'This Idempotency-Key was already used for a different debit; use a new key for a new debit',
+          );
+      }
+    })
+    .all(methodNotAllowed(['POST'], 'Use POST with a JSON body { "customerId", "amount", "destinationWalletId" } and an Idempotency-Key header'));
+
+  return router;
+}
+
+function requiredIdempotencyKey(req: Request): string {
+  const key = req.get('Idempotency-Key');
+  if (key === undefined) {
+    throw new HttpError(400, 'invalid_request', 'The Idempotency-Key header is required: a unique value per debit (e.g. a UUID), reused when retrying it');
+  }
+  return parseInput(IdempotencyKey, key, 'Idempotency-Key');
+}
+
+/** Set by authorizeToken; its absence is a wiring bug in this file, not the caller's fault. */
+function identity(req: Request): M2MIdentity {
+  if (!req.m2m) throw new Error('route reached without authorizeToken');
+  return req.m2m;
+}

@@ -1,0 +1,66 @@
+import { closeServer, createLogger, createStytchClient, listen, type Logger, type StytchProject } from '@m2m/shared';
+import type * as stytch from 'stytch';
+import { createWalletApp, type WalletAuthorizeOptions } from './app';
+import { jwksUrl, signingKeysProbe } from './signingKeys';
+import type { WalletSeed } from './wallets/seed';
+import { WalletStore } from './wallets/walletStore';
+
+export interface WalletServerOptions {
+  /** 0 picks an ephemeral port (tests). Default 4000, the tutorial's. */
+  port?: number;
+  host?: string;
+  /** A SQLite file, or ':memory:' (the default: state lives as long as the server). */
+  databaseFile?: string;
+  /** The Stytch project whose tokens are accepted (hosted Stytch or the local auth-server). */
+  stytchProject: StytchProject;
+  /** Replaces the client built from `stytchProject` (e.g. one that counts verifications). */
+  stytchClient?: stytch.Client;
+  logger?: Logger;
+  /** authorizeToken options for both routes: maxTokenAgeSeconds, clockToleranceSeconds, cache, realm. */
+  authorize?: WalletAuthorizeOptions;
+  /** This server's public URL, advertised in RFC 9728 metadata; default: the URL each caller used. */
+  publicUrl?: string;
+  /** Wallets to create when the database is new; default: the tutorial's two customers. */
+  seed?: readonly WalletSeed[];
+}
+
+export interface RunningWalletServer {
+  /** http://host:port/ with a trailing slash. */
+  url: string;
+  port: number;
+  wallets: WalletStore;
+  /** Stops accepting requests, lets in-flight ones finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+export async function startWalletServer(options: WalletServerOptions): Promise<RunningWalletServer> {
+  const { port = 4000, host = '127.0.0.1', databaseFile = ':memory:', stytchProject } = options;
+  const logger = options.logger ?? createLogger({ name: 'wallet-server', level: 'silent' });
+  const wallets = WalletStore.open(databaseFile, options.seed);
+  try {
+    const stytchClient = options.stytchClient ?? createStytchClient(stytchProject);
+    const app = createWalletApp({
+      wallets,
+      stytchClient,
+      logger,
+      authorizationServer: stytchProject.baseUrl.replace(/\/+$/, ''),
+      signingKeysReady: signingKeysProbe(stytchClient, jwksUrl(stytchProject.baseUrl, stytchProject.projectId)),
+      ...(options.publicUrl !== undefined && { publicUrl: options.publicUrl }),
+      ...(options.authorize && { authorize: options.authorize }),
+    });
+    const running = await listen(app, port, host, 'WALLET_SERVER_PORT');
+    let closing: Promise<void> | undefined;
+    return {
+      url: running.url,
+      port: running.port,
+      wallets,
+      close() {
+        closing ??= closeServer(running.server).finally(() => wallets.close());
+        return closing;
+      },
+    };
+  } catch (err) {
+    wallets.close();
+    throw err;
+  }
+}
