@@ -14,6 +14,8 @@ export interface CountingProxy {
   tokenRequestsByScope(): Record<string, number>;
   total(): number;
   reset(): void;
+  /** Points the proxy at its upstream; for when the upstream must know the proxy's URL first. */
+  setTarget(targetUrl: string): void;
   close(): Promise<void>;
 }
 
@@ -36,8 +38,8 @@ function scopeOf(body: string, contentType: string | undefined): string {
 
 const normalize = (scope: string): string => scope.split(/\s+/).filter(Boolean).sort().join(' ') || '*';
 
-export async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
-  const target = new URL(targetUrl);
+export async function startCountingProxy(targetUrl?: string): Promise<CountingProxy> {
+  let target = targetUrl === undefined ? undefined : new URL(targetUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   let counts: Record<string, number> = {};
   let tokenScopes: Record<string, number> = {};
@@ -53,6 +55,11 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
       if (TOKEN_PATH.test(pathname)) {
         const scope = scopeOf(body.toString('utf8'), req.headers['content-type']);
         tokenScopes[scope] = (tokenScopes[scope] ?? 0) + 1;
+      }
+      if (!target) {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status_code: 503, error_type: 'bench_proxy_no_target', error_message: 'no upstream yet' }));
+        return;
       }
       const upstream = http.request(
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host }, agent },
@@ -75,6 +82,9 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
     counts: () => ({ ...counts }),
     tokenRequestsByScope: () => ({ ...tokenScopes }),
     total: () => Object.values(counts).reduce((a, b) => a + b, 0),
+    setTarget: (url) => {
+      target = new URL(url);
+    },
     reset: () => {
       counts = {};
       tokenScopes = {};

@@ -22,16 +22,19 @@ export const walletGuard: Scenario = {
   title: 'Wallet route: guarded vs unguarded',
   async run(ctx) {
     const { profile } = ctx;
-    const auth = await hostServer('auth', { databaseFile: path.join(ctx.workDir, 'auth-s1.db') });
-    const proxy = await startCountingProxy(auth.info.url);
+    // Everything reaches the auth-server through the proxy (so its URL is the tokens' issuer).
+    const proxy = await startCountingProxy();
+    const auth = await hostServer('auth', { databaseFile: path.join(ctx.workDir, 'auth-s1.db'), publicUrl: proxy.url });
+    proxy.setTarget(auth.info.url);
     try {
-      const client = await createM2MClient(auth.info);
-      const token = await fetchToken(auth.info, client, ['read:users']);
+      const authViaProxy = { ...auth.info, url: proxy.url };
+      const client = await createM2MClient(authViaProxy);
+      const token = await fetchToken(authViaProxy, client, ['read:users']);
       const body = JSON.stringify({ customerId: TUTORIAL_WALLETS[0]?.customerId });
       const results = new Map<string, { load: LoadResult; authRequests: number }>();
 
       for (const variant of GUARD_VARIANTS) {
-        const app = await hostServer('walletVariant', { variant, stytchProject: projectOf(auth.info, proxy.url) });
+        const app = await hostServer('walletVariant', { variant, stytchProject: projectOf(authViaProxy) });
         try {
           const url = new URL('/api/check-balance', app.info.url);
           const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
