@@ -14,7 +14,11 @@ export class DatabaseError extends Error {
  * A file that is not a healthy SQLite database stops start-up; it is never replaced.
  */
 export function openDatabase(file: string, schema: string): SqliteDatabase {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // State holds secrets and keys: owner-only. SQLite gives its -wal and -shm files the same mode.
+    fs.closeSync(fs.openSync(file, 'a', 0o600));
+  }
   let db: SqliteDatabase | undefined;
   try {
     db = new Database(file, { timeout: 5_000 });

@@ -18,7 +18,7 @@ const trustedMetadata = z
   .record(z.string(), z.unknown())
   .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= 4096, 'trusted_metadata must be at most 4096 bytes of JSON');
 
-export const createClientBody = z.object({
+export const createClientBody = z.strictObject({
   scopes: z.array(scopeToken).max(100),
   client_id: clientId.optional(),
   client_secret: z.string().max(256).optional(),
@@ -27,7 +27,7 @@ export const createClientBody = z.object({
   trusted_metadata: trustedMetadata.optional(),
 });
 
-export const updateClientBody = z.object({
+export const updateClientBody = z.strictObject({
   client_name: z.string().max(256).optional(),
   client_description: z.string().max(1024).optional(),
   status: z.enum(['active', 'inactive']).optional(),
@@ -35,7 +35,7 @@ export const updateClientBody = z.object({
   trusted_metadata: trustedMetadata.optional(),
 });
 
-export const searchClientsBody = z.object({
+export const searchClientsBody = z.strictObject({
   cursor: z.string().max(256).optional(),
   limit: z.number().int().min(1).max(1000).optional(),
   query: z

@@ -1,0 +1,132 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { startAuth, decodeJwt } from './fixtures';
+import { startAuthServer } from '../src';
+
+const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'auth-server-'));
+
+describe('signing keys and persistent state', () => {
+  it('keeps the project, clients and keys across a restart: a token issued before still verifies after', async () => {
+    const databaseFile = path.join(tmpDir(), 'auth-server.db');
+    const first = await startAuth({ databaseFile });
+    const { m2m_client: client } = await first.sdk.m2m.clients.create({ scopes: ['read:users'] });
+    const { access_token } = await first.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret });
+    const { projectId, projectSecret } = first.auth;
+    await first.auth.close();
+    expect(fs.statSync(databaseFile).mode & 0o777).toBe(0o600);
+
+    // Same port: the issuer is the server's URL, which a restart keeps.
+    const second = await startAuth({ databaseFile, port: first.auth.port });
+    try {
+      expect([second.auth.projectId, second.auth.projectSecret, second.auth.projectGenerated]).toEqual([projectId, projectSecret, false]);
+      // A fresh SDK client fetches the JWKS from the restarted server.
+      await expect(second.sdk.m2m.authenticateToken({ access_token })).resolves.toMatchObject({ client_id: client.client_id });
+      await expect(second.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret })).resolves.toHaveProperty('access_token');
+    } finally {
+      await second.auth.close();
+    }
+  });
+
+  it('rotates the signing key: the new key signs, the old one stays published so its tokens keep verifying', async () => {
+    const f = await startAuth();
+    try {
+      const { m2m_client: client } = await f.sdk.m2m.clients.create({ scopes: ['read:users'] });
+      const before = (await f.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret })).access_token;
+      const oldKid = decodeJwt(before).header.kid;
+
+      const rotated = await f.http().post('/v1/local/signing-keys/rotate').set('Authorization', f.basic);
+      expect(rotated.status).toBe(200);
+      expect(rotated.body.retired_kid).toBe(oldKid);
+      const jwks = await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`);
+      expect(jwks.body.keys.map((k: { kid: string }) => k.kid).sort()).toEqual([oldKid, rotated.body.kid].sort());
+      for (const key of jwks.body.keys) {
+        expect(Object.keys(key).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
+      }
+
+      const after = (await f.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret })).access_token;
+      expect(decodeJwt(after).header.kid).toBe(rotated.body.kid);
+      await expect(f.sdk.m2m.authenticateToken({ access_token: before })).resolves.toMatchObject({ client_id: client.client_id });
+      await expect(f.sdk.m2m.authenticateToken({ access_token: after })).resolves.toMatchObject({ client_id: client.client_id });
+      expect((await f.http().post('/v1/local/signing-keys/rotate')).status).toBe(401);
+    } finally {
+      await f.auth.close();
+    }
+  });
+
+  it('drops a retired key from the JWKS once every token it signed has expired', async () => {
+    const f = await startAuth({ tokenLifetimeSeconds: 60 });
+    try {
+      const rotated = await f.http().post('/v1/local/signing-keys/rotate').set('Authorization', f.basic);
+      const retired = rotated.body.retired_kid as string;
+      const published = async () => (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map((k: { kid: string }) => k.kid) as string[];
+      expect(await published()).toContain(retired);
+      // Lifetime 60 s plus a 60 s clock-skew allowance: jump the clock past both.
+      const realNow = Date.now;
+      Date.now = () => realNow() + 125_000;
+      try {
+        expect(await published()).toEqual([rotated.body.kid]);
+      } finally {
+        Date.now = realNow;
+      }
+    } finally {
+      await f.auth.close();
+    }
+  });
+
+  it('publishes discovery metadata consistent with the tokens, so a generic verifier (jose) accepts them', async () => {
+    const f = await startAuth();
+    try {
+      for (const doc of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+        const res = await f.http().get(doc);
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({
+          issuer: f.auth.issuer,
+          token_endpoint: `${f.auth.issuer}/v1/public/${f.auth.projectId}/oauth2/token`,
+          jwks_uri: `${f.auth.issuer}/v1/sessions/jwks/${f.auth.projectId}`,
+          grant_types_supported: ['client_credentials'],
+          token_endpoint_auth_methods_supported: expect.arrayContaining(['client_secret_basic', 'client_secret_post']),
+          response_types_supported: expect.any(Array),
+          id_token_signing_alg_values_supported: ['RS256'],
+        });
+      }
+      const metadata = (await f.http().get('/.well-known/oauth-authorization-server')).body;
+      const { m2m_client: client } = await f.sdk.m2m.clients.create({ scopes: ['read:users'] });
+      // A generic OAuth client: token endpoint from discovery, client_secret_basic.
+      const tokenRes = await fetch(metadata.token_endpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` },
+        body: 'grant_type=client_credentials',
+      });
+      const { access_token } = (await tokenRes.json()) as { access_token: string };
+      const { payload } = await jwtVerify(access_token, createRemoteJWKSet(new URL(metadata.jwks_uri)), { issuer: metadata.issuer, audience: f.auth.projectId, algorithms: ['RS256'] });
+      expect(payload.sub).toBe(client.client_id);
+    } finally {
+      await f.auth.close();
+    }
+  });
+
+  it('refuses to start on a corrupt database and leaves the file untouched', async () => {
+    const databaseFile = path.join(tmpDir(), 'auth-server.db');
+    const garbage = Buffer.from('this is not a sqlite database '.repeat(200));
+    fs.writeFileSync(databaseFile, garbage);
+    await expect(startAuthServer({ port: 0, databaseFile })).rejects.toMatchObject({ name: 'DatabaseError', message: expect.stringContaining(databaseFile) });
+    expect(fs.readFileSync(databaseFile).equals(garbage)).toBe(true);
+  });
+
+  it('serves given project credentials, and refuses a database that belongs to another project', async () => {
+    const databaseFile = path.join(tmpDir(), 'auth-server.db');
+    const projectId = 'project-test-11111111-2222-3333-4444-555555555555';
+    const projectSecret = 'secret-test-Qm9vZ2llLXdvb2dpZS1zZWNyZXQtdmFsdWU';
+    const f = await startAuth({ databaseFile, projectId, projectSecret });
+    expect([f.auth.projectId, f.auth.projectSecret]).toEqual([projectId, projectSecret]);
+    await expect(f.sdk.m2m.clients.search({})).resolves.toHaveProperty('m2m_clients');
+    await f.auth.close();
+    await expect(startAuthServer({ port: 0, databaseFile, projectId: 'project-test-other', projectSecret })).rejects.toMatchObject({
+      name: 'ConfigError',
+      message: expect.stringContaining('STYTCH_PROJECT_ID'),
+    });
+    await expect(startAuthServer({ port: 0, databaseFile, projectId, projectSecret: 'short' })).rejects.toMatchObject({ name: 'ConfigError' });
+  });
+});
