@@ -1,0 +1,24 @@
+/**
+ * Exponential backoff with "full jitter" (AWS Architecture Blog, "Exponential Backoff And Jitter"):
+ * a random wait between 0 and min(cap, base * 2^(attempt-1)). The randomness spreads the retries of
+ * many callers, so a recovering auth server is not hit by all of them at the same instant.
+ */
+export function fullJitterDelayMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/** A wait that does not by itself keep the process alive. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Rejects with `onTimeout()` when `promise` takes longer than `ms`; the timer never outlives the race. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}

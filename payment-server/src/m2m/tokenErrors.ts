@@ -1,0 +1,89 @@
+import { RequestError, StytchError } from 'stytch';
+
+/**
+ * Why no token could be had. `retryable` says whether trying again later can help:
+ * an unreachable, slow or failing auth server can recover; rejected credentials can't.
+ */
+export type TokenFailureReason =
+  | 'auth_server_unreachable'
+  | 'auth_server_timeout'
+  | 'auth_server_error'
+  | 'invalid_client'
+  | 'invalid_scope'
+  | 'rejected';
+
+export interface TokenFailure {
+  reason: TokenFailureReason;
+  retryable: boolean;
+  /** A one-line description safe to log: never a secret, never a token. */
+  detail: string;
+  /** What went wrong underneath, stripped of anything that could carry the client secret. */
+  cause: Error;
+}
+
+/** Thrown when a token can't be had after the retries; callers map it to 503/504 (retryable) or 502. */
+export class TokenUnavailableError extends Error {
+  override readonly name = 'TokenUnavailableError';
+  readonly reason: TokenFailureReason;
+  readonly retryable: boolean;
+  readonly attempts: number;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  override readonly cause: Error;
+
+  constructor(failure: TokenFailure, context: { attempts: number; clientId: string; scopes: readonly string[] }) {
+    const scopes = context.scopes.length ? context.scopes.join(' ') : '(all of the client\'s scopes)';
+    super(`No M2M access token for ${context.clientId} with scope ${scopes} after ${context.attempts} attempt(s): ${failure.detail}`);
+    this.reason = failure.reason;
+    this.retryable = failure.retryable;
+    this.attempts = context.attempts;
+    this.clientId = context.clientId;
+    this.scopes = context.scopes;
+    this.cause = failure.cause;
+  }
+}
+
+/** Our own per-attempt deadline: the SDK's `fetch` has none. */
+export class TokenRequestTimeoutError extends Error {
+  override readonly name = 'TokenRequestTimeoutError';
+}
+
+/**
+ * Sorts a failed `m2m.token` call into a reason. The SDK throws `StytchError` for any answer
+ * >= 400 (OAuth errors have `error` mapped to `error_type`) and `RequestError` when the server
+ * can't be reached or answers something that is not JSON.
+ */
+export function classifyTokenFailure(err: unknown): TokenFailure {
+  if (err instanceof TokenRequestTimeoutError) {
+    return { reason: 'auth_server_timeout', retryable: true, detail: err.message, cause: err };
+  }
+  if (err instanceof StytchError) {
+    const detail = `${err.status_code} ${err.error_type}: ${err.error_message}`;
+    // Rebuilt from the parsed fields only: the original message is the whole response body.
+    const cause = Object.assign(new Error(detail), { status_code: err.status_code, error_type: err.error_type, request_id: err.request_id });
+    if (err.error_type === 'invalid_client' || err.status_code === 401) {
+      return { reason: 'invalid_client', retryable: false, detail, cause };
+    }
+    if (err.error_type === 'invalid_scope') return { reason: 'invalid_scope', retryable: false, detail, cause };
+    if (err.status_code === 429 || err.status_code >= 500) return { reason: 'auth_server_error', retryable: true, detail, cause };
+    return { reason: 'rejected', retryable: false, detail, cause };
+  }
+  if (err instanceof RequestError) {
+    // RequestError keeps the request it failed on, whose form body holds client_secret: never pass it on.
+    const underlying = (err as Error & { cause?: unknown }).cause;
+    const why = underlying instanceof Error ? `${err.message} (${describeNetworkError(underlying)})` : err.message;
+    const cause = new Error(why);
+    if (err.message.startsWith('Unable to parse JSON')) return { reason: 'auth_server_error', retryable: true, detail: why, cause };
+    return { reason: 'auth_server_unreachable', retryable: true, detail: why, cause };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { reason: 'auth_server_error', retryable: false, detail: `unexpected failure: ${message}`, cause: new Error(message) };
+}
+
+function describeNetworkError(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const inner = (err as Error & { cause?: unknown }).cause;
+  if (code) return code;
+  if (inner instanceof Error) return describeNetworkError(inner);
+  return err.message;
+}

@@ -1,0 +1,263 @@
+import NodeCache from 'node-cache';
+import type { Client } from 'stytch';
+import { fullJitterDelayMs, sleep, withTimeout } from './backoff';
+import { classifyTokenFailure, TokenRequestTimeoutError, TokenUnavailableError, type TokenFailure } from './tokenErrors';
+
+/**
+ * Gets, caches and refreshes Stytch M2M access tokens (OAuth 2.0 client credentials) for one client.
+ *
+ * - One cached token per (client_id, scope set): `['write:wallets','read:users']` and
+ *   `['read:users','write:wallets']` share a token; each caller asks only for the scopes it needs.
+ * - Refresh ahead of expiry: from `refreshAt` on, a call still gets the cached token at once and
+ *   starts ONE background refresh. A token is never handed out once less than `minRemainingSeconds`
+ *   of its life is left, so a request can't carry a token that expires on the way.
+ * - Single-flight: concurrent callers on a cold (or unusable) cache share one token request per key.
+ * - Retries with exponential backoff and full jitter, for failures that can heal (network, timeout,
+ *   5xx, 429). A rejected client (invalid_client) fails at once: retrying can't fix a wrong secret.
+ * - While the auth server is down, a cached token that is still usable keeps serving.
+ * - `setCredentials` switches the secret (rotation) without dropping tokens already issued;
+ *   `invalidate` drops a token a resource server refused (401 invalid_token), once.
+ *
+ * Copy this folder (`m2m/`) into another service as it is: it needs only `node-cache` and `stytch`.
+ */
+
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** The one SDK call the provider makes; a `stytch.Client` satisfies it. */
+export interface TokenEndpoint {
+  m2m: Pick<Client['m2m'], 'token'>;
+}
+
+/** pino's logger satisfies this; so does `console` wrapped in two lines. */
+export interface TokenProviderLogger {
+  debug(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
+
+export interface TokenProviderTuning {
+  /** Start refreshing when less than this is left... (default 60 s) */
+  refreshMarginSeconds?: number;
+  /** ...or less than this share of the token's lifetime, whichever is larger (default 0.1). Capped at half the lifetime. */
+  refreshMarginRatio?: number;
+  /** Never hand out a token with less than this left: it must outlive one request in flight (default 15 s; at most a quarter of the lifetime). */
+  minRemainingSeconds?: number;
+  /** Token requests per `getToken` before giving up, the first included (default 4). */
+  maxAttempts?: number;
+  retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
+  /** Deadline of one token request (default 5 s). */
+  requestTimeoutMs?: number;
+}
+
+export interface TokenProviderOptions extends TokenProviderTuning {
+  stytch: TokenEndpoint;
+  credentials: ClientCredentials;
+  logger?: TokenProviderLogger;
+}
+
+export interface TokenProviderStats {
+  /** Token requests sent to the auth server (each retry counts). */
+  tokenRequests: number;
+  failedTokenRequests: number;
+  /** `getToken` calls answered from the cache. */
+  cacheHits: number;
+  /** Refreshes started ahead of expiry while the cached token kept serving. */
+  refreshesAhead: number;
+  cachedTokens: number;
+}
+
+interface CachedToken {
+  accessToken: string;
+  /** All epoch milliseconds. */
+  expiresAt: number;
+  refreshAt: number;
+  usableUntil: number;
+  /** After a failed background refresh, the next one waits until then. */
+  nextRefreshAttemptAt: number;
+}
+
+const DEFAULTS: Required<TokenProviderTuning> = {
+  refreshMarginSeconds: 60,
+  refreshMarginRatio: 0.1,
+  minRemainingSeconds: 15,
+  maxAttempts: 4,
+  retryBaseDelayMs: 100,
+  retryMaxDelayMs: 2_000,
+  requestTimeoutMs: 5_000,
+};
+
+const silentLogger: TokenProviderLogger = { debug: () => {}, warn: () => {} };
+
+export class TokenProvider {
+  private readonly stytch: TokenEndpoint;
+  private readonly tuning: Required<TokenProviderTuning>;
+  private readonly logger: TokenProviderLogger;
+  // useClones: false, since entries are ours and copying them on every hit would cost for nothing.
+  private readonly cache = new NodeCache({ useClones: false, checkperiod: 120 });
+  private readonly inFlight = new Map<string, Promise<CachedToken>>();
+  private credentials: ClientCredentials;
+  private closed = false;
+  private readonly counters = { tokenRequests: 0, failedTokenRequests: 0, cacheHits: 0, refreshesAhead: 0 };
+
+  constructor(options: TokenProviderOptions) {
+    this.stytch = options.stytch;
+    this.credentials = { ...options.credentials };
+    this.logger = options.logger ?? silentLogger;
+    const tuning = Object.fromEntries(Object.entries(options).filter(([name, v]) => name in DEFAULTS && v !== undefined));
+    this.tuning = { ...DEFAULTS, ...tuning };
+    if (this.tuning.maxAttempts < 1) throw new RangeError('maxAttempts must be at least 1');
+  }
+
+  get clientId(): string {
+    return this.credentials.clientId;
+  }
+
+  /**
+   * A bearer token carrying exactly `scopes` (an empty list asks for all of the client's scopes).
+   * Throws TokenUnavailableError when none can be had.
+   */
+  async getToken(scopes: readonly string[]): Promise<string> {
+    if (this.closed) throw new Error('TokenProvider is closed');
+    const scopeSet = normalizeScopes(scopes);
+    const key = this.keyFor(scopeSet);
+    const cached = this.cache.get<CachedToken>(key);
+    const now = Date.now();
+    if (cached && now < cached.usableUntil) {
+      this.counters.cacheHits++;
+      if (now >= cached.refreshAt) this.refreshAhead(key, scopeSet, cached, now);
+      return cached.accessToken;
+    }
+    return (await this.fetchShared(key, scopeSet)).accessToken;
+  }
+
+  /**
+   * Fetches a new token with the current credentials now, bypassing the cache, and caches it.
+   * Used to prove that freshly switched credentials work (secret rotation).
+   */
+  async refresh(scopes: readonly string[]): Promise<string> {
+    const scopeSet = normalizeScopes(scopes);
+    const key = this.keyFor(scopeSet);
+    const token = await this.fetchWithRetry(scopeSet, this.credentials);
+    this.store(key, token);
+    return token.accessToken;
+  }
+
+  /**
+   * Drops the cached token for `scopes`. With `rejectedToken`, only if that is still the cached one:
+   * many requests refused with the same token then cause one new token, not one each.
+   */
+  invalidate(scopes: readonly string[], rejectedToken?: string): boolean {
+    const key = this.keyFor(normalizeScopes(scopes));
+    const cached = this.cache.get<CachedToken>(key);
+    if (!cached || (rejectedToken !== undefined && cached.accessToken !== rejectedToken)) return false;
+    this.cache.del(key);
+    return true;
+  }
+
+  /**
+   * Uses these credentials for every token request from now on (a retry in progress included).
+   * Tokens already cached for the same client stay: they are valid whatever secret got them.
+   * For another client they are dropped.
+   */
+  setCredentials(credentials: ClientCredentials): void {
+    const previous = this.credentials;
+    this.credentials = { ...credentials };
+    if (previous.clientId !== credentials.clientId) this.cache.flushAll();
+  }
+
+  stats(): TokenProviderStats {
+    return { ...this.counters, cachedTokens: this.cache.keys().length };
+  }
+
+  /** Stops the cache's timer and refuses further calls; retries in progress give up at their next step. */
+  close(): void {
+    this.closed = true;
+    this.cache.flushAll();
+    this.cache.close();
+  }
+
+  private keyFor(scopeSet: string[]): string {
+    return `${this.credentials.clientId}\n${scopeSet.join(' ')}`;
+  }
+
+  /** Starts one background refresh; the caller keeps using the cached token meanwhile. */
+  private refreshAhead(key: string, scopeSet: string[], cached: CachedToken, now: number): void {
+    if (this.inFlight.has(key) || now < cached.nextRefreshAttemptAt) return;
+    this.counters.refreshesAhead++;
+    this.fetchShared(key, scopeSet).catch((err: unknown) => {
+      // Keep serving the cached token, and wait a little before trying again.
+      cached.nextRefreshAttemptAt = Date.now() + this.tuning.retryMaxDelayMs;
+      this.logger.warn({ err, scopes: scopeSet }, 'M2M token refresh failed; the cached token keeps serving until it is too close to expiry');
+    });
+  }
+
+  /** Single-flight: the callers that miss together share one fetch per key. */
+  private fetchShared(key: string, scopeSet: string[]): Promise<CachedToken> {
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const fetching = this.fetchWithRetry(scopeSet, this.credentials)
+      .then((token) => {
+        // A switch to another client while this was in flight: don't file the old client's token under the new key.
+        if (key === this.keyFor(scopeSet)) this.store(key, token);
+        return token;
+      })
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, fetching);
+    return fetching;
+  }
+
+  private store(key: string, token: CachedToken): void {
+    const ttlSeconds = Math.max(1, Math.ceil((token.usableUntil - Date.now()) / 1000));
+    this.cache.set(key, token, ttlSeconds);
+  }
+
+  private async fetchWithRetry(scopeSet: string[], initial: ClientCredentials): Promise<CachedToken> {
+    let credentials = initial;
+    for (let attempt = 1; ; attempt++) {
+      const startedAt = Date.now();
+      let failure: TokenFailure;
+      try {
+        this.counters.tokenRequests++;
+        const response = await withTimeout(
+          this.stytch.m2m.token({ client_id: credentials.clientId, client_secret: credentials.clientSecret, scopes: scopeSet }),
+          this.tuning.requestTimeoutMs,
+          () => new TokenRequestTimeoutError(`the auth server did not answer within ${this.tuning.requestTimeoutMs} ms`),
+        );
+        if (typeof response.access_token !== 'string' || !(response.expires_in > 0)) {
+          throw new Error('the token response has no access_token or expires_in');
+        }
+        this.logger.debug({ clientId: credentials.clientId, scopes: scopeSet, expiresIn: response.expires_in, attempt }, 'M2M token fetched');
+        return this.schedule(response.access_token, response.expires_in, startedAt);
+      } catch (err) {
+        this.counters.failedTokenRequests++;
+        failure = classifyTokenFailure(err);
+      }
+      // The secret was switched while this attempt ran (a rotation): the new one deserves a try at once.
+      const switched = this.credentials !== credentials;
+      if (this.closed || attempt >= this.tuning.maxAttempts || (!failure.retryable && !switched)) {
+        throw new TokenUnavailableError(failure, { attempts: attempt, clientId: credentials.clientId, scopes: scopeSet });
+      }
+      this.logger.warn({ clientId: credentials.clientId, scopes: scopeSet, attempt, reason: failure.reason, detail: failure.detail }, 'M2M token request failed; retrying');
+      if (!switched) await sleep(fullJitterDelayMs(attempt, this.tuning.retryBaseDelayMs, this.tuning.retryMaxDelayMs));
+      credentials = this.credentials;
+    }
+  }
+
+  /** Expiry is counted from when the request was sent, so the answer's travel time is on the safe side. */
+  private schedule(accessToken: string, expiresInSeconds: number, startedAt: number): CachedToken {
+    const lifetimeMs = expiresInSeconds * 1000;
+    const { refreshMarginSeconds, refreshMarginRatio, minRemainingSeconds } = this.tuning;
+    const refreshMargin = Math.min(Math.max(refreshMarginSeconds * 1000, refreshMarginRatio * lifetimeMs), lifetimeMs / 2);
+    const minRemaining = Math.min(minRemainingSeconds * 1000, lifetimeMs / 4);
+    const expiresAt = startedAt + lifetimeMs;
+    return { accessToken, expiresAt, refreshAt: expiresAt - refreshMargin, usableUntil: expiresAt - minRemaining, nextRefreshAttemptAt: 0 };
+  }
+}
+
+/** Sorted and de-duplicated, so that the order callers list scopes in does not split the cache. */
+export function normalizeScopes(scopes: readonly string[]): string[] {
+  return [...new Set(scopes.map((s) => s.trim()).filter(Boolean))].sort();
+}

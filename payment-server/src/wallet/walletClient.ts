@@ -1,0 +1,125 @@
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { z } from 'zod';
+import { SCOPES, type CheckBalanceResponse, type DebitRequest, type DebitResponse } from '@m2m/shared';
+import type { TokenProvider } from '../m2m/tokenProvider';
+import { WalletError } from './walletErrors';
+
+export interface WalletClientOptions {
+  /** WALLET_SERVER_URL */
+  baseUrl: string;
+  tokens: Pick<TokenProvider, 'getToken' | 'invalidate'>;
+  /** Deadline of each HTTP call to the wallet (default 5 s). */
+  timeoutMs?: number;
+  /** Keep-alive sockets to the wallet (default 128). */
+  maxSockets?: number;
+}
+
+export interface CallContext {
+  /** Passed on as X-Request-Id, so one payment can be followed through both servers' logs. */
+  requestId?: string;
+}
+
+const CheckBalanceAnswer = z.object({ customerName: z.string(), walletId: z.string(), walletBalance: z.number().int() });
+const DebitAnswer = z.object({ transactionId: z.string().min(1), walletBalance: z.number().int() });
+const ErrorAnswer = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/**
+ * The wallet-server's API over HTTP (axios). Each call asks the TokenProvider for a token with only
+ * the scope it needs. If the wallet answers 401 invalid_token (the auth server's keys rotated, the
+ * token was revoked...), the token is dropped, a new one fetched, and the call retried ONCE: safe
+ * for the debit too, because the wallet refused it before doing anything and the retry carries the
+ * same Idempotency-Key. Every failure becomes a WalletError (or the provider's TokenUnavailableError).
+ */
+export class WalletClient {
+  private readonly http: AxiosInstance;
+  private readonly agents: { http: http.Agent; https: https.Agent };
+
+  constructor(private readonly options: WalletClientOptions) {
+    const maxSockets = options.maxSockets ?? 128;
+    this.agents = { http: new http.Agent({ keepAlive: true, maxSockets }), https: new https.Agent({ keepAlive: true, maxSockets }) };
+    this.http = axios.create({
+      baseURL: options.baseUrl,
+      timeout: options.timeoutMs ?? 5_000,
+      httpAgent: this.agents.http,
+      httpsAgent: this.agents.https,
+      // Statuses are ours to interpret; only network failures and timeouts throw.
+      validateStatus: () => true,
+      // Tell a timeout (ETIMEDOUT) from an aborted connection (ECONNABORTED).
+      transitional: { clarifyTimeoutError: true },
+      maxRedirects: 0,
+      headers: { 'Content-Type': 'application/json' },
+    });
+  }
+
+  /** POST /api/check-balance with a read:users token. */
+  async checkBalance(customerId: string, context: CallContext = {}): Promise<CheckBalanceResponse> {
+    const res = await this.call([SCOPES.readUsers], '/api/check-balance', { customerId }, {}, context);
+    return this.parse(res, CheckBalanceAnswer, 'check-balance');
+  }
+
+  /** POST /api/debit with a write:wallets token; the same key always gets the same outcome. */
+  async debit(request: DebitRequest, idempotencyKey: string, context: CallContext = {}): Promise<DebitResponse> {
+    const res = await this.call([SCOPES.writeWallets], '/api/debit', request, { 'Idempotency-Key': idempotencyKey }, context);
+    return this.parse(res, DebitAnswer, 'debit');
+  }
+
+  /** Closes the keep-alive sockets. */
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+
+  private async call(scopes: string[], path: string, body: unknown, headers: Record<string, string>, context: CallContext): Promise<AxiosResponse<unknown>> {
+    const token = await this.options.tokens.getToken(scopes);
+    const res = await this.send(path, body, token, headers, context);
+    if (res.status !== 401 || !isInvalidToken(res)) return res;
+    // Only this token is dropped: concurrent calls refused with it share the one new token.
+    this.options.tokens.invalidate(scopes, token);
+    const fresh = await this.options.tokens.getToken(scopes);
+    return this.send(path, body, fresh, headers, context);
+  }
+
+  private async send(path: string, body: unknown, token: string, headers: Record<string, string>, context: CallContext): Promise<AxiosResponse<unknown>> {
+    try {
+      return await this.http.post(path, body, {
+        headers: { ...headers, Authorization: `Bearer ${token}`, ...(context.requestId && { 'X-Request-Id': context.requestId }) },
+      });
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
+        throw new WalletError('timeout', `The wallet-server did not answer ${path} within ${this.http.defaults.timeout} ms`);
+      }
+      throw new WalletError('unreachable', `The wallet-server can't be reached at ${this.options.baseUrl} (${code ?? (err as Error).message})`);
+    }
+  }
+
+  private parse<T>(res: AxiosResponse<unknown>, schema: z.ZodType<T>, what: string): T {
+    if (res.status === 200 || res.status === 201) {
+      const parsed = schema.safeParse(res.data);
+      if (parsed.success) return parsed.data;
+      throw new WalletError('bad_response', `The wallet-server's ${what} answer does not match its contract`, res.status);
+    }
+    throw toWalletError(res, what);
+  }
+}
+
+function isInvalidToken(res: AxiosResponse<unknown>): boolean {
+  const challenge = res.headers['www-authenticate'];
+  return typeof challenge === 'string' && /error="invalid_token"/.test(challenge);
+}
+
+function toWalletError(res: AxiosResponse<unknown>, what: string): WalletError {
+  const parsed = ErrorAnswer.safeParse(res.data);
+  const code = parsed.success ? parsed.data.error.code : undefined;
+  const message = parsed.success ? parsed.data.error.message : `HTTP ${res.status}`;
+  const status = res.status;
+  if (status === 404) return new WalletError('customer_not_found', message, status, code);
+  if (status === 409 && code === 'insufficient_funds') return new WalletError('insufficient_funds', message, status, code);
+  if (status === 422 && code?.includes('idempotency')) return new WalletError('idempotency_key_reused', message, status, code);
+  if (status === 401 || status === 403) return new WalletError('unauthorized', `The wallet-server refused our token for ${what} (${status} ${code ?? ''}): ${message}`.replace(' )', ')'), status, code);
+  if (status === 503 || status === 429) return new WalletError('unavailable', `The wallet-server is unavailable (${status}): ${message}`, status, code);
+  if (status >= 400 && status < 500) return new WalletError('rejected_request', message, status, code);
+  return new WalletError('bad_response', `The wallet-server failed on ${what} (${status})`, status, code);
+}
