@@ -83,7 +83,7 @@ describe('M2M client management API', () => {
 
     const seen: string[] = [];
     let cursor: string | undefined;
-    const query = { operator: 'OR' as const, operands: [{ filter_name: 'scopes', filter_value: ['s:one', 's:two'] }] };
+    const query = { operator: 'OR' as const, operands: [{ filter_name: 'scopes' as const, filter_value: ['s:one', 's:two'] }] };
     do {
       const page = await f.sdk.m2m.clients.search({ limit: 2, query, ...(cursor && { cursor }) });
       expect(page.results_metadata.total).toBe(3);
