@@ -20,8 +20,7 @@ export const authServerEnv = {
   LOG_LEVEL: common.LOG_LEVEL,
   STYTCH_PROJECT_ID: common.STYTCH_PROJECT_ID,
   STYTCH_SECRET: common.STYTCH_SECRET,
-  /** Base URL clients reach this server at (the tokens' `iss`); defaults to http://HOST:PORT. */
-  AUTH_SERVER_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUTH_SERVER_PUBLIC_URL: common.AUTH_SERVER_PUBLIC_URL,
   TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   M2M_CUSTOM_CLAIMS_TEMPLATE: jsonObject.optional(),
 };

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { closeServer, createLogger, listen, type Logger } from '@m2m/shared';
+import { closeServer, createLogger, listen, reachableHost, type Logger } from '@m2m/shared';
 import { createAuthApp, type RateLimitOptions } from './app';
 import { resolveServedProject } from './project';
 import { openAuthStores } from './store/database';
@@ -53,12 +53,11 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       res.writeHead(503).end();
     };
     const running = await listen((req, res) => handle(req, res), port, host, 'AUTH_SERVER_PORT');
-    const reachableHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-    const issuer = (options.publicUrl ?? `http://${reachableHost}:${running.port}`).replace(/\/+$/, '');
+    const issuer = (options.publicUrl ?? `http://${reachableHost(host)}:${running.port}`).replace(/\/+$/, '');
     handle = createAuthApp({ project, stores, keys, issuer, tokenLifetimeSeconds, logger, ...(options.rateLimit && { rateLimit: options.rateLimit }) });
 
     return {
-      url: `http://${reachableHost}:${running.port}/`,
+      url: `http://${reachableHost(host)}:${running.port}/`,
       port: running.port,
       issuer,
       projectId: project.projectId,

@@ -39,6 +39,8 @@ export const common = {
   STYTCH_PROJECT_ID: z.string().min(1).optional(),
   STYTCH_SECRET: z.string().min(1).optional(),
   AUTH_SERVER_PORT: port(4010),
+  /** The local auth-server's public URL (its tokens' `iss`); default http://HOST:AUTH_SERVER_PORT. */
+  AUTH_SERVER_PUBLIC_URL: baseUrl.optional(),
   WALLET_SERVER_PORT: port(4000),
   PAYMENT_SERVER_PORT: port(6000),
 };
@@ -61,6 +63,11 @@ export function stytchMode(stytchEnv: string): StytchMode {
   if (stytchEnv === 'local') return { kind: 'local' };
   const known = STYTCH_BASE_URLS[stytchEnv as keyof typeof STYTCH_BASE_URLS];
   return { kind: 'hosted', baseUrl: withTrailingSlash(known ?? stytchEnv) };
+}
+
+/** The address to reach a server bound to `host` from this machine (a wildcard bind is reached on loopback). */
+export function reachableHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 }
 
 export function withTrailingSlash(url: string): string {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as stytch from 'stytch';
-import { ConfigError, resolveDataDir, stytchMode, withTrailingSlash } from './config';
+import { ConfigError, reachableHost, resolveDataDir, stytchMode, withTrailingSlash } from './config';
 import { readJsonFile, writeFileAtomic } from './files';
 
 /** The Stytch project a server talks to: its credentials and the API base URL (with a trailing slash). */
@@ -32,6 +32,10 @@ export interface StytchSettings {
   STYTCH_SECRET?: string | undefined;
   AUTH_SERVER_PORT: number;
   DATA_DIR: string;
+  /** Where the local auth-server listens, when not 127.0.0.1. */
+  HOST?: string | undefined;
+  /** The local auth-server's public URL, when it has one (its tokens' `iss`). */
+  AUTH_SERVER_PUBLIC_URL?: string | undefined;
 }
 
 /**
@@ -45,7 +49,8 @@ export function resolveStytchProject(settings: StytchSettings): StytchProject {
     if (!settings.STYTCH_SECRET) throw new ConfigError(`STYTCH_SECRET is not set: required when STYTCH_ENV=${settings.STYTCH_ENV}`);
     return { projectId: settings.STYTCH_PROJECT_ID, secret: settings.STYTCH_SECRET, baseUrl: mode.baseUrl };
   }
-  const baseUrl = withTrailingSlash(`http://127.0.0.1:${settings.AUTH_SERVER_PORT}`);
+  // The same URL the auth-server puts in `iss`, so the SDK accepts its tokens.
+  const baseUrl = withTrailingSlash(settings.AUTH_SERVER_PUBLIC_URL ?? `http://${reachableHost(settings.HOST ?? '127.0.0.1')}:${settings.AUTH_SERVER_PORT}`);
   if (settings.STYTCH_PROJECT_ID && settings.STYTCH_SECRET) {
     return { projectId: settings.STYTCH_PROJECT_ID, secret: settings.STYTCH_SECRET, baseUrl };
   }
