@@ -1,0 +1,47 @@
+import express, { type Express } from 'express';
+import type { Client } from 'stytch';
+import { errorHandler, httpLogger, methodNotAllowed, notFound, type Logger } from '@m2m/shared';
+import { requireAdminKey } from './admin/adminAuth';
+import { clientRoutes } from './admin/clientRoutes';
+import { rotationRoutes } from './admin/rotationRoutes';
+import type { SecretRotation } from './credentials/secretRotation';
+import { paymentRoutes } from './payments/paymentRoutes';
+import type { WalletClient } from './wallet/walletClient';
+
+export interface PaymentAppDeps {
+  wallet: Pick<WalletClient, 'checkBalance' | 'debit'>;
+  rotation: SecretRotation;
+  /** The Stytch SDK with the project's credentials (client admin). */
+  stytch: Client;
+  adminApiKey: string;
+  logger: Logger;
+  /** false while shutting down, so a load balancer stops sending traffic before the port closes. */
+  isReady?: () => boolean;
+}
+
+/** The payment-server as an Express app (it does not listen). */
+export function createPaymentApp({ wallet, rotation, stytch, adminApiKey, logger, isReady = () => true }: PaymentAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(httpLogger(logger));
+  app.use(express.json({ limit: '16kb' }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    if (!isReady()) return void res.status(503).json({ status: 'stopping' });
+    res.json({ status: 'ready' });
+  });
+  app.all(['/healthz', '/readyz'], methodNotAllowed(['GET']));
+
+  app.use(paymentRoutes({ wallet }));
+
+  app.use('/admin', requireAdminKey(adminApiKey));
+  app.use('/admin', rotationRoutes({ rotation }));
+  app.use('/admin', clientRoutes({ stytch, ownClientId: () => rotation.clientId }));
+
+  app.use(notFound);
+  app.use(errorHandler());
+  return app;
+}

@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { common, parseEnv, resolveDataDir, stytchMode, type Env, type StytchSettings } from '@m2m/shared';
+
+/** The payment-server's settings (README, "Configuration"). */
+export const paymentServerEnv = {
+  HOST: common.HOST,
+  PAYMENT_SERVER_PORT: common.PAYMENT_SERVER_PORT,
+  WALLET_SERVER_PORT: common.WALLET_SERVER_PORT,
+  AUTH_SERVER_PORT: common.AUTH_SERVER_PORT,
+  DATA_DIR: common.DATA_DIR,
+  LOG_LEVEL: common.LOG_LEVEL,
+  STYTCH_ENV: common.STYTCH_ENV,
+  STYTCH_PROJECT_ID: common.STYTCH_PROJECT_ID,
+  STYTCH_SECRET: common.STYTCH_SECRET,
+  /** Default: http://127.0.0.1:$WALLET_SERVER_PORT */
+  WALLET_SERVER_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CLIENT_ID: z.string().min(1).max(128).optional(),
+  // Secrets are checked after parsing: parseEnv's message quotes a bad value, and these must never be printed.
+  CLIENT_SECRET: z.string().optional(),
+  ADMIN_API_KEY: z.string().optional(),
+};
+
+export interface PaymentServerConfig {
+  port: number;
+  host: string;
+  /** Absolute. */
+  dataDir: string;
+  logLevel: string;
+  walletServerUrl: string;
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
+  adminApiKey?: string | undefined;
+  /** STYTCH_ENV=local: the embedded auth-server; the payment-server may provision its own client and admin key. */
+  local: boolean;
+  /** DATA_DIR/payment-server-credentials.json */
+  credentialsFile: string;
+  stytch: StytchSettings;
+}
+
+export function loadPaymentServerConfig(env: Env): PaymentServerConfig {
+  const c = parseEnv(paymentServerEnv, env);
+  const dataDir = resolveDataDir(c.DATA_DIR);
+  return {
+    port: c.PAYMENT_SERVER_PORT,
+    host: c.HOST,
+    dataDir,
+    logLevel: c.LOG_LEVEL,
+    walletServerUrl: c.WALLET_SERVER_URL ?? `http://127.0.0.1:${c.WALLET_SERVER_PORT}/`,
+    clientId: c.CLIENT_ID,
+    clientSecret: c.CLIENT_SECRET,
+    adminApiKey: c.ADMIN_API_KEY,
+    local: stytchMode(c.STYTCH_ENV).kind === 'local',
+    credentialsFile: path.join(dataDir, 'payment-server-credentials.json'),
+    stytch: {
+      STYTCH_ENV: c.STYTCH_ENV,
+      STYTCH_PROJECT_ID: c.STYTCH_PROJECT_ID,
+      STYTCH_SECRET: c.STYTCH_SECRET,
+      AUTH_SERVER_PORT: c.AUTH_SERVER_PORT,
+      DATA_DIR: c.DATA_DIR,
+    },
+  };
+}

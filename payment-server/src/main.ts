@@ -1,0 +1,30 @@
+import { createLogger, loadDotenv, resolveStytchProject, runMain, stopOnSignals } from '@m2m/shared';
+import { resolveAdminKey } from './admin/adminKey';
+import { loadPaymentServerConfig } from './config';
+import { startPaymentServer } from './server';
+
+runMain('payment-server', async () => {
+  loadDotenv();
+  const config = loadPaymentServerConfig(process.env);
+  const logger = createLogger({ name: 'payment-server', level: config.logLevel });
+  const stytchProject = resolveStytchProject(config.stytch);
+  const admin = resolveAdminKey({ configured: config.adminApiKey, local: config.local, dataDir: config.dataDir });
+  if (admin.file) {
+    // The path, never the key: read it with `cat` when you need it.
+    logger.info({ admin_api_key_file: admin.file }, admin.generated ? 'generated an admin API key and stored it (0600)' : 'admin API key read from its file');
+  }
+  const server = await startPaymentServer({
+    port: config.port,
+    host: config.host,
+    stytchProject,
+    walletServerUrl: config.walletServerUrl,
+    credentialsFile: config.credentialsFile,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    adminApiKey: admin.key,
+    selfProvision: config.local,
+    logger,
+  });
+  logger.info({ url: server.url, clientId: server.clientId, credentials_file: config.credentialsFile }, 'payment-server listening');
+  stopOnSignals(() => server.close(), logger);
+});

@@ -1,0 +1,97 @@
+import { closeServer, createLogger, createStytchClient, listen, type Logger, type StytchProject } from '@m2m/shared';
+import { assertAdminKey } from './admin/adminKey';
+import { createPaymentApp } from './app';
+import { CredentialsFile } from './credentials/credentialsFile';
+import { loadCredentials } from './credentials/loadCredentials';
+import { SecretRotation } from './credentials/secretRotation';
+import { TokenProvider, type TokenProviderTuning } from './m2m/tokenProvider';
+import { WalletClient } from './wallet/walletClient';
+
+export interface PaymentServerOptions {
+  /** 0 picks an ephemeral port (tests). Default 6000. */
+  port?: number;
+  host?: string;
+  /** The Stytch project (hosted, or the local auth-server) the M2M client belongs to. */
+  stytchProject: StytchProject;
+  walletServerUrl: string;
+  /** Holds the client's id and secret (0600); created from clientId/clientSecret when missing. */
+  credentialsFile: string;
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
+  /** At least 32 characters. */
+  adminApiKey: string;
+  /** With no credentials in the file or the options, provision a `payment-service` client (local mode). */
+  selfProvision?: boolean;
+  logger?: Logger;
+  tokenProvider?: TokenProviderTuning;
+  /** Deadline of each wallet call (default 5 s). */
+  walletTimeoutMs?: number;
+}
+
+export interface RunningPaymentServer {
+  /** http://host:port/ */
+  url: string;
+  port: number;
+  /** The payment-server's own M2M client. */
+  clientId: string;
+  tokenProvider: TokenProvider;
+  /** Stops accepting requests, lets in-flight payments finish, then releases everything. */
+  close(): Promise<void>;
+}
+
+/** Loads (or provisions) the M2M credentials, builds the token provider and the wallet client, and listens. */
+export async function startPaymentServer(options: PaymentServerOptions): Promise<RunningPaymentServer> {
+  const { port = 6000, host = '127.0.0.1' } = options;
+  assertAdminKey(options.adminApiKey);
+  const logger = options.logger ?? createLogger({ name: 'payment-server', level: 'silent' });
+  const stytch = createStytchClient(options.stytchProject);
+  const file = new CredentialsFile(options.credentialsFile);
+  const loaded = await loadCredentials({
+    file,
+    stytch,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    selfProvision: options.selfProvision ?? false,
+    logger,
+  });
+
+  const tokenProvider = new TokenProvider({ stytch, credentials: loaded.credentials, logger: logger.child({ component: 'token-provider' }), ...options.tokenProvider });
+  const wallet = new WalletClient({ baseUrl: options.walletServerUrl, tokens: tokenProvider, ...(options.walletTimeoutMs && { timeoutMs: options.walletTimeoutMs }) });
+  const rotation = new SecretRotation({
+    stytch,
+    file,
+    tokenProvider,
+    stored: loaded.stored,
+    usingNext: loaded.credentials.clientSecret === loaded.stored.next_client_secret,
+    logger,
+  });
+
+  let stopping = false;
+  const app = createPaymentApp({ wallet, rotation, stytch, adminApiKey: options.adminApiKey, logger, isReady: () => !stopping });
+  let running;
+  try {
+    running = await listen(app, port, host, 'PAYMENT_SERVER_PORT');
+  } catch (err) {
+    tokenProvider.close();
+    wallet.close();
+    throw err;
+  }
+  logger.info({ clientId: loaded.credentials.clientId, credentialsSource: loaded.source, walletServerUrl: options.walletServerUrl }, 'payment-server ready');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: running.url,
+    port: running.port,
+    clientId: loaded.credentials.clientId,
+    tokenProvider,
+    close() {
+      closing ??= (async () => {
+        stopping = true;
+        await closeServer(running.server);
+        tokenProvider.close();
+        wallet.close();
+      })();
+      return closing;
+    },
+  };
+}
