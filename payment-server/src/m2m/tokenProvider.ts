@@ -246,9 +246,13 @@ export class TokenProvider {
     }
   }
 
-  /** Expiry is counted from when the request was sent, so the answer's travel time is on the safe side. */
+  /**
+   * Expiry is counted from when the request was sent (the answer's travel time is on the safe side),
+   * with our own clock (no trust in clock sync with the auth server), less one second: the token's
+   * `exp` is whole seconds, so it can fall up to a second before sent-time + expires_in.
+   */
   private schedule(accessToken: string, expiresInSeconds: number, startedAt: number): CachedToken {
-    const lifetimeMs = expiresInSeconds * 1000;
+    const lifetimeMs = Math.max(expiresInSeconds - 1, expiresInSeconds / 2) * 1000;
     const { refreshMarginSeconds, refreshMarginRatio, minRemainingSeconds } = this.tuning;
     const refreshMargin = Math.min(Math.max(refreshMarginSeconds * 1000, refreshMarginRatio * lifetimeMs), lifetimeMs / 2);
     const minRemaining = Math.min(minRemainingSeconds * 1000, lifetimeMs / 4);

@@ -1,0 +1,187 @@
+import type { RunningAuthServer } from '@m2m/auth-server';
+import { createStytchClient, SCOPES } from '@m2m/shared';
+import { TokenProvider, type TokenProviderTuning } from '../src/m2m/tokenProvider';
+import { TokenUnavailableError } from '../src/m2m/tokenErrors';
+import { startCountingProxy, type CountingProxy } from './support/countingProxy';
+import { claimsOf, createClient, projectOf, sleep, startAuth, type TestClient } from './support/stack';
+
+// The TokenProvider alone, against the real auth-server through a counting proxy (real HTTP, the real SDK).
+describe('TokenProvider', () => {
+  let auth: RunningAuthServer;
+  let proxy: CountingProxy;
+  let client: TestClient;
+  const providers: TokenProvider[] = [];
+
+  const provider = (tuning: TokenProviderTuning = {}, credentials = client) => {
+    const p = new TokenProvider({
+      stytch: createStytchClient(projectOf(auth, proxy.url)),
+      credentials: { clientId: credentials.clientId, clientSecret: credentials.clientSecret },
+      retryBaseDelayMs: 10,
+      retryMaxDelayMs: 50,
+      ...tuning,
+    });
+    providers.push(p);
+    return p;
+  };
+
+  beforeAll(async () => {
+    auth = await startAuth();
+    proxy = await startCountingProxy(auth.url);
+    client = await createClient(auth);
+  });
+  beforeEach(() => proxy.setMode('forward'));
+  afterEach(() => {
+    proxy.reset();
+    for (const p of providers.splice(0)) p.close();
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await auth.close();
+  });
+
+  it('answers 100 concurrent cold callers with one token request per scope set', async () => {
+    const tokens = provider();
+    const calls = Array.from({ length: 100 }, (_, i) =>
+      tokens.getToken(i % 2 ? [SCOPES.readUsers] : [SCOPES.writeWallets]),
+    );
+    const got = await Promise.all(calls);
+
+    expect(proxy.tokenRequests()).toEqual({ 'read:users': 1, 'write:wallets': 1 });
+    expect(new Set(got).size).toBe(2);
+    expect(claimsOf(got[1]!).scope).toBe('read:users');
+    expect(claimsOf(got[0]!).scope).toBe('write:wallets');
+  });
+
+  it('shares one token between callers that list the same scopes in another order', async () => {
+    const tokens = provider();
+    const a = await tokens.getToken([SCOPES.readUsers, SCOPES.writeWallets]);
+    const b = await tokens.getToken([SCOPES.writeWallets, SCOPES.readUsers, SCOPES.readUsers]);
+    expect(b).toBe(a);
+    expect(proxy.tokenRequestTotal()).toBe(1);
+  });
+
+  it('makes no request while the cached token is fresh', async () => {
+    const tokens = provider();
+    await tokens.getToken([SCOPES.readUsers]);
+    for (let i = 0; i < 50; i++) await tokens.getToken([SCOPES.readUsers]);
+    expect(proxy.tokenRequestTotal()).toBe(1);
+    expect(tokens.stats()).toMatchObject({ tokenRequests: 1, cacheHits: 50 });
+  });
+
+  it('fails at once with a non-retryable invalid_client error for a wrong secret', async () => {
+    const tokens = provider({}, { clientId: client.clientId, clientSecret: 'wrong-secret-0123456789' });
+    const err = await tokens.getToken([SCOPES.readUsers]).catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(TokenUnavailableError);
+    expect(err).toMatchObject({ reason: 'invalid_client', retryable: false, attempts: 1 });
+    expect((err as Error).message).not.toContain('wrong-secret');
+    expect(proxy.tokenRequestTotal()).toBe(1);
+  });
+
+  it('fails with invalid_scope, not retried, for a scope the client does not have', async () => {
+    const err = await provider().getToken(['admin:everything']).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'TokenUnavailableError', reason: 'invalid_scope', retryable: false });
+    expect(proxy.tokenRequestTotal()).toBe(1);
+  });
+
+  it('retries an unreachable auth server with backoff, then reports it as retryable', async () => {
+    proxy.setMode('drop');
+    const err = await provider({ maxAttempts: 3 }).getToken([SCOPES.readUsers]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TokenUnavailableError);
+    expect(err).toMatchObject({ reason: 'auth_server_unreachable', retryable: true, attempts: 3 });
+  });
+
+  it('gives up on a hung auth server after its request timeout', async () => {
+    proxy.setMode('hang');
+    const err = await provider({ maxAttempts: 2, requestTimeoutMs: 200 }).getToken([SCOPES.readUsers]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: 'auth_server_timeout', retryable: true, attempts: 2 });
+  });
+
+  it('recovers when the auth server comes back during the retries', async () => {
+    proxy.setMode('drop');
+    const tokens = provider({ maxAttempts: 8, retryBaseDelayMs: 100, retryMaxDelayMs: 100 });
+    const pending = tokens.getToken([SCOPES.readUsers]);
+    await sleep(150);
+    proxy.setMode('forward');
+    await expect(pending).resolves.toEqual(expect.any(String));
+  });
+
+  it('keeps serving a still-valid cached token while the auth server is down', async () => {
+    const tokens = provider();
+    const token = await tokens.getToken([SCOPES.readUsers]);
+    proxy.setMode('drop');
+
+    await expect(tokens.getToken([SCOPES.readUsers])).resolves.toBe(token);
+    // A scope set with nothing cached has nothing to fall back on.
+    await expect(tokens.getToken([SCOPES.writeWallets])).rejects.toMatchObject({ reason: 'auth_server_unreachable' });
+  });
+
+  it('invalidate drops the rejected token only, so concurrent 401s cause one new token', async () => {
+    const tokens = provider();
+    const first = await tokens.getToken([SCOPES.readUsers]);
+    expect(tokens.invalidate([SCOPES.readUsers], first)).toBe(true);
+    const second = await tokens.getToken([SCOPES.readUsers]);
+    expect(second).not.toBe(first);
+    // A late 401 for the first token must not throw away the second.
+    expect(tokens.invalidate([SCOPES.readUsers], first)).toBe(false);
+    await expect(tokens.getToken([SCOPES.readUsers])).resolves.toBe(second);
+    expect(proxy.tokenRequestTotal()).toBe(2);
+  });
+
+  it('switches to new credentials without dropping tokens of the same client', async () => {
+    const other = await createClient(auth, [SCOPES.readUsers], 'another-service');
+    const tokens = provider();
+    const before = await tokens.getToken([SCOPES.readUsers]);
+
+    tokens.setCredentials({ clientId: other.clientId, clientSecret: other.clientSecret });
+    const after = await tokens.getToken([SCOPES.readUsers]);
+    expect(claimsOf(after).sub).toBe(other.clientId);
+    expect(after).not.toBe(before);
+
+    tokens.setCredentials({ clientId: other.clientId, clientSecret: other.clientSecret });
+    await expect(tokens.getToken([SCOPES.readUsers])).resolves.toBe(after);
+  });
+});
+
+describe('TokenProvider refresh ahead of expiry', () => {
+  let auth: RunningAuthServer;
+  let proxy: CountingProxy;
+  let client: TestClient;
+
+  beforeAll(async () => {
+    // 4 s tokens (3 s once exp's whole-second rounding is allowed for): refreshed from 1.5 s left
+    // (half the lifetime caps the margin), never handed out with less than 0.75 s left.
+    auth = await startAuth({ tokenLifetimeSeconds: 4 });
+    proxy = await startCountingProxy(auth.url);
+    client = await createClient(auth);
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await auth.close();
+  });
+
+  it('refreshes in the background before expiry and never hands out a token about to expire', async () => {
+    const tokens = new TokenProvider({ stytch: createStytchClient(projectOf(auth, proxy.url)), credentials: client });
+    try {
+      const seen: { token: string; at: number }[] = [];
+      const until = Date.now() + 6_500;
+      while (Date.now() < until) {
+        seen.push({ token: await tokens.getToken([SCOPES.readUsers]), at: Date.now() / 1000 });
+        await sleep(50);
+      }
+      const distinct = [...new Set(seen.map((s) => s.token))];
+      // 6.5 s of tokens refreshed 1.5 s into their life: a new one about every 1.5 s.
+      expect(distinct.length).toBeGreaterThanOrEqual(3);
+      // Each request gave a token that was used (the last refresh may still be unused when the loop ends).
+      expect(proxy.tokenRequestTotal()).toBeGreaterThanOrEqual(distinct.length);
+      expect(proxy.tokenRequestTotal()).toBeLessThanOrEqual(distinct.length + 1);
+      for (const { token, at } of seen) {
+        // Every token handed out had most of a second left: time for the request carrying it.
+        expect(claimsOf(token).exp - at).toBeGreaterThanOrEqual(0.7);
+      }
+      expect(tokens.stats().refreshesAhead).toBeGreaterThanOrEqual(2);
+    } finally {
+      tokens.close();
+    }
+  });
+});
