@@ -3,6 +3,8 @@ export interface Profile {
   name: 'full' | 'quick';
   warmupSeconds: number;
   durationSeconds: number;
+  /** Compared cases take turns in this many rounds of durationSeconds / rounds each (see interleave.ts). */
+  rounds: number;
   /** Fixed for every run, so the runs compare. */
   connections: number;
   /** How long the in-process RS256 signing loop runs. */
@@ -19,6 +21,6 @@ export interface Profile {
 }
 
 export const PROFILES: Record<Profile['name'], Profile> = {
-  full: { name: 'full', warmupSeconds: 2, durationSeconds: 8, connections: 20, signingMs: 3000, burstPayments: 1000, distinctTokens: 100_000, cacheMaxEntries: 10_000 },
-  quick: { name: 'quick', warmupSeconds: 0.5, durationSeconds: 2, connections: 20, signingMs: 500, burstPayments: 1000, distinctTokens: 3_000, cacheMaxEntries: 1_000 },
+  full: { name: 'full', warmupSeconds: 2, durationSeconds: 8, rounds: 4, connections: 20, signingMs: 3000, burstPayments: 1000, distinctTokens: 100_000, cacheMaxEntries: 10_000 },
+  quick: { name: 'quick', warmupSeconds: 0.5, durationSeconds: 2, rounds: 2, connections: 20, signingMs: 500, burstPayments: 1000, distinctTokens: 3_000, cacheMaxEntries: 1_000 },
 };

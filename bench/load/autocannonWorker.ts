@@ -1,6 +1,7 @@
 /**
- * The load generator's own process: reads a LoadSpec (JSON) on stdin, runs a warm-up and then
- * the measured run with autocannon, and prints one LoadResult as JSON on stdout.
+ * The load generator's own process: reads a list of LoadSpecs (JSON) on stdin, runs each in turn
+ * (its warm-up, then its measured run) with autocannon, and prints the LoadResults as one JSON
+ * array on stdout. One process for a whole schedule, so that interleaved rounds cost no start-up.
  * Run by runLoad.ts as `node --import tsx bench/load/autocannonWorker.ts`.
  */
 import { randomUUID } from 'node:crypto';
@@ -23,9 +24,16 @@ function options(spec: LoadSpec, phase: 'warmup' | 'measure'): autocannon.Option
     headers: spec.headers ?? {},
     ...(spec.body === undefined ? {} : { body: spec.body }),
   };
-  const header = spec.uniqueHeader;
-  if (header) {
-    request.setupRequest = (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, [header]: randomUUID() } });
+  const unique = spec.uniqueHeader;
+  const rotate = spec.rotateHeader;
+  if (unique || rotate) {
+    let next = 0;
+    request.setupRequest = (req: autocannon.Request) => {
+      const headers = { ...req.headers };
+      if (unique) headers[unique] = randomUUID();
+      if (rotate) headers[rotate.name] = rotate.values[next++ % rotate.values.length] ?? '';
+      return { ...req, headers };
+    };
   }
   const base: autocannon.Options = {
     url: spec.url,
@@ -55,10 +63,13 @@ function summarize(result: autocannon.Result): LoadResult {
 }
 
 async function main(): Promise<void> {
-  const spec = JSON.parse(await readStdin()) as LoadSpec;
-  if (spec.warmupSeconds > 0 && spec.amount === undefined) await autocannon(options(spec, 'warmup'));
-  const result = await autocannon(options(spec, 'measure'));
-  process.stdout.write(JSON.stringify(summarize(result)) + '\n');
+  const specs = JSON.parse(await readStdin()) as LoadSpec[];
+  const results: LoadResult[] = [];
+  for (const spec of specs) {
+    if (spec.warmupSeconds > 0 && spec.amount === undefined) await autocannon(options(spec, 'warmup'));
+    results.push(summarize(await autocannon(options(spec, 'measure'))));
+  }
+  process.stdout.write(JSON.stringify(results) + '\n');
 }
 
 main().catch((err: unknown) => {

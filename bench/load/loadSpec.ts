@@ -20,6 +20,11 @@ export interface LoadSpec {
   amount?: number;
   /** Header that gets a fresh random UUID on every request (e.g. Idempotency-Key). */
   uniqueHeader?: string;
+  /**
+   * A header whose value rotates through these, one per request (e.g. a pool of tokens, so that
+   * concurrent requests carry different ones and no per-token deduplication can merge them).
+   */
+  rotateHeader?: { name: string; values: string[] };
   /** Per-request timeout. */
   timeoutSeconds?: number;
 }

@@ -4,8 +4,8 @@ import type { LoadResult, LoadSpec } from './loadSpec';
 
 const WORKER = path.join(__dirname, 'autocannonWorker.ts');
 
-/** Runs one load in a child process (see autocannonWorker.ts) and returns its result. */
-export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+/** Runs the loads one after another in one child process (see autocannonWorker.ts). */
+export function runLoads(specs: LoadSpec[]): Promise<LoadResult[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -17,11 +17,20 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
       if (code !== 0) return reject(new Error(`load generator exited with ${code}: ${stderr.trim()}`));
       const line = stdout.trim().split('\n').pop() ?? '';
       try {
-        resolve(JSON.parse(line) as LoadResult);
+        const results = JSON.parse(line) as LoadResult[];
+        if (results.length !== specs.length) throw new Error('wrong count');
+        resolve(results);
       } catch {
         reject(new Error(`load generator printed no result: ${stdout.trim()} ${stderr.trim()}`));
       }
     });
-    child.stdin.end(JSON.stringify(spec));
+    child.stdin.end(JSON.stringify(specs));
   });
+}
+
+/** Runs one load in its own process. */
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const [result] = await runLoads([spec]);
+  if (!result) throw new Error('load generator returned no result');
+  return result;
 }

@@ -16,5 +16,7 @@ export type FromHost =
 export interface HostStats {
   rssBytes: number;
   heapUsedBytes: number;
+  /** CPU time (user + system, every thread of the process) since it started, in microseconds. */
+  cpuMicros: number;
   extra: Record<string, number>;
 }

@@ -14,7 +14,8 @@ function send(message: FromHost): void {
 
 function stats(): HostStats {
   const memory = process.memoryUsage();
-  return { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, extra: hosted?.stats?.() ?? {} };
+  const cpu = process.cpuUsage();
+  return { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, cpuMicros: cpu.user + cpu.system, extra: hosted?.stats?.() ?? {} };
 }
 
 async function handle(message: ToHost): Promise<void> {
