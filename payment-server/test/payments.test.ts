@@ -1,0 +1,293 @@
+import http from 'node:http';
+import type { RunningAuthServer } from '@m2m/auth-server';
+import type { RunningWalletServer } from '@m2m/wallet-server';
+import { closeServer, listen } from '@m2m/shared';
+import type { RunningPaymentServer } from '../src/server';
+import { startCountingProxy, type CountingProxy } from './support/countingProxy';
+import {
+  balanceOf,
+  createClient,
+  JANE,
+  JOHN,
+  LogCapture,
+  pay,
+  postPayment,
+  projectOf,
+  request,
+  startAuth,
+  startPayment,
+  startWallet,
+  tmpDir,
+  type TestClient,
+} from './support/stack';
+
+// Every outcome of POST /initiate-payment, through the real auth-server, wallet-server and HTTP.
+describe('POST /initiate-payment', () => {
+  const dir = tmpDir();
+  let auth: RunningAuthServer;
+  let authProxy: CountingProxy;
+  let wallet: RunningWalletServer;
+  let client: TestClient;
+  let payment: RunningPaymentServer;
+  const logs = new LogCapture();
+
+  beforeAll(async () => {
+    auth = await startAuth();
+    authProxy = await startCountingProxy(auth.url);
+    wallet = await startWallet(auth, dir);
+    client = await createClient(auth);
+    payment = await startPayment(dir, {
+      stytchProject: projectOf(auth, authProxy.url),
+      walletServerUrl: wallet.url,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      logger: logs.logger,
+    });
+  });
+  afterAll(async () => {
+    await payment.close();
+    await wallet.close();
+    await authProxy.close();
+    await auth.close();
+  });
+
+  it('debits the customer and answers the transaction, the new balance and the idempotency key', async () => {
+    const before = balanceOf(wallet, JOHN.customerId);
+    const res = await postPayment(payment.url, pay({ debitAmount: 250 }));
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      transactionId: expect.any(String),
+      customerId: JOHN.customerId,
+      customerName: 'john_doe',
+      destinationWalletId: JANE.walletId,
+      debitAmount: 250,
+      walletBalance: before - 250,
+      idempotencyKey: expect.any(String),
+    });
+    // The key was generated, and is in the header too, for a client that wants to retry.
+    expect(res.headers.get('idempotency-key')).toBe(res.body.idempotencyKey);
+    expect(balanceOf(wallet, JOHN.customerId)).toBe(before - 250);
+  });
+
+  it('never debits twice for a retry with the same Idempotency-Key', async () => {
+    const before = balanceOf(wallet, JOHN.customerId);
+    const first = await postPayment(payment.url, pay({ debitAmount: 10 }), { 'Idempotency-Key': 'order-1001' });
+    const retry = await postPayment(payment.url, pay({ debitAmount: 10 }), { 'Idempotency-Key': 'order-1001' });
+
+    expect(first.status).toBe(200);
+    expect(retry.status).toBe(200);
+    expect(retry.body.transactionId).toBe(first.body.transactionId);
+    expect(retry.body.walletBalance).toBe(before - 10);
+    expect(retry.headers.get('idempotency-key')).toBe('order-1001');
+    expect(balanceOf(wallet, JOHN.customerId)).toBe(before - 10);
+  });
+
+  it('replays the first outcome even after the balance dropped below the amount', async () => {
+    const key = `replay-${Date.now()}`;
+    const amount = 50;
+    const first = await postPayment(payment.url, pay({ debitAmount: amount }), { 'Idempotency-Key': key });
+    // Spend (almost) everything else, so the same payment would no longer fit.
+    const rest = balanceOf(wallet, JOHN.customerId) - 1;
+    expect((await postPayment(payment.url, pay({ debitAmount: rest }))).status).toBe(200);
+
+    const retry = await postPayment(payment.url, pay({ debitAmount: amount }), { 'Idempotency-Key': key });
+    expect(retry.status).toBe(200);
+    expect(retry.body.transactionId).toBe(first.body.transactionId);
+    expect(balanceOf(wallet, JOHN.customerId)).toBe(1);
+  });
+
+  it('answers 409 for insufficient funds and debits nothing', async () => {
+    const before = balanceOf(wallet, JANE.customerId);
+    const res = await postPayment(payment.url, { customerId: JANE.customerId, debitAmount: before + 1, destinationWalletId: JOHN.walletId });
+
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: 'insufficient_funds', message: expect.stringContaining('Nothing was debited'), request_id: expect.any(String) });
+    expect(balanceOf(wallet, JANE.customerId)).toBe(before);
+  });
+
+  it('answers 404 for an unknown customer', async () => {
+    const res = await postPayment(payment.url, pay({ customerId: 'no-such-customer' }));
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('customer_not_found');
+  });
+
+  it('answers 422 when an Idempotency-Key is reused for another payment', async () => {
+    await postPayment(payment.url, { customerId: JANE.customerId, debitAmount: 1, destinationWalletId: JOHN.walletId }, { 'Idempotency-Key': 'reused-key' });
+    const res = await postPayment(payment.url, { customerId: JANE.customerId, debitAmount: 2, destinationWalletId: JOHN.walletId }, { 'Idempotency-Key': 'reused-key' });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('idempotency_key_reused');
+  });
+
+  it("passes on the wallet's 400 for paying into the customer's own wallet", async () => {
+    const res = await postPayment(payment.url, { customerId: JANE.customerId, debitAmount: 1, destinationWalletId: JANE.walletId });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/destinationWalletId/);
+  });
+
+  it.each([
+    ['a float amount', pay({ debitAmount: 10.5 }), 'debitAmount'],
+    ['a negative amount', pay({ debitAmount: -5 }), 'debitAmount'],
+    ['a zero amount', pay({ debitAmount: 0 }), 'debitAmount'],
+    ['an amount as a string', { ...pay(), debitAmount: '100' }, 'debitAmount'],
+    ['a missing customerId', { debitAmount: 1, destinationWalletId: JANE.walletId }, 'customerId'],
+    ['an unknown field', { ...pay(), currency: 'USD' }, 'currency'],
+    ['an empty body', {}, 'customerId'],
+  ])('answers 400 naming the field for %s', async (_name, body, field) => {
+    const res = await postPayment(payment.url, body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_request');
+    expect(res.body.error.message).toContain(field);
+  });
+
+  it('answers 400 for a body that is not JSON', async () => {
+    const res = await postPayment(payment.url, '{"customerId": ');
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_json');
+  });
+
+  it('answers 400 for a malformed Idempotency-Key', async () => {
+    const res = await postPayment(payment.url, pay(), { 'Idempotency-Key': 'has spaces in it' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_idempotency_key');
+  });
+
+  it('answers GET with 405, an Allow header and a hint', async () => {
+    const res = await request(payment.url, 'GET', '/initiate-payment');
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(res.body.error.message).toMatch(/POST \/initiate-payment/);
+  });
+
+  it('is healthy and ready', async () => {
+    expect((await request(payment.url, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
+    expect((await request(payment.url, 'GET', '/readyz')).status).toBe(200);
+  });
+
+  it('uses a read:users token for the balance check and a write:wallets token for the debit, from the cache', async () => {
+    authProxy.reset();
+    const res = await postPayment(payment.url, pay({ debitAmount: 1, customerId: JANE.customerId, destinationWalletId: JOHN.walletId }));
+    expect(res.status).toBe(200);
+    // Both tokens were fetched by earlier payments: a payment with a fresh cache costs the auth server nothing.
+    expect(authProxy.tokenRequestTotal()).toBe(0);
+    expect(payment.tokenProvider.stats().cachedTokens).toBe(2);
+  });
+
+  it('never logs the client secret or a token', () => {
+    const text = logs.text();
+    expect(text).not.toContain(client.clientSecret);
+    expect(text).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
+  });
+});
+
+describe('POST /initiate-payment when a dependency fails', () => {
+  const dir = tmpDir();
+  let auth: RunningAuthServer;
+  let client: TestClient;
+  let wallet: RunningWalletServer;
+  const stubs: http.Server[] = [];
+  const servers: RunningPaymentServer[] = [];
+
+  /** A wallet stand-in that answers every request with `handler`. */
+  const stubWallet = async (handler: http.RequestListener) => {
+    const running = await listen(handler, 0, '127.0.0.1');
+    stubs.push(running.server);
+    return running.url;
+  };
+  const paymentWith = async (options: { walletServerUrl: string; authUrl?: string; secret?: string; walletTimeoutMs?: number }) => {
+    const server = await startPayment(tmpDir(), {
+      stytchProject: projectOf(auth, options.authUrl ?? auth.url),
+      walletServerUrl: options.walletServerUrl,
+      clientId: client.clientId,
+      clientSecret: options.secret ?? client.clientSecret,
+      tokenProvider: { maxAttempts: 2, retryBaseDelayMs: 10, retryMaxDelayMs: 20, requestTimeoutMs: 300 },
+      ...(options.walletTimeoutMs && { walletTimeoutMs: options.walletTimeoutMs }),
+    });
+    servers.push(server);
+    return server;
+  };
+
+  beforeAll(async () => {
+    auth = await startAuth();
+    client = await createClient(auth);
+    wallet = await startWallet(auth, dir);
+  });
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+    for (const s of stubs) {
+      s.closeAllConnections();
+      await closeServer(s, 100);
+    }
+    await wallet.close();
+    await auth.close();
+  });
+
+  it('answers 503 when the wallet-server is unreachable', async () => {
+    const closed = await stubWallet(() => {});
+    stubs.pop()!.close();
+    const payment = await paymentWith({ walletServerUrl: closed });
+    const res = await postPayment(payment.url, pay());
+    expect(res.status).toBe(503);
+    expect(res.body.error).toMatchObject({ code: 'wallet_unavailable', message: expect.stringContaining('Nothing was debited') });
+    expect(res.headers.get('retry-after')).toBe('1');
+  });
+
+  it('answers 504 when the wallet-server does not answer in time', async () => {
+    const hung = await stubWallet(() => {});
+    const payment = await paymentWith({ walletServerUrl: hung, walletTimeoutMs: 200 });
+    const res = await postPayment(payment.url, pay());
+    expect(res.status).toBe(504);
+    expect(res.body.error.code).toBe('wallet_timeout');
+  });
+
+  it('answers 504 telling the caller to retry with the same key when the debit times out', async () => {
+    // Balance checks are answered; debits hang, as if the wallet stalled mid-payment.
+    const stalling = await stubWallet((req, res) => {
+      if (req.url === '/api/check-balance') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ customerName: 'john_doe', walletId: JOHN.walletId, walletBalance: 1790 }));
+      }
+    });
+    const payment = await paymentWith({ walletServerUrl: stalling, walletTimeoutMs: 200 });
+    const res = await postPayment(payment.url, pay(), { 'Idempotency-Key': 'stalled-1' });
+    expect(res.status).toBe(504);
+    expect(res.body.error.message).toMatch(/same Idempotency-Key/);
+    expect(res.headers.get('idempotency-key')).toBe('stalled-1');
+  });
+
+  it('answers 502 when the wallet-server fails', async () => {
+    const failing = await stubWallet((_req, res) => res.writeHead(500, { 'content-type': 'text/html' }).end('<h1>oops</h1>'));
+    const payment = await paymentWith({ walletServerUrl: failing });
+    const res = await postPayment(payment.url, pay());
+    expect(res.status).toBe(502);
+    expect(res.body.error.code).toBe('wallet_error');
+  });
+
+  it('answers 502 when the wallet-server answers outside its contract', async () => {
+    const odd = await stubWallet((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"balance":"lots"}'));
+    const payment = await paymentWith({ walletServerUrl: odd });
+    expect((await postPayment(payment.url, pay())).status).toBe(502);
+  });
+
+  it('answers 503 when the auth server is unreachable and no token is cached', async () => {
+    const payment = await paymentWith({ walletServerUrl: wallet.url, authUrl: 'http://127.0.0.1:9/' });
+    const res = await postPayment(payment.url, pay());
+    expect(res.status).toBe(503);
+    expect(res.body.error).toMatchObject({ code: 'auth_server_unavailable', message: expect.stringContaining('Nothing was debited') });
+  });
+
+  it('answers 504 when the auth server does not answer in time', async () => {
+    const hung = await stubWallet(() => {});
+    const payment = await paymentWith({ walletServerUrl: wallet.url, authUrl: hung });
+    const res = await postPayment(payment.url, pay());
+    expect(res.status).toBe(504);
+    expect(res.body.error.code).toBe('auth_server_timeout');
+  });
+
+  it("answers 502 when the auth server refuses the payment-server's credentials", async () => {
+    const payment = await paymentWith({ walletServerUrl: wallet.url, secret: 'not-the-secret-0123456789' });
+    const res = await postPayment(payment.url, pay());
+    expect(res.status).toBe(502);
+    expect(res.body.error.code).toBe('m2m_credentials_rejected');
+    expect(JSON.stringify(res.body)).not.toContain('not-the-secret');
+  });
+});
