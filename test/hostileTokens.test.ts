@@ -1,0 +1,201 @@
+/**
+ * Issue 7, point 1: hostile tokens at the wallet-server. Each gets the right 401 (400 for a
+ * malformed Authorization header), never a 500, and never reaches the route handler: every
+ * attempt is a well-formed debit with a fresh Idempotency-Key, so a handler that ran would move money.
+ */
+import http from 'node:http';
+import path from 'node:path';
+import type { RunningAuthServer } from '@m2m/auth-server';
+import type { RunningWalletServer } from '@m2m/wallet-server';
+import { randomUUID } from 'node:crypto';
+import { HostileTokens, readActiveSigningKey } from './support/hostileTokens';
+import { at, bearer, request, type HttpAnswer } from './support/http';
+import { LogCapture } from './support/logCapture';
+import { accessToken, createM2MClient, JANE, JOHN, sdk, startAuth, startWallet, tempDir, type M2MCredentials } from './support/stack';
+
+const tmp = tempDir('hostile');
+const logs = new LogCapture();
+let auth: RunningAuthServer;
+let otherProject: RunningAuthServer;
+let wallet: RunningWalletServer;
+let client: M2MCredentials;
+let validToken: string;
+let forge: HostileTokens;
+
+beforeAll(async () => {
+  const databaseFile = path.join(tmp.dir, 'auth-server.db');
+  auth = await startAuth({ databaseFile, logger: logs.logger('auth-server') });
+  otherProject = await startAuth({ logger: logs.logger('other-auth-server') });
+  wallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet-server.db'), logger: logs.logger('wallet-server') });
+  client = await createM2MClient(sdk(auth), ['read:users', 'write:wallets']);
+  validToken = await accessToken(sdk(auth), client);
+  forge = new HostileTokens({ key: readActiveSigningKey(databaseFile), issuer: auth.issuer, projectId: auth.projectId, clientId: client.clientId });
+});
+
+afterAll(async () => {
+  await wallet?.close();
+  await auth?.close();
+  await otherProject?.close();
+  tmp.remove();
+});
+
+function walletState() {
+  return [JOHN, JANE].map((w) => ({ balance: wallet.wallets.findByCustomer(w.customerId)?.balance, ledger: wallet.wallets.ledgerSum(w.walletId) }));
+}
+
+/** A debit John → Jane of 1 with a fresh Idempotency-Key: if the handler runs, money moves. */
+function debitWith(authorization: string | undefined): Promise<HttpAnswer> {
+  return request('POST', at(wallet.url, '/api/debit'), {
+    headers: { 'Idempotency-Key': randomUUID(), ...(authorization !== undefined && { Authorization: authorization }) },
+    json: { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId },
+  });
+}
+
+function expectRefused(answer: HttpAnswer, status: 400 | 401, bearerError: 'invalid_token' | 'invalid_request' | undefined, token?: string) {
+  expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status, code: bearerError ?? 'missing_token' });
+  const challenge = answer.headers.get('www-authenticate') ?? '';
+  expect(challenge).toMatch(/^Bearer /);
+  if (bearerError) expect(challenge).toContain(`error="${bearerError}"`);
+  else expect(challenge).not.toContain('error=');
+  expect(typeof answer.body.error.message).toBe('string');
+  // The refusal never echoes what it refused.
+  if (token) expect(answer.text).not.toContain(token.slice(-40));
+}
+
+it('sanity: the same debit with a valid token goes through (so a refusal below means the token, not the request)', async () => {
+  const before = walletState();
+  const answer = await debitWith(bearer(validToken));
+  expect(answer.status).toBe(200);
+  expect(walletState()[0]!.balance).toBe(before[0]!.balance! - 1);
+});
+
+describe('tokens the wallet must refuse with 401 invalid_token', () => {
+  const cases: [string, () => string | Promise<string>][] = [
+    ['alg "none" with an empty signature', () => forge.algNone()],
+    ['HS256 signed with the public key PEM as the HMAC secret', () => forge.hs256WithPem()],
+    ['HS256 signed with the JWK "n" string as the HMAC secret', () => forge.hs256WithJwkN()],
+    ['HS256 signed with the modulus bytes as the HMAC secret', () => forge.hs256WithModulusBytes()],
+    ['RS256 signed by an unknown key under the published kid', () => forge.byUnknownKey()],
+    ['expired an hour ago (real key)', () => forge.rs256({ exp: Math.floor(Date.now() / 1000) - 3600, iat: Math.floor(Date.now() / 1000) - 7200, nbf: Math.floor(Date.now() / 1000) - 7200 })],
+    ['nbf an hour in the future (real key)', () => forge.rs256({ nbf: Math.floor(Date.now() / 1000) + 3600 })],
+    ['aud of another project (real key)', () => forge.rs256({ aud: ['project-test-00000000-0000-0000-0000-000000000000'] })],
+    ['aud missing (real key)', () => forge.rs256({ aud: undefined })],
+    ['iss of another server (real key)', () => forge.rs256({ iss: 'https://evil.example.com' })],
+    ['iss missing (real key)', () => forge.rs256({ iss: undefined })],
+    ['scope claim missing (real key)', () => forge.rs256({ scope: undefined })],
+    ['scope claim a number (real key)', () => forge.rs256({ scope: 42 })],
+    ['scope claim an array (real key)', () => forge.rs256({ scope: ['read:users', 'write:wallets'] })],
+    ['scope claim an object (real key)', () => forge.rs256({ scope: { 'write:wallets': true } })],
+    ['typ header not JWT (real key)', () => forge.rs256({}, { typ: 'at+jwt-nope' })],
+    ['kid holding path-traversal text (real key)', () => forge.rs256({}, { kid: '../../../../etc/passwd' })],
+    ['kid holding a URL (real key)', () => forge.rs256({}, { kid: 'http://127.0.0.1:1/keys.json' })],
+    ['no kid at all, signed by an unknown key', () => forge.byUnknownKey({ header: { kid: undefined } })],
+    ['a valid token truncated by 10 characters', () => validToken.slice(0, -10)],
+    ['a valid token without its signature segment', () => validToken.split('.').slice(0, 2).join('.')],
+    ['a valid token with its signature segment emptied', () => `${validToken.split('.').slice(0, 2).join('.')}.`],
+    ['a valid token with an extra segment', () => `${validToken}.${validToken.split('.')[2]}`],
+    ['a valid token with its payload swapped for another client\'s claims', () => {
+      const [header, , signature] = validToken.split('.');
+      return `${header}.${Buffer.from(JSON.stringify(forge.claims({ sub: 'm2m-client-test-someone-else' }))).toString('base64url')}.${signature}`;
+    }],
+    ['token68 characters that are not base64url (~ and +)', () => 'eyJ~~~.eyJ+++.abc'],
+    ['a header segment that is base64url but not JSON', () => `${Buffer.from('not json').toString('base64url')}.${validToken.split('.')[1]}.${validToken.split('.')[2]}`],
+    ['a 12 KB token signed by an unknown key (under the header size limit)', () => forge.ofSize(12 * 1024, { byUnknownKey: true })],
+    ['a token issued by another project (second auth-server)', async () => {
+      const other = await createM2MClient(sdk(otherProject), ['read:users', 'write:wallets']);
+      return accessToken(sdk(otherProject), other);
+    }],
+  ];
+
+  it.each(cases)('%s', async (_name, make) => {
+    const token = await make();
+    const before = walletState();
+    const answer = await debitWith(bearer(token));
+    expectRefused(answer, 401, 'invalid_token', token);
+    expect(walletState()).toEqual(before);
+    // And the read route refuses it too (its handler would answer 200 with a balance).
+    const read = await request('POST', at(wallet.url, '/api/check-balance'), { headers: { Authorization: bearer(token) }, json: { customerId: JOHN.customerId } });
+    expectRefused(read, 401, 'invalid_token', token);
+  });
+});
+
+describe('malformed Authorization headers: 400 invalid_request', () => {
+  const cases: [string, () => string][] = [
+    ['"Bearer" twice', () => `Bearer Bearer ${validToken}`],
+    ['two tokens after Bearer', () => `Bearer ${validToken} ${validToken}`],
+    ['two Bearer credentials separated by a comma', () => `Bearer ${validToken}, Bearer ${validToken}`],
+    ['characters outside base64url/token68 (*, !, quotes)', () => 'Bearer ab*c.d!ef."gh"'],
+    ['Bearer with no token', () => 'Bearer '],
+    ['Basic credentials on a Bearer route', () => `Basic ${Buffer.from('id:secret').toString('base64')}`],
+    ['the token without a scheme', () => validToken],
+  ];
+
+  it.each(cases)('%s', async (_name, make) => {
+    const header = make();
+    const before = walletState();
+    const answer = await debitWith(header);
+    expectRefused(answer, 400, 'invalid_request', validToken);
+    expect(walletState()).toEqual(before);
+  });
+});
+
+/**
+ * Defence in depth: only a holder of the real signing key can mint these, and the auth-server
+ * never does. Still, a token without `sub` has no caller identity (the SDK turns it into
+ * client_id "", so every such token shares one idempotency namespace), and one without `exp`
+ * never expires. The middleware should refuse both; marked failing until it does (see report).
+ */
+describe('claims an M2M access token must carry (real key)', () => {
+  it.failing('a token without sub is refused (the SDK reports client_id "")', async () => {
+    const before = walletState();
+    const token = forge.rs256({ sub: undefined });
+    expectRefused(await debitWith(bearer(token)), 401, 'invalid_token', token);
+    expect(walletState()).toEqual(before);
+  });
+
+  it.failing('a token without exp is refused (it would never expire)', async () => {
+    const before = walletState();
+    const token = forge.rs256({ exp: undefined });
+    expectRefused(await debitWith(bearer(token)), 401, 'invalid_token', token);
+    expect(walletState()).toEqual(before);
+  });
+});
+
+it('no Authorization header at all: 401 without an error code (RFC 6750 §3.1)', async () => {
+  const before = walletState();
+  expectRefused(await debitWith(undefined), 401, undefined);
+  expect(walletState()).toEqual(before);
+});
+
+it('a 16 KB token is refused before any handler: 431 from the HTTP parser or 401, never a 500', async () => {
+  const token = forge.ofSize(16 * 1024, { byUnknownKey: true });
+  const before = walletState();
+  const answer = await debitWith(bearer(token)).catch((err: unknown) => ({ status: 0, error: err }) as unknown as HttpAnswer);
+  expect([401, 431]).toContain(answer.status);
+  expect(walletState()).toEqual(before);
+});
+
+it('two Authorization headers, a forged one first and a valid one second: refused, nothing debited', async () => {
+  const before = walletState();
+  const status = await new Promise<number>((resolve, reject) => {
+    const body = JSON.stringify({ customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId });
+    const req = http.request(at(wallet.url, '/api/debit'), { method: 'POST' }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.setHeader('Content-Type', 'application/json');
+    req.setHeader('Idempotency-Key', randomUUID());
+    req.setHeader('Authorization', [bearer(forge.algNone()), bearer(validToken)]);
+    req.end(body);
+  });
+  expect([400, 401]).toContain(status);
+  expect(walletState()).toEqual(before);
+});
+
+it('never logged a token or answered 500 during all of the above', () => {
+  expect(logs.linesContaining(validToken.split('.')[2]!)).toEqual([]);
+  expect(logs.lines.filter((line) => /"statusCode":5\d\d/.test(line))).toEqual([]);
+  // The refusals were logged (with a reason), so an operator can see the attack.
+  expect(logs.linesContaining('access token refused').length).toBeGreaterThan(20);
+});

@@ -1,0 +1,119 @@
+import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import Database from 'better-sqlite3';
+
+/**
+ * Crafts the tokens a real authorization server never issues, with node:crypto only. To test the
+ * wallet's own checks (aud, iss, exp, nbf, scope) rather than a signature failure, most are signed
+ * with the auth-server's REAL active key, read from its database file: the attacker who stole it
+ * still can't mint a token for another audience or issuer.
+ */
+export interface SigningKeyMaterial {
+  kid: string;
+  privateKey: KeyObject;
+  publicKeyPem: string;
+  /** The public modulus as the JWKS publishes it (base64url). */
+  n: string;
+}
+
+/** The active signing key of an auth-server, read from its SQLite file (it is not exposed otherwise). */
+export function readActiveSigningKey(databaseFile: string): SigningKeyMaterial {
+  const db = new Database(databaseFile, { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare('SELECT kid, private_key_pem FROM signing_keys WHERE retired_at IS NULL').get() as
+      | { kid: string; private_key_pem: string }
+      | undefined;
+    if (!row) throw new Error(`no active signing key in ${databaseFile}`);
+    const privateKey = createPrivateKey(row.private_key_pem);
+    const publicKey = createPublicKey(privateKey);
+    return {
+      kid: row.kid,
+      privateKey,
+      publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+      n: String(publicKey.export({ format: 'jwk' }).n),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+const b64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+export interface TokenFactoryOptions {
+  key: SigningKeyMaterial;
+  issuer: string;
+  projectId: string;
+  /** The `sub` of every crafted token: a real client of the project, so only the crafted flaw is wrong. */
+  clientId: string;
+}
+
+type Claims = Record<string, unknown>;
+
+export class HostileTokens {
+  private readonly stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+
+  constructor(private readonly options: TokenFactoryOptions) {}
+
+  /** The claims a real token carries; `overrides` replace them, and an undefined value removes one. */
+  claims(overrides: Claims = {}): Claims {
+    const now = nowSeconds();
+    const claims: Claims = {
+      sub: this.options.clientId,
+      iss: this.options.issuer,
+      aud: [this.options.projectId],
+      scope: 'read:users write:wallets',
+      iat: now,
+      nbf: now,
+      exp: now + 3600,
+      jti: randomUUID(),
+      ...overrides,
+    };
+    return Object.fromEntries(Object.entries(claims).filter(([, value]) => value !== undefined));
+  }
+
+  header(overrides: Claims = {}): Claims {
+    const header: Claims = { alg: 'RS256', typ: 'JWT', kid: this.options.key.kid, ...overrides };
+    return Object.fromEntries(Object.entries(header).filter(([, value]) => value !== undefined));
+  }
+
+  /** Signed with the real key: valid unless `claims`/`header` break it. */
+  rs256(claims: Claims = {}, header: Claims = {}, key: KeyObject = this.options.key.privateKey): string {
+    const input = `${b64url(this.header(header))}.${b64url(this.claims(claims))}`;
+    return `${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`;
+  }
+
+  /** RS256 by a key the project never published, under the published kid (unless `header` changes it). */
+  byUnknownKey({ claims = {}, header = {} }: { claims?: Claims; header?: Claims } = {}): string {
+    return this.rs256(claims, header, this.stranger);
+  }
+
+  algNone(): string {
+    return `${b64url(this.header({ alg: 'none' }))}.${b64url(this.claims())}.`;
+  }
+
+  /** HS256 with the public key as the HMAC secret: the classic RS/HS confusion. */
+  hs256With(secret: string | Buffer): string {
+    const input = `${b64url(this.header({ alg: 'HS256' }))}.${b64url(this.claims())}`;
+    return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+  }
+
+  hs256WithPem(): string {
+    return this.hs256With(this.options.key.publicKeyPem);
+  }
+
+  hs256WithJwkN(): string {
+    return this.hs256With(this.options.key.n);
+  }
+
+  hs256WithModulusBytes(): string {
+    return this.hs256With(Buffer.from(this.options.key.n, 'base64url'));
+  }
+
+  /** A correctly signed token of about `bytes` characters (padding in a custom claim). */
+  ofSize(bytes: number, { byUnknownKey = false } = {}): string {
+    const key = byUnknownKey ? this.stranger : this.options.key.privateKey;
+    const base = this.rs256({}, {}, key).length;
+    const padding = Math.max(0, Math.floor(((bytes - base) * 3) / 4));
+    return this.rs256({ padding: 'x'.repeat(padding) }, {}, key);
+  }
+}

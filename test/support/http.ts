@@ -1,0 +1,51 @@
+/** Small helpers over the global fetch: every answer is read fully, its JSON parsed when it is JSON. */
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+  // Tests read fields freely; the shape is asserted by the test itself.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+export async function request(
+  method: string,
+  url: string,
+  options: { headers?: Record<string, string>; json?: unknown; body?: string | Buffer; timeoutMs?: number } = {},
+): Promise<HttpAnswer> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | Buffer | undefined = options.body;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(url, {
+    method,
+    headers,
+    ...(body !== undefined && { body }),
+    signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+  });
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, body: parsed };
+}
+
+export const post = (url: string, json: unknown, headers: Record<string, string> = {}) => request('POST', url, { json, headers });
+export const get = (url: string, headers: Record<string, string> = {}) => request('GET', url, { headers });
+
+/** `Authorization: Basic base64(id:secret)`. */
+export function basic(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+}
+
+export const bearer = (token: string) => `Bearer ${token}`;
+
+/** Joins a server's base URL (with a trailing slash) and a path. */
+export function at(baseUrl: string, path: string): string {
+  return new URL(path.replace(/^\//, ''), baseUrl).toString();
+}
