@@ -7,6 +7,9 @@ import type { SecretRotation } from '../credentials/secretRotation';
  */
 export function rotationRoutes({ rotation }: { rotation: SecretRotation }): Router {
   const router = Router();
+  router.get('/m2m/secret-rotation', (_req, res) => {
+    res.json(rotation.status());
+  });
   router.post('/m2m/secret-rotation', async (_req, res) => {
     res.json(await rotation.rotate());
   });

@@ -7,7 +7,8 @@ import { lastFour, type CredentialsFile, type StoredCredentials } from './creden
 /** What the rotation routes answer: which secrets exist, by their last four characters only. */
 export interface RotationView {
   client_id: string;
-  rotation: 'started' | 'completed' | 'cancelled';
+  /** What this call did; `none` / `started` for the status query. */
+  rotation: 'none' | 'started' | 'completed' | 'cancelled';
   client_secret_last_four: string | null;
   next_client_secret_last_four: string | null;
   /** The secret the token provider uses now. */
@@ -50,6 +51,11 @@ export class SecretRotation {
 
   get clientId(): string {
     return this.stored.client_id;
+  }
+
+  /** Where the rotation stands (from the credentials file: a started rotation holds a next secret). */
+  status(): RotationView {
+    return this.view(this.stored.next_client_secret ? 'started' : 'none');
   }
 
   /** Step 1: Stytch creates the next secret; it is written to the file before anything else. */

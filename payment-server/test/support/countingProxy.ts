@@ -16,6 +16,8 @@ export interface CountingProxy {
   answers(): Record<string, number>;
   reset(): void;
   setMode(mode: 'forward' | 'hang' | 'drop'): void;
+  /** Like setMode, for token-endpoint requests only (management calls keep being forwarded). */
+  setTokenMode(mode: 'forward' | 'drop'): void;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
   let tokens: Record<string, number> = {};
   let answers: Record<string, number> = {};
   let mode: 'forward' | 'hang' | 'drop' = 'forward';
+  let tokenMode: 'forward' | 'drop' = 'forward';
   const hung = new Set<http.ServerResponse>();
 
   const running = await listen(
@@ -38,6 +41,7 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
         const pathname = (req.url ?? '/').split('?')[0]!;
         if (mode === 'drop') return void req.socket.destroy();
         if (mode === 'hang') return void hung.add(res);
+        if (tokenMode === 'drop' && TOKEN_PATH.test(pathname)) return void req.socket.destroy();
         if (TOKEN_PATH.test(pathname)) {
           const scope = (new URLSearchParams(body.toString('utf8')).get('scope') ?? '').split(' ').filter(Boolean).sort().join(' ') || '*';
           tokens[scope] = (tokens[scope] ?? 0) + 1;
@@ -74,6 +78,9 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
         for (const res of hung) res.socket?.destroy();
         hung.clear();
       }
+    },
+    setTokenMode: (next) => {
+      tokenMode = next;
     },
     close: async () => {
       for (const res of hung) res.socket?.destroy();
