@@ -117,7 +117,7 @@ export function extractBearerToken(req: Request): string | undefined {
   if (header === undefined) return undefined;
   const match = BEARER.exec(header.trim());
   if (!match) {
-    throw invalidRequest('The Authorization header must be "Bearer <token>", with exactly one token');
+    throw invalidRequest("The Authorization header must be 'Bearer <token>', with exactly one token");
   }
   return match[1];
 }
@@ -407,8 +407,8 @@ function sendError(req: Request, res: Response, err: AuthorizationError, realm: 
   res.status(err.status).json({ error: { code: err.code, message: err.message, ...(requestId ? { request_id: requestId } : {}) } });
 }
 
-/** RFC 9110 quoted-string: escape backslash and double quote. */
-const quoted = (value: string) => value.replace(/[\\"]/g, '\\$&');
+/** RFC 6750 §3 allows neither double quotes nor backslashes (nor non-ASCII) in challenge values. */
+const quoted = (value: string) => value.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '');
 
 // One verifier (and cache) per client, so every route guarded with the same client shares verified tokens,
 // and a token verified for one project can never pass for another.

@@ -1,0 +1,230 @@
+import request from 'supertest';
+import type { RunningAuthServer } from '@m2m/auth-server';
+import type * as stytch from 'stytch';
+import { createStytchClient } from '@m2m/shared';
+import { accessToken, countVerifications, createM2MClient, sdkClient, startTestAuthServer, type M2MCredentials } from './support/authStack';
+import { startGuardedApp } from './support/guardedApp';
+
+const METADATA = 'https://wallet.example/.well-known/oauth-protected-resource';
+
+describe('authorizeToken against a real auth-server and the real SDK', () => {
+  let auth: RunningAuthServer;
+  let admin: stytch.Client;
+  let verifier: stytch.Client;
+  let verifications: () => number;
+  let app: { url: string; close(): Promise<void> };
+  let reader: M2MCredentials;
+  let both: M2MCredentials;
+  let readToken: string;
+  let bothToken: string;
+
+  beforeAll(async () => {
+    auth = await startTestAuthServer();
+    admin = sdkClient(auth);
+    verifier = sdkClient(auth);
+    verifications = countVerifications(verifier);
+    app = await startGuardedApp({ client: verifier, realm: 'wallet', resourceMetadataUrl: METADATA });
+    reader = await createM2MClient(admin, ['read:users']);
+    both = await createM2MClient(admin, ['read:users', 'write:wallets']);
+    readToken = await accessToken(admin, reader);
+    bothToken = await accessToken(admin, both);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await auth?.close();
+  });
+
+  it('accepts a valid token and puts the caller on req.m2m', async () => {
+    const res = await request(app.url).get('/read').set('Authorization', `Bearer ${readToken}`).expect(200);
+    expect(res.body).toEqual({ client_id: reader.clientId, scopes: ['read:users'], custom_claims: {} });
+  });
+
+  it('takes the scheme in any case', async () => {
+    await request(app.url).get('/read').set('Authorization', `bEARER ${readToken}`).expect(200);
+  });
+
+  it('answers 401 with a challenge and no error code when there are no credentials', async () => {
+    const res = await request(app.url).get('/read').expect(401);
+    expect(res.headers['www-authenticate']).toBe(`Bearer realm="wallet", resource_metadata="${METADATA}"`);
+    expect(res.body.error.code).toBe('missing_token');
+    expect(res.body.error.message).toContain('read:users');
+  });
+
+  it.each([
+    ['an empty header', ''],
+    ['the scheme alone', 'Bearer'],
+    ['Bearer twice', 'Bearer Bearer abc.def.ghi'],
+    ['two tokens', 'Bearer abc.def.ghi jkl.mno.pqr'],
+    ['another scheme', 'Basic dXNlcjpwYXNz'],
+    ['characters a token cannot hold', 'Bearer abc"def'],
+  ])('answers 400 invalid_request to %s', async (_name, header) => {
+    const res = await request(app.url).get('/read').set('Authorization', header).expect(400);
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="wallet", error="invalid_request", error_description="[^"]+"$/);
+    expect(res.body.error.code).toBe('invalid_request');
+  });
+
+  it('refuses a token in the query string or a form body, even a valid one', async () => {
+    const query = await request(app.url).get(`/read?access_token=${readToken}`).expect(400);
+    expect(query.body.error.code).toBe('invalid_request');
+    expect(query.body.error.message).toContain('Authorization header');
+    const form = await request(app.url).post('/read').type('form').send({ access_token: readToken }).expect(400);
+    expect(form.body.error.code).toBe('invalid_request');
+  });
+
+  it('answers 401 invalid_token to garbage, and never echoes the token', async () => {
+    const res = await request(app.url).get('/read').set('Authorization', 'Bearer not-a-jwt').expect(401);
+    expect(res.headers['www-authenticate']).toBe(
+      `Bearer realm="wallet", error="invalid_token", error_description="The token is not a well-formed JWT", resource_metadata="${METADATA}"`,
+    );
+    expect(res.body.error).toEqual({ code: 'invalid_token', message: 'The token is not a well-formed JWT' });
+  });
+
+  it('answers 403 insufficient_scope naming the scope the route needs', async () => {
+    const res = await request(app.url).get('/write').set('Authorization', `Bearer ${readToken}`).expect(403);
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="wallet", error="insufficient_scope", error_description="The token lacks the scope write:wallets that this route requires", scope="write:wallets"',
+    );
+    expect(res.body.error.code).toBe('insufficient_scope');
+  });
+
+  it('requires every scope of a multi-scope route', async () => {
+    const res = await request(app.url).get('/both').set('Authorization', `Bearer ${readToken}`).expect(403);
+    expect(res.headers['www-authenticate']).toContain('scope="read:users write:wallets"');
+    await request(app.url).get('/both').set('Authorization', `Bearer ${bothToken}`).expect(200);
+  });
+
+  it('honours Stytch wildcard scopes: read:* satisfies read:anything', async () => {
+    const wildcard = await createM2MClient(admin, ['read:*']);
+    const token = await accessToken(admin, wildcard);
+    await request(app.url).get('/read-any').set('Authorization', `Bearer ${token}`).expect(200);
+    await request(app.url).get('/write').set('Authorization', `Bearer ${token}`).expect(403);
+  });
+
+  it('verifies a token once, and still enforces each route\'s scopes on a cache hit', async () => {
+    const token = await accessToken(admin, reader);
+    const before = verifications();
+    await request(app.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
+    await request(app.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
+    await request(app.url).get('/write').set('Authorization', `Bearer ${token}`).expect(403);
+    await request(app.url).get('/both').set('Authorization', `Bearer ${token}`).expect(403);
+    expect(verifications() - before).toBe(1);
+  });
+
+  it('shares one verification among concurrent requests carrying the same new token', async () => {
+    const token = await accessToken(admin, reader);
+    const before = verifications();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => request(app.url).get('/read').set('Authorization', `Bearer ${token}`)),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(verifications() - before).toBe(1);
+  });
+
+  it('keeps accepting a token whose client was deactivated after issue, until it expires (Stytch semantics)', async () => {
+    const soonInactive = await createM2MClient(admin, ['read:users']);
+    const token = await accessToken(admin, soonInactive);
+    await admin.m2m.clients.update({ client_id: soonInactive.clientId, status: 'inactive' });
+    await expect(accessToken(admin, soonInactive)).rejects.toThrow();
+    // A fresh app (empty cache) verifies the token from scratch.
+    const fresh = await startGuardedApp({ client: sdkClient(auth) });
+    try {
+      const res = await request(fresh.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
+      expect(res.body.client_id).toBe(soonInactive.clientId);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('refuses a token older than maxTokenAgeSeconds, even from the cache', async () => {
+    const strict = await startGuardedApp({ client: verifier, maxTokenAgeSeconds: 0 });
+    try {
+      // readToken is in the shared cache already; age is checked per route anyway.
+      const res = await request(strict.url).get('/read').set('Authorization', `Bearer ${readToken}`).expect(401);
+      expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+      expect(res.body.error.message).toContain('issued more than 0 seconds ago');
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('verifies every request when the cache is off', async () => {
+    const uncached = await startGuardedApp({ client: verifier, cache: false });
+    try {
+      const before = verifications();
+      await request(uncached.url).get('/read').set('Authorization', `Bearer ${readToken}`).expect(200);
+      await request(uncached.url).get('/read').set('Authorization', `Bearer ${readToken}`).expect(200);
+      expect(verifications() - before).toBe(2);
+    } finally {
+      await uncached.close();
+    }
+  });
+
+  it('accepts tokens signed by the previous key after a signing-key rotation', async () => {
+    const oldToken = await accessToken(admin, reader);
+    const basic = Buffer.from(`${auth.projectId}:${auth.projectSecret}`).toString('base64');
+    const rotated = await fetch(new URL('v1/local/signing-keys/rotate', auth.url), { method: 'POST', headers: { authorization: `Basic ${basic}` } });
+    expect(rotated.status).toBe(200);
+    const newToken = await accessToken(admin, reader);
+    const fresh = await startGuardedApp({ client: sdkClient(auth) });
+    try {
+      await request(fresh.url).get('/read').set('Authorization', `Bearer ${oldToken}`).expect(200);
+      // The new kid is not in the JWKS the client cached a moment ago: jose re-fetches it once.
+      await request(fresh.url).get('/read').set('Authorization', `Bearer ${newToken}`).expect(200);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('answers 401 to a token from another project (a key this project does not publish)', async () => {
+    const other = await startTestAuthServer();
+    try {
+      const otherAdmin = sdkClient(other);
+      const stranger = await createM2MClient(otherAdmin, ['read:users']);
+      const token = await accessToken(otherAdmin, stranger);
+      const res = await request(app.url).get('/read').set('Authorization', `Bearer ${token}`).expect(401);
+      expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('authorizeToken when the signing keys are unreachable', () => {
+  it('answers 503 with Retry-After, then recovers once keys are cached', async () => {
+    const auth = await startTestAuthServer();
+    const admin = sdkClient(auth);
+    const caller = await createM2MClient(admin, ['read:users']);
+    const token = await accessToken(admin, caller);
+    const project = { projectId: auth.projectId, secret: auth.projectSecret, baseUrl: auth.url };
+    await auth.close();
+
+    // A fresh client has no keys cached, and the auth-server is gone.
+    const app = await startGuardedApp({ client: createStytchClient(project) });
+    try {
+      const res = await request(app.url).get('/read').set('Authorization', `Bearer ${token}`).expect(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.headers['www-authenticate']).toBeUndefined();
+      expect(res.body.error.code).toBe('temporarily_unavailable');
+      // A malformed token is still the caller's mistake, keys or not.
+      await request(app.url).get('/read').set('Authorization', 'Bearer abc').expect(401);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('keeps serving from cached keys while the auth-server is down', async () => {
+    const auth = await startTestAuthServer();
+    const admin = sdkClient(auth);
+    const caller = await createM2MClient(admin, ['read:users']);
+    const first = await accessToken(admin, caller);
+    const second = await accessToken(admin, caller);
+    const app = await startGuardedApp({ client: sdkClient(auth), cache: false });
+    try {
+      await request(app.url).get('/read').set('Authorization', `Bearer ${first}`).expect(200);
+      await auth.close();
+      await request(app.url).get('/read').set('Authorization', `Bearer ${second}`).expect(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
