@@ -190,7 +190,7 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
 });
 
 describe('authorizeToken when the signing keys are unreachable', () => {
-  it('answers 503 with Retry-After, then recovers once keys are cached', async () => {
+  it('answers 503 with Retry-After when no keys are cached and the auth-server is down', async () => {
     const auth = await startTestAuthServer();
     const admin = sdkClient(auth);
     const caller = await createM2MClient(admin, ['read:users']);
