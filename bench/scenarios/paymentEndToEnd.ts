@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Scenario } from '../lib/context';
 import { assertClean, int, ms, ratio } from '../lib/format';
 import { createM2MClient, fetchToken, projectOf } from '../lib/provision';
-import { runLoad } from '../load/runLoad';
+import { runInterleaved } from '../load/interleave';
 import { hostServer } from '../servers/hostServer';
 import { BENCH_ADMIN_API_KEY, JANE_DOE_WALLET, JOHN_DOE } from './fixtures';
 
@@ -37,32 +37,40 @@ export const paymentEndToEnd: Scenario = {
       });
       try {
         const token = await fetchToken(auth.info, client, ['write:wallets']);
-        ctx.log(`  direct wallet debit (${profile.connections} connections, ${profile.durationSeconds} s)`);
-        const direct = await runLoad({
-          url: wallet.info.url,
-          method: 'POST',
-          path: '/api/debit',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ customerId: JOHN_DOE, amount: 1, destinationWalletId: JANE_DOE_WALLET }),
-          uniqueHeader: 'Idempotency-Key',
-          connections: profile.connections,
-          durationSeconds: profile.durationSeconds,
-          warmupSeconds: profile.warmupSeconds,
-        });
+        ctx.log(`  direct wallet debit and POST /initiate-payment: ${profile.connections} connections, ${profile.rounds} interleaved rounds, ${profile.durationSeconds} s each`);
+        const { results } = await runInterleaved(
+          [
+            {
+              name: 'direct',
+              spec: {
+                url: wallet.info.url,
+                method: 'POST',
+                path: '/api/debit',
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+                body: JSON.stringify({ customerId: JOHN_DOE, amount: 1, destinationWalletId: JANE_DOE_WALLET }),
+                uniqueHeader: 'Idempotency-Key',
+              },
+            },
+            {
+              name: 'viaPayment',
+              spec: {
+                url: payment.info.url,
+                method: 'POST',
+                path: '/initiate-payment',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ customerId: JOHN_DOE, debitAmount: 1, destinationWalletId: JANE_DOE_WALLET }),
+                uniqueHeader: 'Idempotency-Key',
+              },
+            },
+          ],
+          profile,
+        );
+        const direct = results.get('direct');
+        const viaPayment = results.get('viaPayment');
+        if (!direct || !viaPayment) throw new Error('a load run returned no result');
         assertClean('direct debit', direct);
-        ctx.log(`  POST /initiate-payment (${profile.connections} connections, ${profile.durationSeconds} s)`);
-        const viaPayment = await runLoad({
-          url: payment.info.url,
-          method: 'POST',
-          path: '/initiate-payment',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ customerId: JOHN_DOE, debitAmount: 1, destinationWalletId: JANE_DOE_WALLET }),
-          uniqueHeader: 'Idempotency-Key',
-          connections: profile.connections,
-          durationSeconds: profile.durationSeconds,
-          warmupSeconds: profile.warmupSeconds,
-        });
         assertClean('initiate-payment', viaPayment);
+        const tokenStats = (await payment.stats()).extra;
         ctx.rss.push({ server: 'wallet-server', afterRun: 'scenario 4 (debits, direct and via payments)', rssBytes: (await wallet.stats()).rssBytes });
         ctx.rss.push({ server: 'payment-server', afterRun: 'scenario 4 (payments)', rssBytes: (await payment.stats()).rssBytes });
 
@@ -85,13 +93,13 @@ export const paymentEndToEnd: Scenario = {
               p50: ms(viaPayment.latencyMs.p50),
               p99: ms(viaPayment.latencyMs.p99),
               ratio: ratio(viaPayment.requestsPerSecond, direct.requestsPerSecond),
-              value: `p99 ${ratio(viaPayment.latencyMs.p99, direct.latencyMs.p99)} of direct`,
+              value: `p99 ${ratio(viaPayment.latencyMs.p99, direct.latencyMs.p99)} of direct; ${int(tokenStats.tokenRequests ?? 0)} token requests in ${int(viaPayment.requests)} payments`,
             },
           ],
           checks: [],
           reading: [
             `A payment through the payment-server runs at ${ratio(viaPayment.requestsPerSecond, direct.requestsPerSecond)} the rate of a bare wallet debit, with a p99 ${ratio(viaPayment.latencyMs.p99, direct.latencyMs.p99)} as long:`,
-            'the hop adds a second wallet call (check-balance before the debit), an HTTP client, and validation; the tokens come from the cache, so no payment waited on the auth-server.',
+            `the hop adds a second wallet call (check-balance before the debit), an HTTP client, and validation; the tokens come from the cache (${int(tokenStats.tokenRequests ?? 0)} token requests in all, ${int(tokenStats.cacheHits ?? 0)} cache hits), so payments did not wait on the auth-server.`,
             'Every request debited for real (a fresh Idempotency-Key each), one SQLite transaction with synchronous=FULL per debit.',
           ],
         };

@@ -25,5 +25,13 @@ export const paymentKind = defineKind<PaymentOptions, { url: string }>(async (op
     adminApiKey: options.adminApiKey,
     logger: createLogger({ name: 'payment-server', level: BENCH_LOG_LEVEL }),
   });
-  return { info: { url: payment.url }, close: () => payment.close() };
+  return {
+    info: { url: payment.url },
+    close: () => payment.close(),
+    // The TokenProvider's own count of token requests, to set beside what the counting proxy saw.
+    stats: () => {
+      const { tokenRequests, failedTokenRequests, cacheHits, cachedTokens } = payment.tokenProvider.stats();
+      return { tokenRequests, failedTokenRequests, cacheHits, cachedTokens };
+    },
+  };
 });

@@ -1,4 +1,4 @@
-import { startWalletServer } from '@m2m/wallet-server';
+import { startWalletServer, TUTORIAL_WALLETS } from '@m2m/wallet-server';
 import { createLogger, type StytchProject } from '@m2m/shared';
 import { defineKind } from '../hostedKind';
 import { BENCH_LOG_LEVEL } from './logLevel';
@@ -18,6 +18,7 @@ export const walletKind = defineKind<WalletOptions, { url: string }>(async (opti
     databaseFile: options.databaseFile,
     stytchProject: options.stytchProject,
     logger: createLogger({ name: 'wallet-server', level: BENCH_LOG_LEVEL }),
+    ...(options.seedBalance === undefined ? {} : { seed: TUTORIAL_WALLETS.map((wallet) => ({ ...wallet, balance: options.seedBalance ?? wallet.balance })) }),
   });
   return { info: { url: wallet.url }, close: () => wallet.close() };
 });
