@@ -1,0 +1,286 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import type { RunningAuthServer } from '@m2m/auth-server';
+import type * as stytch from 'stytch';
+import { startWalletServer, type RunningWalletServer } from '../src/server';
+import { accessToken, createM2MClient, projectOf, sdkClient, startTestAuthServer, type M2MCredentials } from './support/authStack';
+
+const JOHN = { customerId: '67uhjio098uhgt6l', walletId: 'oipk9ifgl7yto9w' };
+const JANE = { customerId: 'plu8iio0t3uhh06h', walletId: 'ui099jlolrrao6g' };
+
+describe('wallet-server', () => {
+  let auth: RunningAuthServer;
+  let admin: stytch.Client;
+  let dir: string;
+  let wallet: RunningWalletServer;
+  let base: string;
+  let payment: M2MCredentials;
+  let paymentToken: string;
+  let readToken: string;
+  let otherPaymentToken: string;
+
+  beforeAll(async () => {
+    auth = await startTestAuthServer();
+    admin = sdkClient(auth);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-server-'));
+    wallet = await startWalletServer({ port: 0, databaseFile: path.join(dir, 'wallet.db'), stytchProject: projectOf(auth) });
+    base = wallet.url.replace(/\/$/, '');
+    payment = await createM2MClient(admin, ['read:users', 'write:wallets']);
+    paymentToken = await accessToken(admin, payment);
+    readToken = await accessToken(admin, await createM2MClient(admin, ['read:users']));
+    otherPaymentToken = await accessToken(admin, await createM2MClient(admin, ['write:wallets']));
+  });
+  afterAll(async () => {
+    await wallet?.close();
+    await auth?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const checkBalance = (customerId: string, token = paymentToken) =>
+    request(base).post('/api/check-balance').set('Authorization', `Bearer ${token}`).send({ customerId });
+  const debit = (body: object, key: string | undefined, token = paymentToken) => {
+    const req = request(base).post('/api/debit').set('Authorization', `Bearer ${token}`);
+    return (key === undefined ? req : req.set('Idempotency-Key', key)).send(body);
+  };
+  const balanceOf = (customerId: string) => wallet.wallets.findByCustomer(customerId)?.balance;
+
+  describe('POST /api/check-balance', () => {
+    it('answers the tutorial\'s shape for a seeded customer', async () => {
+      const res = await checkBalance(JOHN.customerId).expect(200);
+      expect(res.body).toEqual({ customerName: 'john_doe', walletId: JOHN.walletId, walletBalance: 1790 });
+      expect((await checkBalance(JANE.customerId).expect(200)).body).toEqual({ customerName: 'jane_doe', walletId: JANE.walletId, walletBalance: 970 });
+    });
+
+    it('answers 404 for an unknown customer, with the request id', async () => {
+      const res = await checkBalance('nobody').set('X-Request-Id', 'req-123').expect(404);
+      expect(res.body).toEqual({ error: { code: 'customer_not_found', message: 'No wallet for customer nobody', request_id: 'req-123' } });
+    });
+
+    it('answers 400 naming the field for a bad body, and for broken JSON', async () => {
+      const res = await request(base).post('/api/check-balance').set('Authorization', `Bearer ${paymentToken}`).send({ customerId: 42 }).expect(400);
+      expect(res.body.error.code).toBe('invalid_request');
+      expect(res.body.error.message).toMatch(/^customerId: /);
+      const broken = await request(base)
+        .post('/api/check-balance')
+        .set('Authorization', `Bearer ${paymentToken}`)
+        .set('Content-Type', 'application/json')
+        .send('{"customerId":')
+        .expect(400);
+      expect(broken.body.error.code).toBe('invalid_json');
+    });
+
+    it('answers 401 pointing at the protected resource metadata when there is no token', async () => {
+      const res = await request(base).post('/api/check-balance').send({ customerId: JOHN.customerId }).expect(401);
+      expect(res.headers['www-authenticate']).toBe(`Bearer realm="wallet-server", resource_metadata="${base}/.well-known/oauth-protected-resource"`);
+      expect(res.body.error.code).toBe('missing_token');
+      expect(res.body.error.request_id).toEqual(expect.any(String));
+    });
+  });
+
+  describe('POST /api/debit', () => {
+    it('needs write:wallets', async () => {
+      const res = await debit({ customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId }, 'k-scope', readToken).expect(403);
+      expect(res.headers['www-authenticate']).toContain('error="insufficient_scope"');
+      expect(res.headers['www-authenticate']).toContain('scope="write:wallets"');
+      expect(balanceOf(JOHN.customerId)).toBe(1790);
+    });
+
+    it('debits the customer and credits a destination wallet of ours, in one transaction', async () => {
+      const res = await debit({ customerId: JOHN.customerId, amount: 769, destinationWalletId: JANE.walletId }, 'k-first').expect(200);
+      expect(res.body).toEqual({ transactionId: expect.stringMatching(/^[0-9a-f-]{36}$/), walletBalance: 1021 });
+      expect(balanceOf(JOHN.customerId)).toBe(1021);
+      expect(balanceOf(JANE.customerId)).toBe(1739);
+      expect(wallet.wallets.ledgerSum(JOHN.walletId)).toBe(1021);
+      expect(wallet.wallets.ledgerSum(JANE.walletId)).toBe(1739);
+      expect((await checkBalance(JOHN.customerId).expect(200)).body.walletBalance).toBe(1021);
+    });
+
+    it('debits only, for a destination outside this server (an external payee)', async () => {
+      const before = balanceOf(JANE.customerId)!;
+      const res = await debit({ customerId: JANE.customerId, amount: 39, destinationWalletId: 'external-payee-1' }, 'k-external').expect(200);
+      expect(res.body.walletBalance).toBe(before - 39);
+      expect(wallet.wallets.ledgerSum(JANE.walletId)).toBe(before - 39);
+    });
+
+    it('replays the first answer for a repeated Idempotency-Key, and debits once', async () => {
+      const body = { customerId: JOHN.customerId, amount: 21, destinationWalletId: 'external-payee-2' };
+      const first = await debit(body, 'k-replay').expect(200);
+      const balance = balanceOf(JOHN.customerId);
+      const again = await debit({ destinationWalletId: body.destinationWalletId, amount: 21, customerId: body.customerId }, 'k-replay').expect(200);
+      expect(again.body).toEqual(first.body);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(first.headers['idempotent-replayed']).toBeUndefined();
+      expect(balanceOf(JOHN.customerId)).toBe(balance);
+    });
+
+    it('answers 422 when a key is reused for a different debit, and changes nothing', async () => {
+      await debit({ customerId: JOHN.customerId, amount: 5, destinationWalletId: JANE.walletId }, 'k-reused').expect(200);
+      const balance = balanceOf(JOHN.customerId);
+      const res = await debit({ customerId: JOHN.customerId, amount: 6, destinationWalletId: JANE.walletId }, 'k-reused').expect(422);
+      expect(res.body.error.code).toBe('idempotency_key_reused');
+      expect(balanceOf(JOHN.customerId)).toBe(balance);
+    });
+
+    it('scopes idempotency keys to the calling client', async () => {
+      const body = { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId };
+      const mine = await debit(body, 'k-shared').expect(200);
+      const theirs = await debit(body, 'k-shared', otherPaymentToken).expect(200);
+      expect(theirs.body.transactionId).not.toBe(mine.body.transactionId);
+      expect(theirs.body.walletBalance).toBe(mine.body.walletBalance - 1);
+    });
+
+    it('answers 409 insufficient_funds and changes nothing', async () => {
+      const balance = balanceOf(JOHN.customerId)!;
+      const janeBalance = balanceOf(JANE.customerId);
+      const res = await debit({ customerId: JOHN.customerId, amount: balance + 1, destinationWalletId: JANE.walletId }, 'k-too-much').expect(409);
+      expect(res.body.error.code).toBe('insufficient_funds');
+      expect(balanceOf(JOHN.customerId)).toBe(balance);
+      expect(balanceOf(JANE.customerId)).toBe(janeBalance);
+      expect(wallet.wallets.ledgerSum(JOHN.walletId)).toBe(balance);
+    });
+
+    it('requires a well-formed Idempotency-Key header', async () => {
+      const body = { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId };
+      const missing = await debit(body, undefined).expect(400);
+      expect(missing.body.error.message).toContain('Idempotency-Key header is required');
+      const bad = await debit(body, 'has spaces in it').expect(400);
+      expect(bad.body.error.message).toMatch(/^Idempotency-Key: /);
+    });
+
+    it.each([
+      ['a fractional amount', { amount: 1.5 }],
+      ['a zero amount', { amount: 0 }],
+      ['a negative amount', { amount: -10 }],
+      ['an amount as a string', { amount: '10' }],
+      ['an unknown field', { currency: 'USD' }],
+    ])('answers 400 to %s', async (_name, change) => {
+      const balance = balanceOf(JOHN.customerId);
+      const res = await debit({ customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId, ...change }, `k-bad-${_name}`).expect(400);
+      expect(res.body.error.code).toBe('invalid_request');
+      expect(balanceOf(JOHN.customerId)).toBe(balance);
+    });
+
+    it('answers 404 for an unknown customer and 400 for a debit to the customer\'s own wallet', async () => {
+      await debit({ customerId: 'nobody', amount: 1, destinationWalletId: JANE.walletId }, 'k-nobody').expect(404);
+      const own = await debit({ customerId: JOHN.customerId, amount: 1, destinationWalletId: JOHN.walletId }, 'k-own').expect(400);
+      expect(own.body.error.message).toContain('destinationWalletId');
+    });
+  });
+
+  describe('other routes', () => {
+    it('answers 405 with Allow and a hint for a wrong method', async () => {
+      const res = await request(base).get('/api/debit').expect(405);
+      expect(res.headers.allow).toBe('POST');
+      expect(res.body.error.code).toBe('method_not_allowed');
+      expect(res.body.error.message).toContain('Idempotency-Key');
+      expect((await request(base).post('/healthz').expect(405)).headers.allow).toBe('GET, HEAD');
+    });
+
+    it('answers JSON 404 for an unknown route', async () => {
+      const res = await request(base).get('/nope').expect(404).expect('Content-Type', /json/);
+      expect(res.body.error.code).toBe('not_found');
+    });
+
+    it('is healthy and ready (database open, signing keys reachable)', async () => {
+      expect((await request(base).get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
+      expect((await request(base).get('/readyz').expect(200)).body).toEqual({ status: 'ready', checks: { database: 'ok', signing_keys: 'ok' } });
+    });
+
+    it('publishes RFC 9728 protected resource metadata', async () => {
+      const res = await request(base).get('/.well-known/oauth-protected-resource').expect(200);
+      expect(res.body).toEqual({
+        resource: base,
+        authorization_servers: [auth.url.replace(/\/$/, '')],
+        scopes_supported: ['read:users', 'write:wallets'],
+        bearer_methods_supported: ['header'],
+        resource_name: 'wallet-server',
+      });
+    });
+  });
+
+  describe('concurrency', () => {
+    it('never overdraws a wallet under 50 parallel debits, and its ledger sums to its balance', async () => {
+      const concurrentDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-concurrent-'));
+      const server = await startWalletServer({
+        port: 0,
+        databaseFile: path.join(concurrentDir, 'wallet.db'),
+        stytchProject: projectOf(auth),
+        seed: [{ customerId: 'c-1', customerName: 'busy', walletId: 'w-1', balance: 1000 }],
+      });
+      try {
+        const url = server.url.replace(/\/$/, '');
+        const statuses = await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            fetch(`${url}/api/debit`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${paymentToken}`, 'content-type': 'application/json', 'idempotency-key': `parallel-${i}` },
+              body: JSON.stringify({ customerId: 'c-1', amount: 30, destinationWalletId: 'external' }),
+            }).then((res) => res.status),
+          ),
+        );
+        // 1000 / 30: exactly 33 debits fit.
+        expect(statuses.filter((s) => s === 200)).toHaveLength(33);
+        expect(statuses.filter((s) => s === 409)).toHaveLength(17);
+        expect(server.wallets.findByCustomer('c-1')?.balance).toBe(10);
+        expect(server.wallets.ledgerSum('w-1')).toBe(10);
+      } finally {
+        await server.close();
+        fs.rmSync(concurrentDir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('persistence', () => {
+    it('keeps balances across a restart and seeds only the first time', async () => {
+      const persistDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-persist-'));
+      const file = path.join(persistDir, 'wallet.db');
+      try {
+        const first = await startWalletServer({ port: 0, databaseFile: file, stytchProject: projectOf(auth) });
+        await request(first.url.replace(/\/$/, ''))
+          .post('/api/debit')
+          .set('Authorization', `Bearer ${paymentToken}`)
+          .set('Idempotency-Key', 'persist-1')
+          .send({ customerId: JOHN.customerId, amount: 90, destinationWalletId: 'external' })
+          .expect(200);
+        await first.close();
+        const second = await startWalletServer({ port: 0, databaseFile: file, stytchProject: projectOf(auth) });
+        try {
+          expect(second.wallets.findByCustomer(JOHN.customerId)?.balance).toBe(1700);
+          // The replay still finds the first answer after the restart.
+          const replay = await request(second.url.replace(/\/$/, ''))
+            .post('/api/debit')
+            .set('Authorization', `Bearer ${paymentToken}`)
+            .set('Idempotency-Key', 'persist-1')
+            .send({ customerId: JOHN.customerId, amount: 90, destinationWalletId: 'external' })
+            .expect(200);
+          expect(replay.body.walletBalance).toBe(1700);
+          expect(second.wallets.findByCustomer(JOHN.customerId)?.balance).toBe(1700);
+        } finally {
+          await second.close();
+        }
+      } finally {
+        fs.rmSync(persistDir, { recursive: true, force: true });
+      }
+    });
+  });
+});
+
+describe('wallet-server readiness without an auth-server', () => {
+  it('is alive but not ready while the signing keys are unreachable', async () => {
+    const auth = await startTestAuthServer();
+    const project = projectOf(auth);
+    await auth.close();
+    const wallet = await startWalletServer({ port: 0, stytchProject: project });
+    try {
+      const base = wallet.url.replace(/\/$/, '');
+      await request(base).get('/healthz').expect(200);
+      const res = await request(base).get('/readyz').expect(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.body).toEqual({ status: 'not_ready', checks: { database: 'ok', signing_keys: 'unreachable' } });
+    } finally {
+      await wallet.close();
+    }
+  });
+});
