@@ -1,0 +1,366 @@
+/**
+ * Issue 7, point 7: bad input at every route of every server. Malformed JSON, JSON that is not an
+ * object, wrong types, missing fields, unknown fields, oversized bodies (→ 413), huge numbers and
+ * negative amounts each get a 4xx with a message that says what is wrong, and change nothing.
+ */
+import path from 'node:path';
+import type { RunningAuthServer } from '@m2m/auth-server';
+import type { RunningPaymentServer } from '@m2m/payment-server';
+import type { RunningWalletServer } from '@m2m/wallet-server';
+import { at, basic, bearer, get, request, type HttpAnswer } from './support/http';
+import { LogCapture } from './support/logCapture';
+import { accessToken, ADMIN_API_KEY, createM2MClient, JANE, JOHN, sdk, startAuth, startPayment, startWallet, tempDir, type M2MCredentials } from './support/stack';
+
+const tmp = tempDir('badinput');
+const logs = new LogCapture();
+let auth: RunningAuthServer;
+let wallet: RunningWalletServer;
+let payment: RunningPaymentServer;
+let client: M2MCredentials;
+let token: string;
+
+beforeAll(async () => {
+  auth = await startAuth({ databaseFile: path.join(tmp.dir, 'auth.db'), logger: logs.logger('auth-server'), rateLimit: { perClientPerMinute: 10_000, perIpPerMinute: 10_000 } });
+  wallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet.db'), logger: logs.logger('wallet-server') });
+  payment = await startPayment(auth, wallet.url, { credentialsFile: path.join(tmp.dir, 'payment-credentials.json'), logger: logs.logger('payment-server') });
+  client = await createM2MClient(sdk(auth), ['read:users', 'write:wallets'], 'bad-input-client');
+  token = await accessToken(sdk(auth), client);
+});
+
+afterAll(async () => {
+  await payment?.close();
+  await wallet?.close();
+  await auth?.close();
+  tmp.remove();
+});
+
+/** Everything a bad request could have changed, on every server. */
+async function state() {
+  const admin = sdk(auth);
+  const { m2m_client } = await admin.m2m.clients.get({ client_id: client.clientId });
+  const { m2m_client: own } = await admin.m2m.clients.get({ client_id: payment.clientId });
+  const template = await get(at(auth.url, '/v1/local/m2m/custom-claims-template'), { Authorization: basic(auth.projectId, auth.projectSecret) });
+  const jwks = await get(at(auth.url, `/v1/sessions/jwks/${auth.projectId}`));
+  return {
+    wallets: [JOHN, JANE].map((w) => [wallet.wallets.findByCustomer(w.customerId)?.balance, wallet.wallets.ledgerSum(w.walletId)]),
+    clients: (await admin.m2m.clients.search({})).results_metadata.total,
+    client: [m2m_client.status, m2m_client.scopes, m2m_client.client_name, m2m_client.trusted_metadata, m2m_client.next_client_secret_last_four],
+    own: [own.status, own.client_secret_last_four, own.next_client_secret_last_four],
+    template: template.body.custom_claims_template,
+    kids: (jwks.body.keys as { kid: string }[]).map((k) => k.kid),
+  };
+}
+
+/** The message of any of the three error shapes (ours, Stytch's, OAuth 2.0's). */
+function messageOf(answer: HttpAnswer): string | undefined {
+  const body = answer.body as { error?: { message?: string } | string; error_message?: string; error_description?: string } | undefined;
+  if (!body) return undefined;
+  if (typeof body.error === 'object') return body.error.message;
+  return body.error_message ?? body.error_description;
+}
+
+interface BadRequest {
+  label: string;
+  body: string;
+  contentType?: string;
+  /** 400 unless said otherwise. */
+  status?: number;
+  /** A word the message must contain (the field at fault). */
+  mentions?: string;
+}
+
+interface RouteUnderTest {
+  name: string;
+  method: string;
+  url: () => string;
+  headers: () => Record<string, string>;
+  /** A body the route accepts (checked last, so a refusal above is about the bad part). */
+  valid?: () => Record<string, unknown>;
+  /** Fields with values of the wrong type. */
+  wrongTypes?: Record<string, unknown[]>;
+  /** Required fields (each is removed in turn). */
+  required?: string[];
+  /** Whether an unknown field is refused (strict schema). */
+  strict?: boolean;
+  /** Numeric fields, and whether they hold an amount (negative, zero and fractions are refused too). */
+  numbers?: { field: string; amount: boolean }[];
+  /** The body size limit, for the 413 case. */
+  limitBytes: number;
+  /** Bodies the route must refuse on top of the generic ones. */
+  extra?: () => BadRequest[];
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+
+function badRequestsFor(route: RouteUnderTest): BadRequest[] {
+  const valid = route.valid?.() ?? {};
+  const cases: BadRequest[] = [
+    { label: 'malformed JSON', body: '{"customerId": "67uh', contentType: 'application/json' },
+    { label: 'JSON with a trailing comma', body: '{"a": 1,}', contentType: 'application/json' },
+    { label: 'oversized body', body: json({ ...valid, pad: 'x'.repeat(route.limitBytes + 1) }), status: 413 },
+  ];
+  if (route.valid) {
+    cases.push(
+      { label: 'a JSON array', body: '[]' },
+      { label: 'a JSON string', body: '"hello"' },
+      { label: 'a JSON number', body: '42' },
+      { label: 'JSON null', body: 'null' },
+    );
+  }
+  // (The token endpoint takes extra parameters on purpose: they are the custom claims' request.* variables.)
+  if (route.strict && route.valid) cases.push({ label: 'deeply nested JSON', body: json({ ...valid, nested: JSON.parse('['.repeat(2000) + ']'.repeat(2000)) }) });
+  if (route.strict && route.valid) cases.push({ label: 'an unknown field', body: json({ ...valid, isAdmin: true }), mentions: 'isAdmin' });
+  for (const field of route.required ?? []) {
+    const { [field]: _dropped, ...rest } = valid;
+    cases.push({ label: `missing ${field}`, body: json(rest), mentions: field });
+  }
+  for (const [field, values] of Object.entries(route.wrongTypes ?? {})) {
+    for (const value of values) cases.push({ label: `${field} = ${JSON.stringify(value)}`, body: json({ ...valid, [field]: value }), mentions: field });
+  }
+  for (const { field, amount } of route.numbers ?? []) {
+    const huge: [string, string][] = [
+      ['1e400 (Infinity once parsed)', '1e400'],
+      ['2^53 + 2 (beyond safe integers)', '9007199254740994'],
+      ['1e300', '1e300'],
+      ['a 400-digit integer', '9'.repeat(400)],
+      ['-1', '-1'],
+    ];
+    if (amount) huge.push(['0', '0'], ['-100', '-100'], ['1.5', '1.5'], ['-0.01', '-0.01'], ['1e-7', '1e-7']);
+    const template = json({ ...valid, [field]: '__NUMBER__' });
+    for (const [label, literal] of huge) cases.push({ label: `${field} = ${label}`, body: template.replace('"__NUMBER__"', literal), mentions: field });
+  }
+  return [...cases, ...(route.extra?.() ?? [])];
+}
+
+const walletHeaders = () => ({ Authorization: bearer(token), 'Idempotency-Key': `bad-input-${Math.random()}` });
+const adminHeaders = () => ({ Authorization: bearer(ADMIN_API_KEY) });
+const projectHeaders = () => ({ Authorization: basic(auth.projectId, auth.projectSecret) });
+const idString = ['', 42, null, true, ['x'], { id: 'x' }, 'x'.repeat(200)];
+
+const ROUTES: RouteUnderTest[] = [
+  // wallet-server (with a valid token carrying both scopes)
+  {
+    name: 'wallet POST /api/check-balance',
+    method: 'POST',
+    url: () => at(wallet.url, '/api/check-balance'),
+    headers: walletHeaders,
+    valid: () => ({ customerId: JOHN.customerId }),
+    required: ['customerId'],
+    wrongTypes: { customerId: idString },
+    strict: true,
+    limitBytes: 16 * 1024,
+  },
+  {
+    name: 'wallet POST /api/debit',
+    method: 'POST',
+    url: () => at(wallet.url, '/api/debit'),
+    headers: walletHeaders,
+    valid: () => ({ customerId: JOHN.customerId, amount: 5, destinationWalletId: JANE.walletId }),
+    required: ['customerId', 'amount', 'destinationWalletId'],
+    wrongTypes: { customerId: idString, destinationWalletId: idString, amount: ['5', null, true, [5], { value: 5 }] },
+    numbers: [{ field: 'amount', amount: true }],
+    strict: true,
+    limitBytes: 16 * 1024,
+    extra: () => [
+      { label: 'a body with no Idempotency-Key header', body: json({ customerId: JOHN.customerId, amount: 5, destinationWalletId: JANE.walletId }), mentions: 'Idempotency-Key' },
+      { label: 'the customer paying their own wallet', body: json({ customerId: JOHN.customerId, amount: 5, destinationWalletId: JOHN.walletId }), mentions: 'destinationWalletId' },
+    ],
+  },
+  // payment-server
+  {
+    name: 'payment POST /initiate-payment',
+    method: 'POST',
+    url: () => at(payment.url, '/initiate-payment'),
+    headers: () => ({}),
+    valid: () => ({ customerId: JOHN.customerId, debitAmount: 5, destinationWalletId: JANE.walletId }),
+    required: ['customerId', 'debitAmount', 'destinationWalletId'],
+    wrongTypes: { customerId: idString, destinationWalletId: idString, debitAmount: ['5', null, true, [5], { value: 5 }] },
+    numbers: [{ field: 'debitAmount', amount: true }],
+    strict: true,
+    limitBytes: 16 * 1024,
+  },
+  {
+    name: 'payment POST /admin/m2m/clients',
+    method: 'POST',
+    url: () => at(payment.url, '/admin/m2m/clients'),
+    headers: adminHeaders,
+    valid: () => ({ scopes: ['read:users'], client_name: 'never-created' }),
+    required: ['scopes'],
+    wrongTypes: { scopes: ['read:users', [1], [''], ['has space'], null, {}], client_name: [1, null, 'x'.repeat(300)], trusted_metadata: ['x', [], 5] },
+    strict: true,
+    limitBytes: 16 * 1024,
+  },
+  {
+    name: 'payment POST /admin/m2m/clients/search',
+    method: 'POST',
+    url: () => at(payment.url, '/admin/m2m/clients/search'),
+    headers: adminHeaders,
+    valid: () => ({ limit: 10 }),
+    wrongTypes: { limit: ['10', null, true], cursor: [5, ''], query: ['x', { operator: 'XOR', operands: [] }, { operator: 'AND', operands: [{ filter_name: 'secret', filter_value: ['x'] }] }] },
+    numbers: [{ field: 'limit', amount: false }],
+    strict: true,
+    limitBytes: 16 * 1024,
+  },
+  {
+    name: 'payment PUT /admin/m2m/clients/:id',
+    method: 'PUT',
+    url: () => at(payment.url, `/admin/m2m/clients/${client.clientId}`),
+    headers: adminHeaders,
+    valid: () => ({ client_name: 'renamed-never' }),
+    wrongTypes: { status: ['deleted', 1, null], scopes: ['read:users', [1]], client_name: [1, 'x'.repeat(300)], trusted_metadata: ['x', 5] },
+    strict: true,
+    limitBytes: 16 * 1024,
+    extra: () => [{ label: 'an empty update', body: '{}' }],
+  },
+  ...['', '/start', '/complete', '/cancel'].map(
+    (suffix): RouteUnderTest => ({
+      name: `payment POST /admin/m2m/secret-rotation${suffix}`,
+      method: 'POST',
+      url: () => at(payment.url, `/admin/m2m/secret-rotation${suffix}`),
+      headers: adminHeaders,
+      limitBytes: 16 * 1024,
+    }),
+  ),
+  // auth-server management API (project credentials) and token endpoint
+  {
+    name: 'auth POST /v1/m2m/clients',
+    method: 'POST',
+    url: () => at(auth.url, '/v1/m2m/clients'),
+    headers: projectHeaders,
+    valid: () => ({ scopes: ['read:users'], client_name: 'never-created' }),
+    required: ['scopes'],
+    wrongTypes: {
+      scopes: ['read:users', [1], [''], ['has space'], null],
+      client_id: [5, 'has space', '../../etc', 'x'.repeat(200)],
+      client_secret: [5, 'short', 'aaaaaaaaaaaaaaaa'],
+      client_name: [1, 'x'.repeat(300)],
+      trusted_metadata: ['x', [], { big: 'x'.repeat(5000) }],
+    },
+    strict: true,
+    limitBytes: 64 * 1024,
+  },
+  {
+    name: 'auth POST /v1/m2m/clients/search',
+    method: 'POST',
+    url: () => at(auth.url, '/v1/m2m/clients/search'),
+    headers: projectHeaders,
+    valid: () => ({ limit: 10 }),
+    wrongTypes: { limit: ['10', null], cursor: [5, 'not-a-cursor'], query: ['x', { operator: 'XOR', operands: [] }] },
+    numbers: [{ field: 'limit', amount: false }],
+    strict: true,
+    limitBytes: 64 * 1024,
+  },
+  {
+    name: 'auth PUT /v1/m2m/clients/:id',
+    method: 'PUT',
+    url: () => at(auth.url, `/v1/m2m/clients/${client.clientId}`),
+    headers: projectHeaders,
+    valid: () => ({ client_name: 'renamed-never' }),
+    wrongTypes: { status: ['deleted', 1], scopes: ['read:users', [1], ['a b']], trusted_metadata: ['x', 5] },
+    strict: true,
+    limitBytes: 64 * 1024,
+  },
+  ...['/start', '/cancel', ''].map(
+    (suffix): RouteUnderTest => ({
+      name: `auth POST /v1/m2m/clients/:id/secrets/rotate${suffix}`,
+      method: 'POST',
+      url: () => at(auth.url, `/v1/m2m/clients/${client.clientId}/secrets/rotate${suffix}`),
+      headers: projectHeaders,
+      limitBytes: 64 * 1024,
+    }),
+  ),
+  {
+    name: 'auth POST /v1/local/signing-keys/rotate',
+    method: 'POST',
+    url: () => at(auth.url, '/v1/local/signing-keys/rotate'),
+    headers: projectHeaders,
+    limitBytes: 64 * 1024,
+  },
+  {
+    name: 'auth PUT /v1/local/m2m/custom-claims-template',
+    method: 'PUT',
+    url: () => at(auth.url, '/v1/local/m2m/custom-claims-template'),
+    headers: projectHeaders,
+    limitBytes: 64 * 1024,
+    extra: () => [
+      { label: 'a template setting a registered claim', body: json({ sub: 'someone-else' }), mentions: 'sub' },
+      { label: 'a template with an unknown variable root', body: json({ x: '{{ process.env.STYTCH_SECRET }}' }) },
+      { label: 'a template that is an array', body: '["x"]' },
+    ],
+  },
+  {
+    name: 'auth POST /v1/public/:project/oauth2/token (JSON)',
+    method: 'POST',
+    url: () => at(auth.url, `/v1/public/${auth.projectId}/oauth2/token`),
+    headers: () => ({}),
+    valid: () => ({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret }),
+    required: ['grant_type'],
+    wrongTypes: { grant_type: ['password', 5, null], scope: [5, ['read:users']], scopes: ['read:users', [5]] },
+    limitBytes: 16 * 1024,
+    extra: () => [
+      { label: 'a scope the client does not hold', body: json({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret, scope: 'admin:everything' }), mentions: 'admin:everything' },
+      { label: 'form body with client_id repeated', contentType: 'application/x-www-form-urlencoded', body: `grant_type=client_credentials&client_id=${client.clientId}&client_id=x&client_secret=${client.clientSecret}`, mentions: 'client_id' },
+      { label: 'form body over the limit', contentType: 'application/x-www-form-urlencoded', body: `grant_type=client_credentials&pad=${'x'.repeat(17 * 1024)}`, status: 413 },
+    ],
+  },
+];
+
+describe.each(ROUTES.map((route) => [route.name, route] as const))('%s', (_name, route) => {
+  it('refuses every bad body with a clear 4xx and changes nothing', async () => {
+    const before = await state();
+    const problems: string[] = [];
+    for (const bad of badRequestsFor(route)) {
+      const headers = { 'content-type': bad.contentType ?? 'application/json', ...route.headers() };
+      if (bad.label === 'a body with no Idempotency-Key header') delete (headers as Record<string, string>)['Idempotency-Key'];
+      const answer = await request(route.method, route.url(), { headers, body: bad.body });
+      const message = messageOf(answer);
+      const expected = bad.status ?? 400;
+      if (answer.status !== expected) problems.push(`${bad.label}: ${answer.status} (expected ${expected}) ${answer.text.slice(0, 200)}`);
+      else if (!message || message.length < 10) problems.push(`${bad.label}: no clear message in ${answer.text.slice(0, 200)}`);
+      else if (bad.mentions && !message.includes(bad.mentions)) problems.push(`${bad.label}: the message does not name ${bad.mentions}: ${message}`);
+    }
+    expect(problems).toEqual([]);
+    expect(await state()).toEqual(before);
+  });
+
+  if (route.valid && route.method !== 'PUT' && !route.name.includes('POST /v1/m2m/clients') && !route.name.includes('admin/m2m/clients')) {
+    it('accepts the valid body (so the refusals are about the bad parts)', async () => {
+      const answer = await request(route.method, route.url(), { headers: { 'content-type': 'application/json', ...route.headers() }, json: route.valid!() });
+      expect(answer.status).toBe(200);
+    });
+  }
+});
+
+it('a body sent as text/plain is not parsed as JSON: 4xx, nothing debited', async () => {
+  const before = await state();
+  const body = json({ customerId: JOHN.customerId, debitAmount: 5, destinationWalletId: JANE.walletId });
+  const answer = await request('POST', at(payment.url, '/initiate-payment'), { headers: { 'content-type': 'text/plain' }, body });
+  expect(answer.status).toBeGreaterThanOrEqual(400);
+  expect(answer.status).toBeLessThan(500);
+  expect(await state()).toEqual(before);
+});
+
+it('an Idempotency-Key that is not printable ASCII or too long is refused by the payment-server before any debit', async () => {
+  const before = await state();
+  for (const key of ['x'.repeat(256), 'has space', 'tab\tkey']) {
+    const answer = await request('POST', at(payment.url, '/initiate-payment'), {
+      headers: { 'Idempotency-Key': key },
+      json: { customerId: JOHN.customerId, debitAmount: 5, destinationWalletId: JANE.walletId },
+    });
+    expect({ key, status: answer.status, code: answer.body?.error?.code }).toEqual({ key, status: 400, code: 'invalid_idempotency_key' });
+  }
+  expect(await state()).toEqual(before);
+});
+
+it('path parameters that are not client ids are refused, not passed upstream', async () => {
+  for (const id of ['..%2F..%2Fv1%2Fm2m%2Fclients', '%00', 'a%20b', 'x'.repeat(300)]) {
+    const answer = await get(at(payment.url, `/admin/m2m/clients/${id}`), adminHeaders());
+    expect({ id, status: answer.status }).toEqual({ id, status: expect.any(Number) });
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.status).toBeLessThan(500);
+  }
+});
+
+it('no bad input produced a 5xx or an error-level log line', () => {
+  expect(logs.lines.filter((line) => /"statusCode":5\d\d/.test(line) || /"level":50/.test(line))).toEqual([]);
+});
