@@ -64,7 +64,10 @@ export interface AuthorizeTokenOptions {
    * A function receives the request (e.g. to build it from the Host header); omitted: not advertised.
    */
   resourceMetadataUrl?: string | ((req: Request) => string);
-  /** Receives one line per refused request (reason and client_id when known, never the token). Default: silent. */
+  /**
+   * Receives one line per refused request (reason and client_id when known, never the token).
+   * pino-http's `req.log` is preferred when present (its lines carry the request id). Default: silent.
+   */
   logger?: AuthorizeTokenLogger;
 }
 
@@ -368,7 +371,8 @@ export function authorizeToken(requiredScopes: string | string[], options: Autho
         next(err);
         return;
       }
-      logger?.[err.status === 503 ? 'warn' : 'info']?.(
+      const log = requestLogger(req) ?? logger;
+      log?.[err.status === 503 ? 'warn' : 'info'](
         { status: err.status, reason: err.reason, client_id: err.details.clientId, path: req.path },
         'access token refused',
       );
@@ -405,6 +409,12 @@ function sendError(req: Request, res: Response, err: AuthorizationError, realm: 
   const id = (req as { id?: unknown }).id;
   const requestId = typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
   res.status(err.status).json({ error: { code: err.code, message: err.message, ...(requestId ? { request_id: requestId } : {}) } });
+}
+
+/** pino-http's per-request logger (`req.log`), whose lines carry the request id; undefined without pino-http. */
+function requestLogger(req: Request): AuthorizeTokenLogger | undefined {
+  const log = (req as { log?: Partial<AuthorizeTokenLogger> }).log;
+  return typeof log?.warn === 'function' && typeof log.info === 'function' ? (log as AuthorizeTokenLogger) : undefined;
 }
 
 /** RFC 6750 §3 allows neither double quotes nor backslashes (nor non-ASCII) in challenge values. */

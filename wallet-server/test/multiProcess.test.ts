@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunningAuthServer } from '@m2m/auth-server';
+import { WalletStore } from '../src/wallets/walletStore';
+import { accessToken, createM2MClient, projectOf, sdkClient, startTestAuthServer } from './support/authStack';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const SEED = [{ customerId: 'c-shared', customerName: 'shared', walletId: 'w-shared', balance: 1000 }];
+
+/** Two wallet-server processes on one SQLite file: the IMMEDIATE transaction, not the event loop, keeps debits serial. */
+describe('two wallet-server processes sharing one database', () => {
+  let auth: RunningAuthServer;
+  let dir: string;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    auth = await startTestAuthServer();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-processes-'));
+  });
+  afterAll(async () => {
+    await Promise.all(
+      children
+        .filter((child) => child.exitCode === null)
+        .map((child) => {
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          child.kill('SIGTERM');
+          return exited;
+        }),
+    );
+    await auth?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  function startProcess(databaseFile: string): Promise<string> {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support', 'walletProcess.ts')], {
+      cwd: repoRoot,
+      env: { ...process.env, WALLET_DB: databaseFile, WALLET_PROJECT: JSON.stringify(projectOf(auth)), WALLET_SEED: JSON.stringify(SEED) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    return new Promise((resolve, reject) => {
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /listening (\S+)/.exec(output);
+        if (match) resolve(match[1]!.replace(/\/$/, ''));
+      });
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.once('exit', (code) => reject(new Error(`wallet process exited with ${code}: ${output}`)));
+    });
+  }
+
+  it('never overdraws under 50 debits split across both, and the ledger sums to the balance', async () => {
+    const file = path.join(dir, 'shared.db');
+    const first = await startProcess(file);
+    const second = await startProcess(file);
+    const admin = sdkClient(auth);
+    const token = await accessToken(admin, await createM2MClient(admin, ['write:wallets']));
+
+    const statuses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        fetch(`${i % 2 ? first : second}/api/debit`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': `split-${i}` },
+          body: JSON.stringify({ customerId: 'c-shared', amount: 30, destinationWalletId: 'external' }),
+        }).then((res) => res.status),
+      ),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(33);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(17);
+
+    const store = WalletStore.open(file, []);
+    try {
+      expect(store.findByCustomer('c-shared')?.balance).toBe(10);
+      expect(store.ledgerSum('w-shared')).toBe(10);
+    } finally {
+      store.close();
+    }
+  });
+});
