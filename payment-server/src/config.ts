@@ -13,6 +13,7 @@ export const paymentServerEnv = {
   STYTCH_ENV: common.STYTCH_ENV,
   STYTCH_PROJECT_ID: common.STYTCH_PROJECT_ID,
   STYTCH_SECRET: common.STYTCH_SECRET,
+  AUTH_SERVER_PUBLIC_URL: common.AUTH_SERVER_PUBLIC_URL,
   /** Default: http://127.0.0.1:$WALLET_SERVER_PORT */
   WALLET_SERVER_URL: z.url({ protocol: /^https?$/ }).optional(),
   CLIENT_ID: z.string().min(1).max(128).optional(),
@@ -58,6 +59,8 @@ export function loadPaymentServerConfig(env: Env): PaymentServerConfig {
       STYTCH_SECRET: c.STYTCH_SECRET,
       AUTH_SERVER_PORT: c.AUTH_SERVER_PORT,
       DATA_DIR: c.DATA_DIR,
+      HOST: c.HOST,
+      AUTH_SERVER_PUBLIC_URL: c.AUTH_SERVER_PUBLIC_URL,
     },
   };
 }

@@ -87,7 +87,14 @@ export async function startPaymentServer(options: PaymentServerOptions): Promise
     close() {
       closing ??= (async () => {
         stopping = true;
-        await closeServer(running.server);
+        // A keep-alive socket whose payment just finished is idle only from then on: close those as
+        // they come, instead of waiting for closeServer's grace period to run out.
+        const reaper = setInterval(() => running.server.closeIdleConnections(), 50);
+        try {
+          await closeServer(running.server);
+        } finally {
+          clearInterval(reaper);
+        }
         tokenProvider.close();
         wallet.close();
       })();

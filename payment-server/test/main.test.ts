@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { RunningAuthServer } from '@m2m/auth-server';
+import type { RunningWalletServer } from '@m2m/wallet-server';
+import { pay, postPayment, request, sdkFor, startAuth, startWallet, tmpDir } from './support/stack';
+
+const MAIN = path.join(__dirname, '..', 'src', 'main.ts');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `npm start -w payment-server`, minus npm: the real entry point in its own process. */
+async function startMain(env: Record<string, string>): Promise<Started> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: path.dirname(MAIN),
+    env: { PATH: process.env.PATH ?? '', ...env, PAYMENT_SERVER_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 20_000;
+  while (!output.includes('payment-server listening')) {
+    if (child.exitCode !== null) throw new Error(`payment-server exited: ${output}`);
+    if (Date.now() > deadline) throw new Error(`payment-server did not start: ${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, url: `http://127.0.0.1:${port}/`, output: () => output, exited };
+}
+
+// The entry point as `npm start -w payment-server` runs it, in local mode with nothing configured
+// but where the auth-server and the wallet are.
+describe('main (npm start -w payment-server)', () => {
+  let auth: RunningAuthServer;
+  let wallet: RunningWalletServer;
+  const dataDir = tmpDir();
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    auth = await startAuth();
+    wallet = await startWallet(auth, dataDir);
+    env = {
+      STYTCH_ENV: 'local',
+      STYTCH_PROJECT_ID: auth.projectId,
+      STYTCH_SECRET: auth.projectSecret,
+      AUTH_SERVER_PORT: String(auth.port),
+      WALLET_SERVER_URL: wallet.url,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+    };
+  });
+  afterAll(async () => {
+    await wallet.close();
+    await auth.close();
+  });
+
+  it('provisions its client and admin key, prints where the key is (never the key), pays, and stops on SIGTERM', async () => {
+    const first = await startMain(env);
+    const keyFile = path.join(dataDir, 'payment-server-admin-key');
+    const key = fs.readFileSync(keyFile, 'utf8').trim();
+    const credentials = JSON.parse(fs.readFileSync(path.join(dataDir, 'payment-server-credentials.json'), 'utf8')) as { client_id: string; client_secret: string };
+
+    expect(first.output()).toContain(keyFile);
+    expect(first.output()).not.toContain(key);
+    expect(first.output()).not.toContain(credentials.client_secret);
+    expect(first.output()).not.toContain(auth.projectSecret);
+    expect((await postPayment(first.url, pay({ debitAmount: 1 }))).status).toBe(200);
+    expect((await request(first.url, 'GET', '/admin/m2m/secret-rotation', { token: key })).status).toBe(200);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    // A restart finds the same key and client.
+    const second = await startMain(env);
+    try {
+      expect((await request(second.url, 'GET', '/admin/m2m/secret-rotation', { token: key })).body.client_id).toBe(credentials.client_id);
+      const { m2m_clients } = await sdkFor(auth).m2m.clients.search({ query: { operator: 'AND', operands: [{ filter_name: 'client_name', filter_value: ['payment-service'] }] } });
+      expect(m2m_clients).toHaveLength(1);
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  });
+
+  it('refuses to start with one clear line when ADMIN_API_KEY is too short', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+      cwd: path.dirname(MAIN),
+      env: { PATH: process.env.PATH ?? '', ...env, ADMIN_API_KEY: 'too-short-key' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^payment-server: ADMIN_API_KEY is too short/)]);
+    expect(stderr).not.toContain('too-short-key');
+  });
+});

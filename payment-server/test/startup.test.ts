@@ -1,0 +1,176 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { RunningAuthServer } from '@m2m/auth-server';
+import type { RunningWalletServer } from '@m2m/wallet-server';
+import { ConfigError, listen, closeServer } from '@m2m/shared';
+import { resolveAdminKey } from '../src/admin/adminKey';
+import { loadPaymentServerConfig } from '../src/config';
+import { JOHN, pay, postPayment, projectOf, sdkFor, startAuth, startPayment, startWallet, tmpDir } from './support/stack';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const config = loadPaymentServerConfig({ DATA_DIR: '/tmp/pay-data' });
+    expect(config).toMatchObject({
+      port: 6000,
+      host: '127.0.0.1',
+      walletServerUrl: 'http://127.0.0.1:4000/',
+      local: true,
+      credentialsFile: '/tmp/pay-data/payment-server-credentials.json',
+    });
+  });
+
+  it('derives the wallet URL from WALLET_SERVER_PORT unless WALLET_SERVER_URL is set', () => {
+    expect(loadPaymentServerConfig({ WALLET_SERVER_PORT: '4100' }).walletServerUrl).toBe('http://127.0.0.1:4100/');
+    expect(loadPaymentServerConfig({ WALLET_SERVER_URL: 'https://wallet.internal/' }).walletServerUrl).toBe('https://wallet.internal/');
+  });
+
+  it('names the variable in one line when one is malformed', () => {
+    expect(() => loadPaymentServerConfig({ WALLET_SERVER_URL: 'wallet:4000' })).toThrow(/^WALLET_SERVER_URL is invalid/);
+    expect(() => loadPaymentServerConfig({ PAYMENT_SERVER_PORT: 'sixthousand' })).toThrow(/^PAYMENT_SERVER_PORT/);
+  });
+});
+
+describe('the admin API key', () => {
+  it('refuses a key shorter than 32 characters, without printing it', () => {
+    const err = (() => {
+      try {
+        resolveAdminKey({ configured: 'short-key-1234', local: true, dataDir: tmpDir() });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.message).toMatch(/^ADMIN_API_KEY is too short/);
+    expect(err!.message).not.toContain('short-key-1234');
+  });
+
+  it('is required against hosted Stytch', () => {
+    expect(() => resolveAdminKey({ local: false, dataDir: tmpDir() })).toThrow(/^ADMIN_API_KEY is not set/);
+  });
+
+  it('is generated once in local mode, stored 0600, and reused', () => {
+    const dataDir = tmpDir();
+    const first = resolveAdminKey({ local: true, dataDir });
+    expect(first.generated).toBe(true);
+    expect(first.key.length).toBeGreaterThanOrEqual(32);
+    expect(first.file).toBe(path.join(dataDir, 'payment-server-admin-key'));
+    expect(fs.statSync(first.file!).mode & 0o777).toBe(0o600);
+    expect(resolveAdminKey({ local: true, dataDir })).toEqual({ key: first.key, file: first.file, generated: false });
+  });
+
+  it('stops the server from starting when too short', async () => {
+    const auth = await startAuth();
+    try {
+      await expect(startPayment(tmpDir(), { stytchProject: projectOf(auth), walletServerUrl: 'http://127.0.0.1:9/', adminApiKey: 'x'.repeat(31) })).rejects.toBeInstanceOf(ConfigError);
+    } finally {
+      await auth.close();
+    }
+  });
+});
+
+describe('credentials at start-up', () => {
+  let auth: RunningAuthServer;
+  let wallet: RunningWalletServer;
+  const dir = tmpDir();
+
+  beforeAll(async () => {
+    auth = await startAuth();
+    wallet = await startWallet(auth, dir);
+  });
+  afterAll(async () => {
+    await wallet.close();
+    await auth.close();
+  });
+
+  const options = () => ({ stytchProject: projectOf(auth), walletServerUrl: wallet.url, credentialsFile: path.join(tmpDir(), 'credentials.json') });
+
+  it('local mode with no credentials: provisions a payment-service client, and pays with it', async () => {
+    const opts = options();
+    const server = await startPayment(dir, { ...opts, selfProvision: true });
+    try {
+      const stored = JSON.parse(fs.readFileSync(opts.credentialsFile, 'utf8')) as { client_id: string; client_secret: string };
+      expect(stored.client_id).toBe(server.clientId);
+      expect(fs.statSync(opts.credentialsFile).mode & 0o777).toBe(0o600);
+      const { m2m_client } = await sdkFor(auth).m2m.clients.get({ client_id: server.clientId });
+      expect(m2m_client).toMatchObject({ client_name: 'payment-service', scopes: ['read:users', 'write:wallets'] });
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }))).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a lost credentials file: reuses the payment-service client with a freshly rotated secret', async () => {
+    const first = options();
+    const one = await startPayment(dir, { ...first, selfProvision: true });
+    await one.close();
+    const lostSecret = (JSON.parse(fs.readFileSync(first.credentialsFile, 'utf8')) as { client_secret: string }).client_secret;
+
+    const second = options();
+    const two = await startPayment(dir, { ...second, selfProvision: true });
+    try {
+      expect(two.clientId).toBe(one.clientId);
+      const stored = JSON.parse(fs.readFileSync(second.credentialsFile, 'utf8')) as { client_secret: string; next_client_secret?: string };
+      expect(stored.next_client_secret).toBeUndefined();
+      expect(stored.client_secret).not.toBe(lostSecret);
+      await expect(sdkFor(auth).m2m.token({ client_id: two.clientId, client_secret: lostSecret })).rejects.toMatchObject({ error_type: 'invalid_client' });
+      expect((await postPayment(two.url, pay({ debitAmount: 1 }))).status).toBe(200);
+    } finally {
+      await two.close();
+    }
+  });
+
+  it('without credentials outside local mode: refuses to start, naming CLIENT_ID', async () => {
+    await expect(startPayment(dir, options())).rejects.toThrow(/^CLIENT_ID is not set/);
+  });
+
+  it('CLIENT_ID without CLIENT_SECRET: refuses to start', async () => {
+    await expect(startPayment(dir, { ...options(), clientId: 'm2m-client-test-x' })).rejects.toThrow(/^CLIENT_SECRET is not set/);
+  });
+
+  it('a malformed credentials file: refuses to start without echoing it, and leaves it alone', async () => {
+    const opts = options();
+    fs.writeFileSync(opts.credentialsFile, '{"client_id": "x", "secret": "top-secret-value"}');
+    const err = (await startPayment(dir, opts).then(() => undefined, (e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).not.toContain('top-secret-value');
+    expect(fs.readFileSync(opts.credentialsFile, 'utf8')).toContain('top-secret-value');
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('lets a payment in flight finish, then stops accepting', async () => {
+    const auth = await startAuth();
+    const client = await sdkFor(auth).m2m.clients.create({ scopes: ['read:users', 'write:wallets'] });
+    // A slow wallet: the balance check takes 300 ms.
+    const slow = await listen(
+      (req: http.IncomingMessage, res: http.ServerResponse) => {
+        const answer = (body: object) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        if (req.url === '/api/check-balance') setTimeout(() => answer({ customerName: 'john_doe', walletId: JOHN.walletId, walletBalance: 1790 }), 300);
+        else answer({ transactionId: 'tx-1', walletBalance: 1690 });
+      },
+      0,
+      '127.0.0.1',
+    );
+    const server = await startPayment(tmpDir(), {
+      stytchProject: projectOf(auth),
+      walletServerUrl: slow.url,
+      clientId: client.m2m_client.client_id,
+      clientSecret: client.m2m_client.client_secret,
+    });
+    try {
+      const inFlight = postPayment(server.url, pay());
+      await new Promise((r) => setTimeout(r, 100));
+      const closed = server.close();
+      const res = await inFlight;
+      await closed;
+      expect(res.status).toBe(200);
+      expect(res.body.transactionId).toBe('tx-1');
+      await expect(postPayment(server.url, pay())).rejects.toThrow();
+    } finally {
+      await server.close();
+      await closeServer(slow.server, 100);
+      await auth.close();
+    }
+  });
+});
