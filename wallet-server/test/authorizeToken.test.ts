@@ -159,6 +159,24 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
     }
   });
 
+  it('logs why a request was refused and by which client, never the token', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const collect = (details: Record<string, unknown>, message: string) => lines.push({ ...details, message });
+    const logged = await startGuardedApp({ client: verifier, logger: { warn: collect, info: collect } });
+    try {
+      await request(logged.url).get('/write').set('Authorization', `Bearer ${readToken}`).expect(403);
+      await request(logged.url).get('/read').set('Authorization', 'Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln').expect(401);
+      expect(lines[0]).toMatchObject({ status: 403, client_id: reader.clientId, path: '/write', message: 'access token refused' });
+      expect(lines[0]!.reason).toContain('missing scopes write:wallets');
+      expect(lines[1]).toMatchObject({ status: 401, message: 'access token refused' });
+      const text = JSON.stringify(lines);
+      expect(text).not.toContain(readToken);
+      expect(text).not.toContain('eyJhbGciOiJSUzI1NiJ9.e30.c2ln');
+    } finally {
+      await logged.close();
+    }
+  });
+
   it('accepts tokens signed by the previous key after a signing-key rotation', async () => {
     const oldToken = await accessToken(admin, reader);
     const basic = Buffer.from(`${auth.projectId}:${auth.projectSecret}`).toString('base64');
