@@ -1,0 +1,145 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createServer } from 'node:net';
+import { startAuthServer } from '@m2m/auth-server';
+import { createStytchClient } from '../src';
+import { freshStackEnv, logLinesOf, npmStart, type NpmStart } from './support/npmStart';
+
+const READY = 'Stytch M2M stack is ready';
+
+/** Runs the payment the banner's curl line describes (same URL, same body). */
+async function payAsTheBannerSays(output: string): Promise<Response> {
+  const curl = /curl -s -X POST (\S+) -H 'Content-Type: application\/json' -d '([^']+)'/.exec(output);
+  if (!curl) throw new Error(`no curl line in:\n${output}`);
+  return fetch(curl[1]!, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: curl[2]! });
+}
+
+describe('npm start (the whole stack)', () => {
+  let stack: NpmStart | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('starts all three servers with no .env, prints one block, and the curl line makes a payment; SIGTERM stops everything with code 0', async () => {
+    const env = await freshStackEnv();
+    stack = npmStart(env);
+    const output = await stack.waitFor(READY);
+    expect(output).toContain(`auth-server     http://127.0.0.1:${env.AUTH_SERVER_PORT}/`);
+    expect(output).toContain(`wallet-server   http://127.0.0.1:${env.WALLET_SERVER_PORT}/`);
+    expect(output).toContain(`payment-server  http://127.0.0.1:${env.PAYMENT_SERVER_PORT}/`);
+    expect(output).toContain(path.join('payment-server-admin-key'));
+
+    const paid = await payAsTheBannerSays(output);
+    expect(paid.status).toBe(200);
+    expect(await paid.json()).toMatchObject({ walletBalance: 1690 });
+
+    // Piped output is JSON lines, one server per `name`, none of them carrying a secret.
+    for (const name of ['auth-server', 'wallet-server', 'payment-server']) expect(logLinesOf(output, name).length).toBeGreaterThan(0);
+    const project = JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'stytch-project.json'), 'utf8')) as { secret: string };
+    const adminKey = fs.readFileSync(path.join(env.DATA_DIR, 'payment-server-admin-key'), 'utf8').trim();
+    expect(output).not.toContain(project.secret);
+    expect(output).not.toContain(adminKey);
+
+    expect(await stack.stop()).toBe(0);
+    for (const port of [env.AUTH_SERVER_PORT, env.WALLET_SERVER_PORT, env.PAYMENT_SERVER_PORT]) {
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    }
+  });
+
+  it('reuses the project and the payment-service client on the next start', async () => {
+    const env = await freshStackEnv();
+    stack = npmStart(env);
+    await stack.waitFor(READY);
+    await stack.stop();
+    const projectFile = path.join(env.DATA_DIR, 'stytch-project.json');
+    const credentialsFile = path.join(env.DATA_DIR, 'payment-server-credentials.json');
+    const before = [fs.readFileSync(projectFile, 'utf8'), JSON.parse(fs.readFileSync(credentialsFile, 'utf8')).client_id];
+
+    stack = npmStart(env);
+    const output = await stack.waitFor(READY);
+    expect([fs.readFileSync(projectFile, 'utf8'), JSON.parse(fs.readFileSync(credentialsFile, 'utf8')).client_id]).toEqual(before);
+    const paid = await payAsTheBannerSays(output);
+    expect(paid.status).toBe(200);
+  });
+
+  it('names the port and the variable that changes it when a port is taken, and exits non-zero', async () => {
+    const env = await freshStackEnv();
+    const blocker = createServer().listen(Number(env.WALLET_SERVER_PORT), '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    try {
+      stack = npmStart(env);
+      expect(await stack.exited).toBe(1);
+      expect(stack.output()).toContain(`Port ${env.WALLET_SERVER_PORT} (wallet-server) is already in use: set WALLET_SERVER_PORT to another port`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('stops the others and exits non-zero when one server dies', async () => {
+    const env = await freshStackEnv();
+    stack = npmStart(env);
+    const output = await stack.waitFor(READY);
+    const walletPid = logLinesOf(output, 'wallet-server').find((line) => typeof line.pid === 'number')?.pid as number;
+    process.kill(walletPid, 'SIGKILL');
+    expect(await stack.exited).toBe(1);
+    expect(stack.output()).toMatch(/wallet-server exited .*stopping the others/);
+    for (const port of [env.AUTH_SERVER_PORT, env.PAYMENT_SERVER_PORT]) {
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    }
+  });
+
+  it('names an invalid setting in one line and exits non-zero', async () => {
+    stack = npmStart(await freshStackEnv({ WALLET_SERVER_PORT: 'forty' }));
+    expect(await stack.exited).toBe(1);
+    expect(stack.output()).toContain('WALLET_SERVER_PORT is invalid ("forty")');
+  });
+
+  it('starts each server alone, as in the tutorial (npm start -w <server>), and they work together', async () => {
+    const env = await freshStackEnv();
+    const started: NpmStart[] = [];
+    try {
+      for (const server of ['auth-server', 'wallet-server', 'payment-server']) {
+        const alone = npmStart(env, server);
+        started.push(alone);
+        await alone.waitFor(/"msg":"[^"]*listening/);
+      }
+      const paid = await fetch(`http://127.0.0.1:${env.PAYMENT_SERVER_PORT}/initiate-payment`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ customerId: '67uhjio098uhgt6l', debitAmount: 100, destinationWalletId: 'ui099jlolrrao6g' }),
+      });
+      expect(paid.status).toBe(200);
+    } finally {
+      for (const alone of started.reverse()) expect(await alone.stop()).toBe(0);
+    }
+  });
+
+  it('with STYTCH_ENV set to a Stytch-compatible URL, starts only the wallet and payment servers, against it', async () => {
+    // Stands in for Stytch's hosted API, which this machine can't reach.
+    const remote = await startAuthServer({ port: 0 });
+    try {
+      const sdk = createStytchClient({ projectId: remote.projectId, secret: remote.projectSecret, baseUrl: remote.url });
+      const { m2m_client } = await sdk.m2m.clients.create({ client_name: 'payment-service', scopes: ['read:users', 'write:wallets'] });
+      const env = await freshStackEnv({
+        STYTCH_ENV: remote.url,
+        STYTCH_PROJECT_ID: remote.projectId,
+        STYTCH_SECRET: remote.projectSecret,
+        CLIENT_ID: m2m_client.client_id,
+        CLIENT_SECRET: m2m_client.client_secret,
+        ADMIN_API_KEY: 'an-admin-key-of-at-least-thirty-two-characters',
+      });
+      stack = npmStart(env);
+      const output = await stack.waitFor(READY);
+      expect(output).toContain(`Stytch at ${remote.url}`);
+      expect(output).not.toContain('auth-server     http');
+      expect(logLinesOf(output, 'auth-server')).toHaveLength(0);
+      await expect(fetch(`http://127.0.0.1:${env.AUTH_SERVER_PORT}/healthz`)).rejects.toThrow();
+      const paid = await payAsTheBannerSays(output);
+      expect(paid.status).toBe(200);
+    } finally {
+      await stack?.stop();
+      await remote.close();
+    }
+  });
+});
