@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import type { LogCapture } from './logCapture';
+
+/**
+ * The servers as real processes (`node --import tsx <workspace>/src/main.ts`), as `npm start`
+ * runs them: for kill -9 and for capturing everything a process prints.
+ */
+export type Workspace = 'auth-server' | 'wallet-server' | 'payment-server';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/** A port that was free a moment ago (bound to 0, read, released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ChildServer {
+  workspace: Workspace;
+  url: string;
+  port: number;
+  process: ChildProcess;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends a signal and waits for the exit. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Every setting a developer's .env could set is given here (empty means unset: parseEnv drops it,
+ * and dotenv never overrides a variable that exists), so the suite is not at the mercy of a local .env.
+ */
+const NEUTRAL_ENV: Record<string, string> = {
+  STYTCH_ENV: 'local',
+  STYTCH_PROJECT_ID: '',
+  STYTCH_SECRET: '',
+  AUTH_SERVER_PUBLIC_URL: '',
+  WALLET_SERVER_URL: '',
+  CLIENT_ID: '',
+  CLIENT_SECRET: '',
+  ADMIN_API_KEY: '',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'info',
+  TOKEN_MAX_AGE_SECONDS: '',
+  M2M_CUSTOM_CLAIMS_TEMPLATE: '',
+};
+
+export async function spawnServer(
+  workspace: Workspace,
+  port: number,
+  env: Record<string, string>,
+  logs?: LogCapture,
+  readyTimeoutMs = 30_000,
+): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: path.join(REPO_ROOT, workspace),
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...NEUTRAL_ENV, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    output += text;
+    logs?.push(text);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  const server: ChildServer = {
+    workspace,
+    url,
+    port,
+    process: child,
+    exited,
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+
+  const deadline = Date.now() + readyTimeoutMs;
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  for (;;) {
+    if (gone) throw new Error(`${workspace} exited before it was ready:\n${output.slice(-2000)}`);
+    try {
+      const res = await fetch(`${url}readyz`, { signal: AbortSignal.timeout(1_000) });
+      await res.text();
+      if (res.status === 200) return server;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      await server.kill('SIGKILL');
+      throw new Error(`${workspace} was not ready within ${readyTimeoutMs} ms:\n${output.slice(-2000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export interface StackPorts {
+  auth: number;
+  wallet: number;
+  payment: number;
+}
+
+export async function pickPorts(): Promise<StackPorts> {
+  return { auth: await freePort(), wallet: await freePort(), payment: await freePort() };
+}
+
+/** The environment all three servers share, as one root .env would give it. */
+export function stackEnv(dataDir: string, ports: StackPorts, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATA_DIR: dataDir,
+    AUTH_SERVER_PORT: String(ports.auth),
+    WALLET_SERVER_PORT: String(ports.wallet),
+    PAYMENT_SERVER_PORT: String(ports.payment),
+    ...extra,
+  };
+}
