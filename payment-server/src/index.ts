@@ -3,7 +3,7 @@ export { loadPaymentServerConfig, paymentServerEnv, type PaymentServerConfig } f
 export { startPaymentServer, type PaymentServerOptions, type RunningPaymentServer } from './server';
 export { TokenProvider, normalizeScopes, type ClientCredentials, type TokenEndpoint, type TokenProviderLogger, type TokenProviderOptions, type TokenProviderStats, type TokenProviderTuning } from './m2m/tokenProvider';
 export { TokenUnavailableError, type TokenFailureReason } from './m2m/tokenErrors';
-export { WalletClient, type WalletClientOptions } from './wallet/walletClient';
+export { WalletClient, type CallContext, type DebitResult, type WalletClientOptions } from './wallet/walletClient';
 export { WalletError, type WalletFailureKind } from './wallet/walletErrors';
 export { CredentialsFile, type StoredCredentials } from './credentials/credentialsFile';
 export { SecretRotation, type RotationView } from './credentials/secretRotation';

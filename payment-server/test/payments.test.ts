@@ -80,6 +80,8 @@ describe('POST /initiate-payment', () => {
     expect(retry.body.transactionId).toBe(first.body.transactionId);
     expect(retry.body.walletBalance).toBe(before - 10);
     expect(retry.headers.get('idempotency-key')).toBe('order-1001');
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(balanceOf(wallet, JOHN.customerId)).toBe(before - 10);
   });
 

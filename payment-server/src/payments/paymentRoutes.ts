@@ -59,7 +59,9 @@ export function paymentRoutes({ wallet }: PaymentRoutesDeps): Router {
       walletBalance: debit.walletBalance,
       idempotencyKey,
     };
-    req.log.info({ transactionId: debit.transactionId, debitAmount: payment.debitAmount, idempotencyKey }, 'payment debited');
+    // As Stripe does: tells a retrying caller that this is the first payment's outcome, not a new one.
+    if (debit.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    req.log.info({ transactionId: debit.transactionId, debitAmount: payment.debitAmount, idempotencyKey, replayed: debit.replayed }, 'payment debited');
     res.status(200).json(body);
   });
 

@@ -16,6 +16,11 @@ export interface WalletClientOptions {
   maxSockets?: number;
 }
 
+/** The wallet's debit answer, and whether it was the replay of an earlier debit with the same key. */
+export interface DebitResult extends DebitResponse {
+  replayed: boolean;
+}
+
 export interface CallContext {
   /** Passed on as X-Request-Id, so one payment can be followed through both servers' logs. */
   requestId?: string;
@@ -60,9 +65,9 @@ export class WalletClient {
   }
 
   /** POST /api/debit with a write:wallets token; the same key always gets the same outcome. */
-  async debit(request: DebitRequest, idempotencyKey: string, context: CallContext = {}): Promise<DebitResponse> {
+  async debit(request: DebitRequest, idempotencyKey: string, context: CallContext = {}): Promise<DebitResult> {
     const res = await this.call([SCOPES.writeWallets], '/api/debit', request, { 'Idempotency-Key': idempotencyKey }, context);
-    return this.parse(res, DebitAnswer, 'debit');
+    return { ...this.parse(res, DebitAnswer, 'debit'), replayed: res.headers['idempotent-replayed'] === 'true' };
   }
 
   /** Closes the keep-alive sockets. */
