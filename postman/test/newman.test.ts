@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import newman, { type NewmanRunSummary } from 'newman';
+import { freshStackEnv, npmStart, type NpmStart } from '../../shared/test/support/npmStart';
+
+const collection = path.join(__dirname, '..', 'stytch-m2m.postman_collection.json');
+const environment = path.join(__dirname, '..', 'local.postman_environment.json');
+
+function runCollection(envVar: { key: string; value: string }[]): Promise<NewmanRunSummary> {
+  return new Promise((resolve, reject) => {
+    newman.run({ collection, environment, envVar, reporters: [] }, (err, summary) => (err ? reject(err) : resolve(summary)));
+  });
+}
+
+describe('the Postman collection, run by newman against the stack npm start runs', () => {
+  let stack: NpmStart;
+  afterAll(() => stack?.stop());
+
+  it('passes every assertion of every request', async () => {
+    const env = await freshStackEnv();
+    stack = npmStart(env);
+    await stack.waitFor('Stytch M2M stack is ready');
+    const adminKey = fs.readFileSync(path.join(env.DATA_DIR, 'payment-server-admin-key'), 'utf8').trim();
+
+    const summary = await runCollection([
+      { key: 'auth_url', value: `http://127.0.0.1:${env.AUTH_SERVER_PORT}` },
+      { key: 'wallet_url', value: `http://127.0.0.1:${env.WALLET_SERVER_PORT}` },
+      { key: 'payment_url', value: `http://127.0.0.1:${env.PAYMENT_SERVER_PORT}` },
+      { key: 'admin_key', value: adminKey },
+    ]);
+
+    const failures = summary.run.failures.map((f) => `${f.source?.name ?? '?'}: ${f.error.test ?? ''} ${f.error.message}`);
+    expect(failures).toEqual([]);
+    const requests = summary.run.stats.requests;
+    expect(requests.total).toBe(36);
+    expect(requests.failed).toBe(0);
+    // Every request asserts at least its status.
+    expect(summary.run.stats.assertions.total).toBeGreaterThanOrEqual(requests.total);
+    expect(summary.run.stats.assertions.failed).toBe(0);
+  });
+});
