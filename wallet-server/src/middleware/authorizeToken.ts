@@ -21,11 +21,11 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import * as stytch from 'stytch';
 
-/** What a verified token says about its caller; on `req.m2m` in guarded routes. */
+/** What a verified token says about its caller; on `req.m2m` in guarded routes (frozen: cached entries are shared). */
 export interface M2MIdentity {
-  client_id: string;
-  scopes: string[];
-  custom_claims: Record<string, unknown>;
+  readonly client_id: string;
+  readonly scopes: readonly string[];
+  readonly custom_claims: Readonly<Record<string, unknown>>;
 }
 
 declare global {
@@ -202,7 +202,8 @@ class TokenVerifier {
     try {
       // No required_scopes and no max age here: those are per route (step 3), so one cached verification serves every route.
       const result = await this.client().m2m.authenticateToken({ access_token: token, clock_tolerance_seconds: clockTolerance });
-      identity = { client_id: result.client_id, scopes: result.scopes.filter(Boolean), custom_claims: result.custom_claims };
+      // Frozen, because one cached identity is handed to every request that carries the token.
+      identity = deepFreeze({ client_id: result.client_id, scopes: result.scopes.filter(Boolean), custom_claims: result.custom_claims });
     } catch (err) {
       throw toAuthorizationError(err);
     }
@@ -212,6 +213,14 @@ class TokenVerifier {
     this.cache?.set(token, verified);
     return verified;
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 function decodePayload(token: string): Record<string, unknown> {
@@ -303,7 +312,7 @@ function describeCause(cause: unknown): string {
 // ---------------------------------------------------------------------------------------------
 
 /** Stytch's scope semantics (the SDK's performAuthorizationCheck): `action:resource`, and `action:*` covers every resource. */
-export function hasScopes(granted: string[], required: string[]): boolean {
+export function hasScopes(granted: readonly string[], required: readonly string[]): boolean {
   const resourcesByAction = new Map<string, Set<string>>();
   for (const scope of granted) {
     const [action, resource] = splitScope(scope);
@@ -330,7 +339,10 @@ export type AuthorizeTokenMiddleware = RequestHandler & {
   readonly cache: { readonly size: number; readonly maxEntries: number } | undefined;
 };
 
-/** Guards a route: the request needs a valid M2M token carrying every `requiredScopes`. */
+/**
+ * Guards a route: the request needs a valid M2M token carrying every one of `requiredScopes`
+ * (an empty list accepts any valid token). Throws at start-up for a scope that is not a valid scope-token.
+ */
 export function authorizeToken(requiredScopes: string | string[], options: AuthorizeTokenOptions = {}): AuthorizeTokenMiddleware {
   const required = typeof requiredScopes === 'string' ? [requiredScopes] : [...requiredScopes];
   if (required.some((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))) {
@@ -341,9 +353,8 @@ export function authorizeToken(requiredScopes: string | string[], options: Autho
   const verifier = verifierFor(options);
 
   const middleware = async function authorizeTokenMiddleware(req: Request, res: Response, next: NextFunction) {
-    let token: string | undefined;
     try {
-      token = extractBearerToken(req);
+      const token = extractBearerToken(req);
       if (token === undefined) throw missingToken(`This route needs an access token with scope ${required.join(' ')}: send Authorization: Bearer <token>`);
       const verified = await verifier().verify(token, clockToleranceSeconds);
       const clientId = verified.identity.client_id;
