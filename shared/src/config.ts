@@ -53,7 +53,9 @@ export function parseEnv<S extends z.ZodRawShape>(shape: S, env: Env): z.infer<z
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
-    const shown = cleaned[name] === undefined ? 'is not set' : `is invalid (${JSON.stringify(cleaned[name])})`;
+    // A secret's value is never echoed: the message may reach a terminal or a log.
+    const secret = /SECRET|KEY|PASSWORD|TOKEN(?!_LIFETIME|_MAX_AGE)/.test(name);
+    const shown = cleaned[name] === undefined ? 'is not set' : secret ? 'is invalid' : `is invalid (${JSON.stringify(cleaned[name])})`;
     throw new ConfigError(`${name} ${shown}: ${issue.message}`);
   }
   return result.data;

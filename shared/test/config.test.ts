@@ -16,6 +16,12 @@ describe('configuration', () => {
     expect(() => parseEnv(common, { STYTCH_ENV: 'staging' })).toThrow(/STYTCH_ENV is invalid .*local, test, live/);
   });
 
+  it('never echoes the value of a secret setting', () => {
+    const shape = { ADMIN_API_KEY: common.HOST.refine((v) => v.length >= 32, 'must be at least 32 characters') };
+    expect(() => parseEnv(shape, { ADMIN_API_KEY: 'hunter2-short' })).toThrow(/^ADMIN_API_KEY is invalid: must be at least 32/);
+    expect(() => parseEnv(shape, { ADMIN_API_KEY: 'hunter2-short' })).not.toThrow(/hunter2/);
+  });
+
   it('treats an empty value as unset', () => {
     expect(parseEnv(common, { AUTH_SERVER_PORT: '' }).AUTH_SERVER_PORT).toBe(4010);
   });
