@@ -28,7 +28,6 @@ export function createWalletApp(deps: WalletAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(httpLogger(logger));
-  app.use(express.json({ limit: '16kb' }));
 
   const metadataUrl = (req: express.Request) => `${resourceUrl(publicUrl, req)}${PROTECTED_RESOURCE_METADATA_PATH}`;
   const authorize: AuthorizeTokenOptions = {

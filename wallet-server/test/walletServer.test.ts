@@ -76,6 +76,8 @@ describe('wallet-server', () => {
       expect(res.headers['www-authenticate']).toBe(`Bearer realm="wallet-server", resource_metadata="${base}/.well-known/oauth-protected-resource"`);
       expect(res.body.error.code).toBe('missing_token');
       expect(res.body.error.request_id).toEqual(expect.any(String));
+      // The token is checked before the body is parsed.
+      await request(base).post('/api/check-balance').set('Content-Type', 'application/json').send('{"broken').expect(401);
     });
   });
 

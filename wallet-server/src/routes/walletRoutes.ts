@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import express, { Router, type Request } from 'express';
 import { CheckBalanceRequest, DebitRequest, HttpError, IdempotencyKey, methodNotAllowed, parseInput, SCOPES } from '@m2m/shared';
 import { authorizeToken, type AuthorizeTokenOptions, type M2MIdentity } from '../middleware/authorizeToken';
 import type { WalletStore } from '../wallets/walletStore';
@@ -6,10 +6,12 @@ import type { WalletStore } from '../wallets/walletStore';
 /** The tutorial's two routes, each behind the scope it needs. */
 export function walletRoutes(wallets: WalletStore, authorize: AuthorizeTokenOptions): Router {
   const router = Router();
+  // Bodies are parsed after the token is checked: an anonymous caller gets a 401, and costs no parsing.
+  const json = express.json({ limit: '16kb' });
 
   router
     .route('/api/check-balance')
-    .post(authorizeToken(SCOPES.readUsers, authorize), (req, res) => {
+    .post(authorizeToken(SCOPES.readUsers, authorize), json, (req, res) => {
       const { customerId } = parseInput(CheckBalanceRequest, req.body);
       const balance = wallets.checkBalance(customerId);
       if (!balance) throw new HttpError(404, 'customer_not_found', `No wallet for customer ${customerId}`);
@@ -19,7 +21,7 @@ export function walletRoutes(wallets: WalletStore, authorize: AuthorizeTokenOpti
 
   router
     .route('/api/debit')
-    .post(authorizeToken(SCOPES.writeWallets, authorize), (req, res) => {
+    .post(authorizeToken(SCOPES.writeWallets, authorize), json, (req, res) => {
       const idempotencyKey = requiredIdempotencyKey(req);
       const request = parseInput(DebitRequest, req.body);
       const outcome = wallets.debit({ clientId: identity(req).client_id, idempotencyKey, request });
@@ -33,7 +35,7 @@ export function walletRoutes(wallets: WalletStore, authorize: AuthorizeTokenOpti
         case 'same_wallet':
           throw new HttpError(400, 'invalid_request', 'destinationWalletId: must be another wallet than the customer\'s own');
         case 'insufficient_funds':
-          throw new HttpError(409, 'insufficient_funds', `The wallet holds ${outcome.balance}, less than the ${request.amount} to debit; nothing was debited`);
+          throw new HttpError(409, 'insufficient_funds', `The wallet holds ${outcome.balance}, less than the ${request.amount} to debit`);
         case 'key_reused':
           throw new HttpError(
             422,
