@@ -246,3 +246,26 @@ describe('authorizeToken when the signing keys are unreachable', () => {
     }
   });
 });
+
+describe('authorizeToken at token expiry', () => {
+  it('accepts a deactivated client\'s token until it expires, then refuses it, cached or not', async () => {
+    const auth = await startTestAuthServer({ tokenLifetimeSeconds: 2 });
+    const app = await startGuardedApp({ client: sdkClient(auth), clockToleranceSeconds: 0 });
+    try {
+      const admin = sdkClient(auth);
+      const caller = await createM2MClient(admin, ['read:users']);
+      const token = await accessToken(admin, caller);
+      await admin.m2m.clients.update({ client_id: caller.clientId, status: 'inactive' });
+      await request(app.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
+
+      // The verified-token cache holds it; the entry must die with the token.
+      const exp = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp;
+      await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 100));
+      const res = await request(app.url).get('/read').set('Authorization', `Bearer ${token}`).expect(401);
+      expect(res.body.error).toEqual({ code: 'invalid_token', message: 'The token has expired; get a new one' });
+    } finally {
+      await app.close();
+      await auth.close();
+    }
+  });
+});
