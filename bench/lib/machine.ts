@@ -7,6 +7,8 @@ export interface Machine {
   node: string;
   platform: string;
   date: string;
+  /** 1, 5 and 15-minute load averages: how busy the machine already was. */
+  loadAverage: string;
 }
 
 export function describeMachine(now = new Date()): Machine {
@@ -18,5 +20,6 @@ export function describeMachine(now = new Date()): Machine {
     node: process.version,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     date: now.toISOString(),
+    loadAverage: os.loadavg().map((n) => n.toFixed(2)).join(' / '),
   };
 }

@@ -68,10 +68,9 @@ export const tokenThroughput: Scenario = {
         ],
         checks: [{ name: 'token endpoint ≥ 1,500 tokens/s', passed: ok, judged: false, detail: `${int(load.requestsPerSecond)} tokens/s` }],
         reading: [
-          `The auth-server issued ${int(load.requestsPerSecond)} tokens/s, ${ratio(load.requestsPerSecond, signing.signaturesPerSecond)} of what one core signs in a tight loop (${int(signing.signaturesPerSecond)}/s);`,
+          `The auth-server issued ${int(load.requestsPerSecond)} tokens/s, ${ratio(load.requestsPerSecond, signing.signaturesPerSecond)} of what one core signs in a tight loop (${int(signing.signaturesPerSecond)}/s).`,
           `Each token cost the auth-server ${int(cpuPerToken)} µs of CPU, of which the RS256 signature is about ${int(signingMicros)} µs (${percent(signingMicros, cpuPerToken)}); the rest is HTTP, parsing, the client lookup and secret check, and JSON.`,
-          'On 2 cores the load generator takes most of the other core, so the server gets about one.',
-          'The server is one Node process, so the single-core signing rate is its ceiling.',
+          'The server is one Node process and, on 2 cores, the load generator takes most of the other one: the single-core signing rate is its ceiling, and the CPU per token says how far below it the rest of the request keeps it.',
         ],
       };
     } finally {

@@ -11,6 +11,7 @@ import { hostServer, type ServerProcess } from '../servers/hostServer';
 import type { HostStats } from '../servers/protocol';
 
 const TARGET_CACHED_RATIO = 0.9;
+const SHORT_LABELS: Record<GuardVariant, string> = { unguarded: 'no guard', cached: 'cached', uncached: 'cache off', tutorial: 'tutorial' };
 /** Distinct tokens rotated across requests; more than the connections, so concurrent requests differ. */
 const TOKEN_POOL = 64;
 
@@ -115,7 +116,7 @@ export const walletGuard: Scenario = {
         reading: [
           `With a warm cache the guard keeps ${ratio(rps('cached'), base)} of the unguarded throughput; verifying every request with the SDK keeps ${ratio(rps('uncached'), base)},`,
           `and the tutorial's middleware (the same SDK call plus a console.log of the whole response) ${ratio(rps('tutorial'), base)}.`,
-          `Server CPU per request, less sensitive to the machine's other load: ${GUARD_VARIANTS.map((v) => `${GUARD_LABELS[v]} ${int(cpuPerRequest.get(v) ?? 0)} µs`).join(', ')}.`,
+          `Server CPU per request, less sensitive to the machine's other load: ${GUARD_VARIANTS.map((v) => `${SHORT_LABELS[v]} ${int(cpuPerRequest.get(v) ?? 0)} µs`).join('; ')}.`,
           `Verification is local: ${int(verifiedRequests)} verified requests made ${authCalls} requests to the auth-server once the first one had fetched the JWKS.`,
         ],
       };
