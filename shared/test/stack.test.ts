@@ -9,7 +9,7 @@ const READY = 'Stytch M2M stack is ready';
 
 /** Runs the payment the banner's curl line describes (same URL, same body). */
 async function payAsTheBannerSays(output: string): Promise<Response> {
-  const curl = /curl -s -X POST (\S+) -H 'Content-Type: application\/json' -d '([^']+)'/.exec(output);
+  const curl = /curl -s -w '\\n' -X POST (\S+) -H 'Content-Type: application\/json' -d '([^']+)'/.exec(output);
   if (!curl) throw new Error(`no curl line in:\n${output}`);
   return fetch(curl[1]!, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: curl[2]! });
 }

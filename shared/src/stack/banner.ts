@@ -20,7 +20,7 @@ export function stackBanner(stack: RunningStack, env: Env): string {
     `  payment-server  ${payment}   admin key: ${adminKey}`,
     '',
     'Make a payment:',
-    `  curl -s -X POST ${payment}initiate-payment -H 'Content-Type: application/json' -d '${body}'`,
+    `  curl -s -w '\\n' -X POST ${payment}initiate-payment -H 'Content-Type: application/json' -d '${body}'`,
     '',
     'Ctrl-C stops everything.',
     '',

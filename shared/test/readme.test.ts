@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freshStackEnv, npmStart, repoRoot, type NpmStart, type StackEnv } from './support/npmStart';
+
+const run = promisify(execFile);
+
+/** The bash blocks of one README section, in order. */
+function bashBlocks(section: string): string[] {
+  const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const start = readme.indexOf(`## ${section}`);
+  const end = readme.indexOf('\n## ', start + 1);
+  const text = readme.slice(start, end === -1 ? undefined : end);
+  return [...text.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]!);
+}
+
+/** The README's commands use the default ports and `.data/`; the test's stack runs elsewhere. */
+function onThisStack(block: string, env: StackEnv): string {
+  return block
+    .replaceAll('127.0.0.1:4010', `127.0.0.1:${env.AUTH_SERVER_PORT}`)
+    .replaceAll('127.0.0.1:4000', `127.0.0.1:${env.WALLET_SERVER_PORT}`)
+    .replaceAll('127.0.0.1:6000', `127.0.0.1:${env.PAYMENT_SERVER_PORT}`)
+    .replaceAll('./.data/', `${env.DATA_DIR}/`)
+    .replaceAll('.data/', `${env.DATA_DIR}/`);
+}
+
+describe("the README's curl walkthrough, run as written against npm start", () => {
+  let stack: NpmStart;
+  let env: StackEnv;
+  beforeAll(async () => {
+    env = await freshStackEnv();
+    stack = npmStart(env);
+    await stack.waitFor('Stytch M2M stack is ready');
+  });
+  afterAll(() => stack.stop());
+
+  const blocks = bashBlocks('Walkthrough with curl');
+
+  it('has the three blocks this test knows', () => {
+    expect(blocks).toHaveLength(3);
+  });
+
+  it('pays once for two requests with one Idempotency-Key, and refuses an overdraft with 409', async () => {
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', onThisStack(blocks[0]!, env)], { cwd: repoRoot });
+    const [first, retry, overdraft] = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(first).toMatchObject({ walletBalance: 1690, idempotencyKey: 'order-1001' });
+    expect(retry).toEqual(first);
+    expect(overdraft.error.code).toBe('insufficient_funds');
+  });
+
+  it('gets a token by hand and shows 200, 401 with a challenge, and 403 insufficient_scope at the wallet', async () => {
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', onThisStack(blocks[1]!, env)], { cwd: repoRoot });
+    expect(stdout).toContain('"customerName":"john_doe"');
+    expect(stdout).toMatch(/HTTP\/1.1 401[\s\S]*WWW-Authenticate: Bearer realm=/i);
+    expect(stdout).toMatch(/HTTP\/1.1 403[\s\S]*error="insufficient_scope"[^\n]*scope="write:wallets"/i);
+  });
+
+  it('rotates the secret and searches clients through the admin routes, showing no secret', async () => {
+    const credentials = () => JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'payment-server-credentials.json'), 'utf8')) as { client_secret: string };
+    const before = credentials().client_secret;
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', onThisStack(blocks[2]!, env)], { cwd: repoRoot });
+    const [rotation, search] = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const after = credentials().client_secret;
+    expect(after).not.toBe(before);
+    expect(rotation.client_secret_last_four).toBe(after.slice(-4));
+    expect(search.m2m_clients.map((c: { client_name: string }) => c.client_name)).toContain('payment-service');
+    expect(stdout).not.toContain(after);
+    expect(stdout).not.toContain(before);
+  });
+});
