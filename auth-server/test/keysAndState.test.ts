@@ -29,26 +29,33 @@ describe('signing keys and persistent state', () => {
     }
   });
 
-  it('rotates the signing key: the new key signs, the old one stays published so its tokens keep verifying', async () => {
+  it('rotates the signing key: the pre-published next key signs, the old one stays published so its tokens keep verifying', async () => {
     const f = await startAuth();
     try {
       const { m2m_client: client } = await f.sdk.m2m.clients.create({ scopes: ['read:users'] });
       const before = (await f.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret })).access_token;
       const oldKid = decodeJwt(before).header.kid;
+      const published = async () => (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map((k: { kid: string }) => k.kid) as string[];
+      const publishedBefore = await published();
+      expect(publishedBefore).toHaveLength(2);
+      // A verifier that has seen a token caches the JWKS (jose won't refetch it for 30 s).
+      await expect(f.sdk.m2m.authenticateToken({ access_token: before })).resolves.toMatchObject({ client_id: client.client_id });
 
       const rotated = await f.http().post('/v1/local/signing-keys/rotate').set('Authorization', f.basic);
       expect(rotated.status).toBe(200);
       expect(rotated.body.retired_kid).toBe(oldKid);
-      const jwks = await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`);
-      expect(jwks.body.keys.map((k: { kid: string }) => k.kid).sort()).toEqual([oldKid, rotated.body.kid].sort());
-      for (const key of jwks.body.keys) {
+      // The key that signs now was already in the JWKS before the rotation.
+      expect(publishedBefore).toContain(rotated.body.kid);
+      expect((await published()).sort()).toEqual([oldKid, rotated.body.kid, rotated.body.next_kid].sort());
+      for (const key of (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys) {
         expect(Object.keys(key).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
       }
 
       const after = (await f.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret })).access_token;
       expect(decodeJwt(after).header.kid).toBe(rotated.body.kid);
-      await expect(f.sdk.m2m.authenticateToken({ access_token: before })).resolves.toMatchObject({ client_id: client.client_id });
+      // The same SDK client, its JWKS cached before the rotation, accepts the new key's token at once.
       await expect(f.sdk.m2m.authenticateToken({ access_token: after })).resolves.toMatchObject({ client_id: client.client_id });
+      await expect(f.sdk.m2m.authenticateToken({ access_token: before })).resolves.toMatchObject({ client_id: client.client_id });
       expect((await f.http().post('/v1/local/signing-keys/rotate')).status).toBe(401);
     } finally {
       await f.auth.close();
@@ -66,7 +73,7 @@ describe('signing keys and persistent state', () => {
       const realNow = Date.now;
       Date.now = () => realNow() + 125_000;
       try {
-        expect(await published()).toEqual([rotated.body.kid]);
+        expect((await published()).sort()).toEqual([rotated.body.kid, rotated.body.next_kid].sort());
       } finally {
         Date.now = realNow;
       }

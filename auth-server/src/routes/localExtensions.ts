@@ -21,9 +21,9 @@ export function localExtensionRoutes({ keys, project }: LocalExtensionDeps): Rou
   router
     .route('/v1/local/signing-keys/rotate')
     .post(async (req, res) => {
-      const { kid, retiredKid } = await keys.rotate();
-      req.log.info({ kid, retired_kid: retiredKid }, 'signing key rotated');
-      sendStytch(req, res, { kid, retired_kid: retiredKid, keys: keys.publicKeys() });
+      const { kid, retiredKid, nextKid } = await keys.rotate();
+      req.log.info({ kid, retired_kid: retiredKid, next_kid: nextKid }, 'signing key rotated');
+      sendStytch(req, res, { kid, retired_kid: retiredKid, next_kid: nextKid, keys: keys.publicKeys() });
     })
     .all(stytchMethodNotAllowed(['POST']));
 

@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS signing_keys (
   kid TEXT PRIMARY KEY,
   private_key_pem TEXT NOT NULL,
   created_at INTEGER NOT NULL,
+  -- NULL while the key is the NEXT key: published in the JWKS before it signs anything, so verifiers
+  -- that cached the JWKS already know it when a rotation makes it the signing key.
+  activated_at INTEGER,
   -- The longest token lifetime this key has signed with: how long it must stay published once retired.
   max_token_lifetime_seconds INTEGER NOT NULL,
   retired_at INTEGER,

@@ -4,6 +4,8 @@ export interface StoredSigningKey {
   kid: string;
   privateKeyPem: string;
   createdAt: number;
+  /** null while this is the next key (published, not yet signing). */
+  activatedAt: number | null;
   maxTokenLifetimeSeconds: number;
   retiredAt: number | null;
   /** Epoch seconds until which a retired key stays in the JWKS. */
@@ -14,6 +16,7 @@ interface KeyRow {
   kid: string;
   private_key_pem: string;
   created_at: number;
+  activated_at: number | null;
   max_token_lifetime_seconds: number;
   retired_at: number | null;
   publish_until: number | null;
@@ -23,21 +26,23 @@ interface KeyRow {
 export class SigningKeyStore {
   constructor(private readonly db: SqliteDatabase) {}
 
-  /** The active key first, then retired keys still published at `nowSeconds`, newest first. */
+  /** Every key still published at `nowSeconds`: the active one, the next one, and retired ones whose tokens may be valid. */
   listLive(nowSeconds: number): StoredSigningKey[] {
     return this.db
       .prepare<[number], KeyRow>(
         `SELECT * FROM signing_keys WHERE retired_at IS NULL OR publish_until > ?
-         ORDER BY retired_at IS NOT NULL, created_at DESC`,
+         ORDER BY retired_at IS NOT NULL, activated_at IS NULL, created_at DESC`,
       )
       .all(nowSeconds)
       .map(toKey);
   }
 
-  insert(key: { kid: string; privateKeyPem: string; maxTokenLifetimeSeconds: number }): void {
+  /** Adds a key: the active one (`active`), or the next one. */
+  insert(key: { kid: string; privateKeyPem: string; maxTokenLifetimeSeconds: number }, active: boolean): void {
+    const now = Math.floor(Date.now() / 1000);
     this.db
-      .prepare('INSERT INTO signing_keys (kid, private_key_pem, created_at, max_token_lifetime_seconds) VALUES (?, ?, ?, ?)')
-      .run(key.kid, key.privateKeyPem, Math.floor(Date.now() / 1000), key.maxTokenLifetimeSeconds);
+      .prepare('INSERT INTO signing_keys (kid, private_key_pem, created_at, activated_at, max_token_lifetime_seconds) VALUES (?, ?, ?, ?, ?)')
+      .run(key.kid, key.privateKeyPem, now, active ? now : null, key.maxTokenLifetimeSeconds);
   }
 
   /** Remembers that the active key signs tokens this long from now on (a restart may raise the lifetime). */
@@ -47,17 +52,24 @@ export class SigningKeyStore {
 
   /**
    * In one transaction: retire the active key (published until every token it signed has expired),
-   * insert the new active key, and drop keys whose publication has ended.
+   * make the next key the active one, add `newNextKey` as the next one, and drop keys whose
+   * publication has ended.
    */
-  rotate(newKey: { kid: string; privateKeyPem: string; maxTokenLifetimeSeconds: number }, nowSeconds: number): void {
+  rotate(newNextKey: { kid: string; privateKeyPem: string; maxTokenLifetimeSeconds: number }, nowSeconds: number): void {
     this.db.transaction(() => {
       this.db
         .prepare(
           `UPDATE signing_keys SET retired_at = @now, publish_until = @now + max_token_lifetime_seconds + @skew
-           WHERE retired_at IS NULL`,
+           WHERE retired_at IS NULL AND activated_at IS NOT NULL`,
         )
         .run({ now: nowSeconds, skew: CLOCK_SKEW_SECONDS });
-      this.insert(newKey);
+      this.db
+        .prepare(
+          `UPDATE signing_keys SET activated_at = @now, max_token_lifetime_seconds = MAX(max_token_lifetime_seconds, @lifetime)
+           WHERE retired_at IS NULL AND activated_at IS NULL`,
+        )
+        .run({ now: nowSeconds, lifetime: newNextKey.maxTokenLifetimeSeconds });
+      this.insert(newNextKey, false);
       this.db.prepare('DELETE FROM signing_keys WHERE publish_until IS NOT NULL AND publish_until <= ?').run(nowSeconds);
     })();
   }
@@ -71,6 +83,7 @@ function toKey(row: KeyRow): StoredSigningKey {
     kid: row.kid,
     privateKeyPem: row.private_key_pem,
     createdAt: row.created_at,
+    activatedAt: row.activated_at,
     maxTokenLifetimeSeconds: row.max_token_lifetime_seconds,
     retiredAt: row.retired_at,
     publishUntil: row.publish_until,

@@ -22,8 +22,13 @@ interface PublishedKey {
 }
 
 /**
- * The project's signing keys: one active key signs, retired keys stay published until every
- * token they signed has expired. Loaded from the database once, kept in memory as KeyObjects.
+ * The project's signing keys, published in the JWKS:
+ * - the active key signs;
+ * - the next key is published before it signs, so a verifier holding a cached JWKS already knows it
+ *   when a rotation activates it (jose refetches a JWKS for an unknown kid at most every 30 s, so
+ *   a key that appeared only at rotation would be refused for up to that long);
+ * - retired keys stay published until every token they signed has expired.
+ * Loaded from the database, kept in memory as KeyObjects.
  */
 export class KeyRing {
   private activeKey!: SigningKey;
@@ -37,9 +42,11 @@ export class KeyRing {
 
   static async load(store: SigningKeyStore, tokenLifetimeSeconds: number, nowSeconds = epochSeconds): Promise<KeyRing> {
     const ring = new KeyRing(store, tokenLifetimeSeconds, nowSeconds);
-    const active = store.listLive(nowSeconds()).find((k) => k.retiredAt === null);
+    const live = store.listLive(nowSeconds()).filter((k) => k.retiredAt === null);
+    const active = live.find((k) => k.activatedAt !== null);
     if (active) store.raiseMaxTokenLifetime(active.kid, tokenLifetimeSeconds);
-    else store.insert({ ...(await newKey()), maxTokenLifetimeSeconds: tokenLifetimeSeconds });
+    else store.insert({ ...(await newKey()), maxTokenLifetimeSeconds: tokenLifetimeSeconds }, true);
+    if (!live.some((k) => k.activatedAt === null)) store.insert({ ...(await newKey()), maxTokenLifetimeSeconds: tokenLifetimeSeconds }, false);
     ring.reload();
     return ring;
   }
@@ -54,18 +61,18 @@ export class KeyRing {
     return this.published.filter((k) => k.publishUntil === null || k.publishUntil > now).map((k) => k.jwk);
   }
 
-  /** A new key signs from now on; the old one stays published until its last token expires. */
-  async rotate(): Promise<{ kid: string; retiredKid: string }> {
+  /** The next key signs from now on, a new next key is published, the old one stays until its last token expires. */
+  async rotate(): Promise<{ kid: string; retiredKid: string; nextKid: string }> {
     const retiredKid = this.activeKey.kid;
-    const key = await newKey();
-    this.store.rotate({ ...key, maxTokenLifetimeSeconds: this.tokenLifetimeSeconds }, this.nowSeconds());
+    const next = await newKey();
+    this.store.rotate({ ...next, maxTokenLifetimeSeconds: this.tokenLifetimeSeconds }, this.nowSeconds());
     this.reload();
-    return { kid: key.kid, retiredKid };
+    return { kid: this.activeKey.kid, retiredKid, nextKid: next.kid };
   }
 
   private reload(): void {
     const keys = this.store.listLive(this.nowSeconds());
-    const active = keys.find((k) => k.retiredAt === null);
+    const active = keys.find((k) => k.retiredAt === null && k.activatedAt !== null);
     if (!active) throw new Error('no active signing key in the database');
     const privateKey = createPrivateKey(active.privateKeyPem);
     this.activeKey = { kid: active.kid, privateKey, encodedHeader: encodeHeader(active.kid) };
