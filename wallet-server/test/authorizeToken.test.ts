@@ -269,3 +269,21 @@ describe('authorizeToken at token expiry', () => {
     }
   });
 });
+
+describe('authorizeToken without a Stytch client configured', () => {
+  it('answers 500 (the server\'s fault), not 401, and still 401 to a request without credentials', async () => {
+    const saved = { id: process.env.STYTCH_PROJECT_ID, secret: process.env.STYTCH_SECRET };
+    delete process.env.STYTCH_PROJECT_ID;
+    delete process.env.STYTCH_SECRET;
+    const app = await startGuardedApp({});
+    try {
+      const res = await request(app.url).get('/read').set('Authorization', 'Bearer abc.def.ghi').expect(500);
+      expect(res.body.error.code).toBe('internal_error');
+      await request(app.url).get('/read').expect(401);
+    } finally {
+      await app.close();
+      if (saved.id !== undefined) process.env.STYTCH_PROJECT_ID = saved.id;
+      if (saved.secret !== undefined) process.env.STYTCH_SECRET = saved.secret;
+    }
+  });
+});

@@ -200,10 +200,12 @@ class TokenVerifier {
   }
 
   private async verifyWithStytch(token: string, clockTolerance: number | undefined): Promise<VerifiedToken> {
+    // Outside the try: a missing configuration is the server's problem, not a bad token.
+    const client = this.client();
     let identity: M2MIdentity;
     try {
       // No required_scopes and no max age here: those are per route (step 3), so one cached verification serves every route.
-      const result = await this.client().m2m.authenticateToken({ access_token: token, clock_tolerance_seconds: clockTolerance });
+      const result = await client.m2m.authenticateToken({ access_token: token, clock_tolerance_seconds: clockTolerance });
       // Frozen, because one cached identity is handed to every request that carries the token.
       identity = deepFreeze({ client_id: result.client_id, scopes: result.scopes.filter(Boolean), custom_claims: result.custom_claims });
     } catch (err) {
@@ -236,8 +238,8 @@ function decodePayload(token: string): Record<string, unknown> {
 
 const numeric = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
-/** Tells a bad token (401) from keys we could not fetch (503); anything the SDK throws is one of the two. */
-function toAuthorizationError(err: unknown): AuthorizationError {
+/** Tells a bad token (401) from keys we could not fetch (503); anything else is rethrown (the app's 500). */
+function toAuthorizationError(err: unknown): unknown {
   if (err instanceof stytch.ClientError) {
     if (err.code === 'jwt_invalid') {
       if (keysUnavailable(err.cause)) {
@@ -254,9 +256,12 @@ function toAuthorizationError(err: unknown): AuthorizationError {
     }
     return invalidToken('The token could not be verified', `SDK refused the token: ${err.code}`);
   }
-  // The SDK reads claims it has not type-checked (e.g. `scope.split` on a token without a string scope):
-  // the signature was valid, but this is not an M2M access token.
-  return invalidToken('The token is not an M2M access token (its scope claim is missing or malformed)', `SDK error: ${describeCause(err)}`);
+  if (err instanceof TypeError) {
+    // The SDK reads claims it has not type-checked (`scope.split` on a token without a string scope):
+    // the signature was valid, but this is not an M2M access token.
+    return invalidToken('The token is not an M2M access token (its scope claim is missing or malformed)', `SDK error: ${describeCause(err)}`);
+  }
+  return err;
 }
 
 function keysUnavailable(cause: unknown): boolean {
