@@ -1,7 +1,7 @@
 import type { LoadResult } from '../load/loadSpec';
 
 export const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-export const ms = (n: number): string => (n < 10 ? `${n.toFixed(1)} ms` : `${Math.round(n)} ms`);
+export const ms = (n: number): string => (n < 10 ? `${n.toFixed(1)} ms` : n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(1)} s`);
 export const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
 export const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 export const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
