@@ -120,6 +120,28 @@ describe('credentials at start-up', () => {
     }
   });
 
+  it('killed while provisioning reused the client (rotation started, file written): completes that rotation on restart', async () => {
+    // Provisioning an existing client writes the next secret as client_secret, then completes the
+    // rotation. Left pending, the old secret (unknown to us) would keep working: a restart ends that.
+    const sdk = sdkFor(auth);
+    const { m2m_client: existing } = await sdk.m2m.clients.create({ scopes: ['read:users', 'write:wallets'], client_name: 'payment-service' });
+    const { m2m_client: started } = await sdk.m2m.clients.secrets.rotateStart({ client_id: existing.client_id });
+    const opts = options();
+    fs.writeFileSync(opts.credentialsFile, JSON.stringify({ client_id: existing.client_id, client_secret: started.next_client_secret }));
+
+    const server = await startPayment(dir, { ...opts, selfProvision: true });
+    try {
+      const { m2m_client } = await sdk.m2m.clients.get({ client_id: existing.client_id });
+      expect(m2m_client.next_client_secret_last_four ?? null).toBeNull();
+      expect(m2m_client.client_secret_last_four).toBe(started.next_client_secret.slice(-4));
+      await expect(sdk.m2m.token({ client_id: existing.client_id, client_secret: existing.client_secret })).rejects.toMatchObject({ error_type: 'invalid_client' });
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }))).status).toBe(200);
+    } finally {
+      await server.close();
+      await sdk.m2m.clients.delete({ client_id: existing.client_id });
+    }
+  });
+
   it('without credentials outside local mode: refuses to start, naming CLIENT_ID', async () => {
     await expect(startPayment(dir, options())).rejects.toThrow(/^CLIENT_ID is not set/);
   });
