@@ -117,6 +117,16 @@ describe('wallet-server', () => {
       expect(balanceOf(JOHN.customerId)).toBe(balance);
     });
 
+    it('debits once when the same key arrives many times at once', async () => {
+      const balance = balanceOf(JOHN.customerId)!;
+      const body = { customerId: JOHN.customerId, amount: 3, destinationWalletId: 'external-payee-3' };
+      const answers = await Promise.all(Array.from({ length: 10 }, () => debit(body, 'k-burst')));
+      expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+      expect(new Set(answers.map((a) => a.body.transactionId)).size).toBe(1);
+      expect(answers.filter((a) => a.headers['idempotent-replayed'] === 'true')).toHaveLength(9);
+      expect(balanceOf(JOHN.customerId)).toBe(balance - 3);
+    });
+
     it('answers 422 when a key is reused for a different debit, and changes nothing', async () => {
       await debit({ customerId: JOHN.customerId, amount: 5, destinationWalletId: JANE.walletId }, 'k-reused').expect(200);
       const balance = balanceOf(JOHN.customerId);
@@ -269,8 +279,24 @@ describe('wallet-server', () => {
   });
 });
 
-describe('wallet-server readiness without an auth-server', () => {
-  it('is alive but not ready while the signing keys are unreachable', async () => {
+describe('wallet-server readiness', () => {
+  it('is not ready once its database is closed', async () => {
+    const auth = await startTestAuthServer();
+    const wallet = await startWalletServer({ port: 0, stytchProject: projectOf(auth) });
+    try {
+      const base = wallet.url.replace(/\/$/, '');
+      await request(base).get('/readyz').expect(200);
+      wallet.wallets.close();
+      const res = await request(base).get('/readyz').expect(503);
+      expect(res.body.checks).toEqual({ database: 'unavailable', signing_keys: 'ok' });
+    } finally {
+      await wallet.close();
+      await auth.close();
+    }
+  });
+
+
+  it('is alive but not ready while the signing keys are unreachable (auth-server down, nothing cached)', async () => {
     const auth = await startTestAuthServer();
     const project = projectOf(auth);
     await auth.close();
