@@ -69,7 +69,7 @@ export function tokenRoutes({ projectId, clients, issuer, clientFailures, ipFail
       const scopes = grantedScopes(client!, requestedScopes(body));
       let token;
       try {
-        token = issuer.issue(client!, scopes, extraParams(body));
+        token = await issuer.issue(client!, scopes, extraParams(body));
       } catch (err) {
         if (err instanceof ClaimsTooLargeError) throw new OAuthError(400, 'invalid_request', err.message);
         throw err;

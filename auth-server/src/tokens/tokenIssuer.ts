@@ -27,7 +27,7 @@ export class TokenIssuer {
     return this.options.issuer;
   }
 
-  issue(client: M2MClientRecord, scopes: string[], requestParams: Record<string, unknown>): IssuedToken {
+  async issue(client: M2MClientRecord, scopes: string[], requestParams: Record<string, unknown>): Promise<IssuedToken> {
     const { projectId, issuer, lifetimeSeconds, keys, template } = this.options;
     const claimsTemplate = template();
     const custom = claimsTemplate
@@ -55,6 +55,6 @@ export class TokenIssuer {
       exp: now + lifetimeSeconds,
       jti: randomUUID(),
     };
-    return { accessToken: signJwt(payload, keys.active), expiresIn: lifetimeSeconds };
+    return { accessToken: await signJwt(payload, keys.active), expiresIn: lifetimeSeconds };
   }
 }
