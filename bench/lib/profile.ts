@@ -18,9 +18,14 @@ export interface Profile {
    * (10,000, what users get); the quick run feeds fewer tokens, so a smaller bound still overflows.
    */
   cacheMaxEntries: number;
+  /**
+   * Scenario 5 stops feeding tokens after this long (and says how many it fed), so that a machine
+   * busier than usual cannot push the whole run past its 5 minutes.
+   */
+  feedBudgetSeconds: number;
 }
 
 export const PROFILES: Record<Profile['name'], Profile> = {
-  full: { name: 'full', warmupSeconds: 2, durationSeconds: 8, rounds: 4, connections: 20, signingMs: 3000, burstPayments: 1000, distinctTokens: 100_000, cacheMaxEntries: 10_000 },
-  quick: { name: 'quick', warmupSeconds: 0.5, durationSeconds: 2, rounds: 2, connections: 20, signingMs: 500, burstPayments: 1000, distinctTokens: 3_000, cacheMaxEntries: 1_000 },
+  full: { name: 'full', warmupSeconds: 2, durationSeconds: 8, rounds: 4, connections: 20, signingMs: 3000, burstPayments: 1000, distinctTokens: 100_000, cacheMaxEntries: 10_000, feedBudgetSeconds: 150 },
+  quick: { name: 'quick', warmupSeconds: 0.5, durationSeconds: 2, rounds: 2, connections: 20, signingMs: 500, burstPayments: 1000, distinctTokens: 3_000, cacheMaxEntries: 1_000, feedBudgetSeconds: 30 },
 };
