@@ -142,7 +142,7 @@ interface VerifiedToken {
   identity: M2MIdentity;
   /** Seconds since the epoch; from the verified payload. */
   issuedAt: number | undefined;
-  expiresAt: number | undefined;
+  expiresAt: number;
 }
 
 /**
@@ -162,14 +162,12 @@ class VerifiedTokenCache {
     if (!entry) return undefined;
     this.entries.delete(token);
     // The same rule as jose: expired once now - tolerance >= exp.
-    if (entry.expiresAt !== undefined && nowSeconds - clockTolerance >= entry.expiresAt) return undefined;
+    if (nowSeconds - clockTolerance >= entry.expiresAt) return undefined;
     this.entries.set(token, entry);
     return entry;
   }
 
   set(token: string, entry: VerifiedToken): void {
-    // A token without exp would never leave; verify those every time instead.
-    if (entry.expiresAt === undefined) return;
     this.entries.delete(token);
     this.entries.set(token, entry);
     while (this.entries.size > this.maxEntries) {
@@ -213,7 +211,12 @@ class TokenVerifier {
     }
     // The signature has been checked, so the payload can be trusted for iat and exp.
     const claims = decodePayload(token);
-    const verified = { identity, issuedAt: numeric(claims.iat), expiresAt: numeric(claims.exp) };
+    const expiresAt = numeric(claims.exp);
+    // jose accepts both absent; an M2M access token needs them: sub names the caller (the SDK would
+    // report client_id ""), and a token without exp would never expire.
+    if (!identity.client_id) throw invalidToken('The token names no client (sub claim missing)');
+    if (expiresAt === undefined) throw invalidToken('The token never expires (exp claim missing)', 'exp claim missing', identity.client_id);
+    const verified = { identity, issuedAt: numeric(claims.iat), expiresAt };
     this.cache?.set(token, verified);
     return verified;
   }
