@@ -142,6 +142,15 @@ describe('credentials at start-up', () => {
     }
   });
 
+  it('local mode with the auth-server down: refuses to start with one line saying so', async () => {
+    const err = (await startPayment(dir, { ...options(), stytchProject: { ...projectOf(auth), baseUrl: 'http://127.0.0.1:9/' }, selfProvision: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/provisioning the payment-service client failed .*is the auth-server running\?$/);
+  });
+
   it('without credentials outside local mode: refuses to start, naming CLIENT_ID', async () => {
     await expect(startPayment(dir, options())).rejects.toThrow(/^CLIENT_ID is not set/);
   });

@@ -61,7 +61,13 @@ export async function loadCredentials(options: LoadCredentialsOptions): Promise<
   if (!options.selfProvision) {
     throw new ConfigError(`CLIENT_ID is not set and ${file.path} does not exist: set CLIENT_ID and CLIENT_SECRET to the payment-server's M2M client`);
   }
-  const provisioned = await provisionOwnClient(options);
+  let provisioned: StoredCredentials;
+  try {
+    provisioned = await provisionOwnClient(options);
+  } catch (err) {
+    // One line for the operator (runMain prints ConfigErrors without a stack), never a secret.
+    throw new ConfigError(`CLIENT_ID is not set, ${file.path} does not exist, and provisioning the ${PAYMENT_CLIENT_NAME} client failed (${describe(err)}): is the auth-server running?`);
+  }
   return { credentials: toCredentials(provisioned.client_id, provisioned.client_secret), stored: provisioned, source: 'provisioned' };
 }
 
