@@ -14,15 +14,18 @@ export interface CacheProbeOptions {
 export interface CacheProbeSample {
   /** SDK verifications the middleware made so far (= cache misses). */
   verifications: number;
+  /** The middleware's own read-only view of its cache size, when it offers one. */
+  cacheEntries: number | undefined;
   /** After a full GC, so that it shows what is retained, not what awaits collection. */
   heapUsedBytes: number;
   rssBytes: number;
 }
 
 /**
- * Scenario 5: the check-balance handler behind authorizeToken with its cache on. The middleware
- * does not expose its cache, so the bench watches it from outside: every SDK verification is a
- * cache miss (counted by wrapping the client), and the heap after a GC is what the cache retains.
+ * Scenario 5: the check-balance handler behind authorizeToken with its cache on. Besides the
+ * middleware's own count of entries, the bench watches the cache from outside: every SDK
+ * verification is a cache miss (counted by wrapping the client), and the heap after a GC is what
+ * the cache retains.
  */
 export const cacheProbeKind = defineKind<CacheProbeOptions, { url: string; customerId: string }>(async (options) => {
   const counted = countVerifications(createStytchClient(options.stytchProject));
@@ -41,7 +44,7 @@ export const cacheProbeKind = defineKind<CacheProbeOptions, { url: string; custo
         globalThis.gc?.();
         globalThis.gc?.();
         const memory = process.memoryUsage();
-        return { verifications: counted.verifications(), heapUsedBytes: memory.heapUsed, rssBytes: memory.rss };
+        return { verifications: counted.verifications(), cacheEntries: guard.cache?.size, heapUsedBytes: memory.heapUsed, rssBytes: memory.rss };
       },
     },
   };
