@@ -6,7 +6,7 @@ import type { RunningWalletServer } from '@m2m/wallet-server';
 import { ConfigError, listen, closeServer } from '@m2m/shared';
 import { resolveAdminKey } from '../src/admin/adminKey';
 import { loadPaymentServerConfig } from '../src/config';
-import { JOHN, pay, postPayment, projectOf, sdkFor, startAuth, startPayment, startWallet, tmpDir } from './support/stack';
+import { ADMIN_KEY, JOHN, pay, postPayment, projectOf, request, sdkFor, startAuth, startPayment, startWallet, tmpDir } from './support/stack';
 
 describe('configuration', () => {
   it('has the documented defaults', () => {
@@ -149,6 +149,20 @@ describe('credentials at start-up', () => {
     )) as Error;
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(/provisioning the payment-service client failed .*is the auth-server running\?$/);
+  });
+
+  it('an interrupted rotation and the auth server down at start: starts on the next secret, file unchanged', async () => {
+    const opts = options();
+    const stored = { client_id: 'm2m-client-test-x', client_secret: 'old-secret-0123456789', next_client_secret: 'next-secret-0123456789' };
+    fs.writeFileSync(opts.credentialsFile, JSON.stringify(stored));
+    const server = await startPayment(dir, { ...opts, stytchProject: { ...projectOf(auth), baseUrl: 'http://127.0.0.1:9/' } });
+    try {
+      const status = await request(server.url, 'GET', '/admin/m2m/secret-rotation', { token: ADMIN_KEY });
+      expect(status.body).toMatchObject({ rotation: 'started', in_use: 'next_client_secret' });
+      expect(JSON.parse(fs.readFileSync(opts.credentialsFile, 'utf8'))).toEqual(stored);
+    } finally {
+      await server.close();
+    }
   });
 
   it('without credentials outside local mode: refuses to start, naming CLIENT_ID', async () => {
