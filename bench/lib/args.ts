@@ -5,7 +5,7 @@ export interface BenchArgs {
   help: boolean;
 }
 
-export const USAGE = `npm run bench [-- --quick] [-- --only 1,3]
+export const USAGE = `npm run bench -- [--quick] [--only 1,3]
   --quick      each scenario runs for a few seconds (CI)
   --only N,M   run only these scenarios (1-5)
   --help       this text`;
