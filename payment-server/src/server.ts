@@ -87,14 +87,7 @@ export async function startPaymentServer(options: PaymentServerOptions): Promise
     close() {
       closing ??= (async () => {
         stopping = true;
-        // A keep-alive socket whose payment just finished is idle only from then on: close those as
-        // they come, instead of waiting for closeServer's grace period to run out.
-        const reaper = setInterval(() => running.server.closeIdleConnections(), 50);
-        try {
-          await closeServer(running.server);
-        } finally {
-          clearInterval(reaper);
-        }
+        await closeServer(running.server);
         tokenProvider.close();
         wallet.close();
       })();

@@ -34,12 +34,18 @@ export function listen(app: RequestListener, port: number, host: string, portVar
   });
 }
 
-/** Stops accepting connections, lets in-flight requests finish, then closes idle keep-alive sockets. */
+/**
+ * Stops accepting connections and lets in-flight requests finish. Keep-alive sockets are closed as
+ * soon as they are idle (a socket whose request just finished becomes idle only then, hence the
+ * sweep); after `graceMs` whatever is left is closed.
+ */
 export function closeServer(server: Server, graceMs = 10_000): Promise<void> {
   return new Promise((resolve, reject) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
     const force = setTimeout(() => server.closeAllConnections(), graceMs);
     force.unref();
     server.close((err) => {
+      clearInterval(sweep);
       clearTimeout(force);
       if (err && (err as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING') reject(err);
       else resolve();
