@@ -16,6 +16,8 @@ export const paymentServerEnv = {
   AUTH_SERVER_PUBLIC_URL: common.AUTH_SERVER_PUBLIC_URL,
   /** Default: http://127.0.0.1:$WALLET_SERVER_PORT */
   WALLET_SERVER_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Deadline of each call to the wallet-server, in milliseconds. */
+  WALLET_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   CLIENT_ID: z.string().min(1).max(128).optional(),
   // Secrets are checked after parsing: parseEnv's message quotes a bad value, and these must never be printed.
   CLIENT_SECRET: z.string().optional(),
@@ -29,6 +31,7 @@ export interface PaymentServerConfig {
   dataDir: string;
   logLevel: string;
   walletServerUrl: string;
+  walletTimeoutMs: number;
   clientId?: string | undefined;
   clientSecret?: string | undefined;
   adminApiKey?: string | undefined;
@@ -48,6 +51,7 @@ export function loadPaymentServerConfig(env: Env): PaymentServerConfig {
     dataDir,
     logLevel: c.LOG_LEVEL,
     walletServerUrl: c.WALLET_SERVER_URL ?? `http://127.0.0.1:${c.WALLET_SERVER_PORT}/`,
+    walletTimeoutMs: c.WALLET_TIMEOUT_MS,
     clientId: c.CLIENT_ID,
     clientSecret: c.CLIENT_SECRET,
     adminApiKey: c.ADMIN_API_KEY,

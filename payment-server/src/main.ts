@@ -18,6 +18,7 @@ runMain('payment-server', async () => {
     host: config.host,
     stytchProject,
     walletServerUrl: config.walletServerUrl,
+    walletTimeoutMs: config.walletTimeoutMs,
     credentialsFile: config.credentialsFile,
     clientId: config.clientId,
     clientSecret: config.clientSecret,

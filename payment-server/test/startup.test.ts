@@ -15,6 +15,7 @@ describe('configuration', () => {
       port: 6000,
       host: '127.0.0.1',
       walletServerUrl: 'http://127.0.0.1:4000/',
+      walletTimeoutMs: 5000,
       local: true,
       credentialsFile: '/tmp/pay-data/payment-server-credentials.json',
     });
@@ -28,6 +29,7 @@ describe('configuration', () => {
   it('names the variable in one line when one is malformed', () => {
     expect(() => loadPaymentServerConfig({ WALLET_SERVER_URL: 'wallet:4000' })).toThrow(/^WALLET_SERVER_URL is invalid/);
     expect(() => loadPaymentServerConfig({ PAYMENT_SERVER_PORT: 'sixthousand' })).toThrow(/^PAYMENT_SERVER_PORT/);
+    expect(() => loadPaymentServerConfig({ WALLET_TIMEOUT_MS: '10' })).toThrow(/^WALLET_TIMEOUT_MS is invalid \("10"\)/);
   });
 });
 
