@@ -10,6 +10,8 @@ export interface PaymentOptions {
   clientId: string;
   clientSecret: string;
   adminApiKey: string;
+  /** Deadline of each wallet call; the server's default (5 s) when absent. */
+  walletTimeoutMs?: number;
 }
 
 /** The real payment-server, as `npm start` runs it. */
@@ -24,6 +26,7 @@ export const paymentKind = defineKind<PaymentOptions, { url: string }>(async (op
     clientSecret: options.clientSecret,
     adminApiKey: options.adminApiKey,
     logger: createLogger({ name: 'payment-server', level: BENCH_LOG_LEVEL }),
+    ...(options.walletTimeoutMs === undefined ? {} : { walletTimeoutMs: options.walletTimeoutMs }),
   });
   return {
     info: { url: payment.url },
