@@ -34,6 +34,9 @@ export const paymentEndToEnd: Scenario = {
         clientId: client.clientId,
         clientSecret: client.clientSecret,
         adminApiKey: BENCH_ADMIN_API_KEY,
+        // Far above any latency worth measuring; only so that a very busy CI machine reports slow
+        // payments instead of 504s that would stop the scenario.
+        walletTimeoutMs: 30_000,
       });
       try {
         const token = await fetchToken(auth.info, client, ['write:wallets']);
