@@ -82,14 +82,12 @@ it('tokens issued before two rotations keep working: 6 s of payments (20/s) and 
 }, 30_000);
 
 /**
- * BUG (see the suite's report): a wallet that cached the JWKS before a rotation refuses every token
- * signed by the new key with 401 "signed with a key this project does not publish" for up to 30 s:
- * jose's remote JWKS re-fetches an unknown kid at most once per 30 s cool-down, counted from its
- * last fetch. The payment-server's retry-once-on-401 gets another new-key token and fails too (502).
- * Marked failing until the auth-server pre-publishes the next key or the middleware re-fetches the
- * JWKS on an unknown kid.
+ * A wallet that cached the JWKS before the rotation must accept new-key tokens at once: jose
+ * re-fetches a JWKS for an unknown kid at most once per 30 s, so this holds only because the
+ * auth-server publishes its next key before it signs with it. (Before that, every new-key token
+ * was refused with 401 for up to 30 s, and the payment-server's retry-once got 502.)
  */
-it.failing('tokens issued after a rotation work at once: a new payment-server instance (20/s) and fresh-token callers (10/s), zero failures', async () => {
+it('tokens issued after a rotation work at once: a new payment-server instance (20/s) and fresh-token callers (10/s), zero failures', async () => {
   // A wallet that fetched the keys a moment before the rotation (as any running wallet has).
   const freshWallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet-2.db'), seed: RICH_SEED });
   extra.push(freshWallet);
@@ -98,6 +96,31 @@ it.failing('tokens issued after a rotation work at once: a new payment-server in
   await rotate();
   // Scaling out after the rotation: a new payment-server instance gets tokens signed by the new key.
   const newInstance = await startPayment(auth, freshWallet.url, { credentialsFile: path.join(tmp.dir, 'payment-credentials-2.json') });
+  extra.push(newInstance);
+
+  const [payments, direct] = await Promise.all([
+    runLoad({ ratePerSecond: 20, durationMs: 3_000 }, payAt(newInstance)),
+    runLoad({ ratePerSecond: 10, durationMs: 3_000 }, async () => checkBalanceAt(freshWallet, await accessToken(sdk(auth), caller))),
+  ]);
+  expect({ ...failureSummary(payments), ...failureSummary(direct) }).toEqual({});
+}, 30_000);
+
+/**
+ * Two rotations in quick succession: the second activates a key created by the first, after the
+ * wallet's last JWKS fetch. Pre-publication covers one rotation per JWKS fetch; a verifier that
+ * fetched within jose's 30 s cool-down refuses this kid until it may fetch again.
+ * KNOWN GAP (see the suite's report): every new-key token is refused (401, and 502 at the
+ * payment-server) for up to 30 s. Marked failing until the middleware re-fetches the JWKS on an
+ * unknown kid (rate-limited) or the auth-server refuses to activate a key published too recently.
+ */
+it.failing('two rotations in quick succession: new-key tokens at a wallet with cached keys, zero failures', async () => {
+  const freshWallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet-3.db'), seed: RICH_SEED });
+  extra.push(freshWallet);
+  expect((await checkBalanceAt(freshWallet, await accessToken(sdk(auth), caller))).ok).toBe(true);
+
+  await rotate();
+  await rotate();
+  const newInstance = await startPayment(auth, freshWallet.url, { credentialsFile: path.join(tmp.dir, 'payment-credentials-3.json') });
   extra.push(newInstance);
 
   const [payments, direct] = await Promise.all([

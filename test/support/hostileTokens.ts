@@ -15,11 +15,14 @@ export interface SigningKeyMaterial {
   n: string;
 }
 
-/** The active signing key of an auth-server, read from its SQLite file (it is not exposed otherwise). */
+/**
+ * The active signing key of an auth-server, read from its SQLite file (it is not exposed otherwise).
+ * Not retired and activated: the next key is published (and stored) before it signs.
+ */
 export function readActiveSigningKey(databaseFile: string): SigningKeyMaterial {
   const db = new Database(databaseFile, { readonly: true, fileMustExist: true });
   try {
-    const row = db.prepare('SELECT kid, private_key_pem FROM signing_keys WHERE retired_at IS NULL').get() as
+    const row = db.prepare('SELECT kid, private_key_pem FROM signing_keys WHERE retired_at IS NULL AND activated_at IS NOT NULL').get() as
       | { kid: string; private_key_pem: string }
       | undefined;
     if (!row) throw new Error(`no active signing key in ${databaseFile}`);

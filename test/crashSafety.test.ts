@@ -1,0 +1,218 @@
+/**
+ * Issue 7, point 5: crash safety. The three servers run as real processes (as `npm start` runs
+ * them); the wallet-server and then the auth-server are killed with SIGKILL in the middle of load
+ * and restarted on the same files. Afterwards: every balance equals its seed minus the sum of its
+ * confirmed debits, no idempotency key was debited twice, and every client and signing key the
+ * auth-server confirmed is still there (and still works).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { readJsonFile } from '@m2m/shared';
+import { pickPorts, spawnServer, stackEnv, type ChildServer, type StackPorts } from './support/childServers';
+import { at, basic, bearer, get, post } from './support/http';
+import { runLoad, type LoadOutcome } from './support/load';
+import { LogCapture } from './support/logCapture';
+import { JANE, JOHN, sdk, tempDir, type M2MCredentials } from './support/stack';
+
+const tmp = tempDir('crash');
+const logs = new LogCapture();
+let ports: StackPorts;
+let env: Record<string, string>;
+const servers: Partial<Record<'auth' | 'wallet' | 'payment', ChildServer>> = {};
+let project: { projectId: string; projectSecret: string; url: string };
+
+/** Payments go to a payee outside this wallet-server, so a debit is the only thing that moves a balance. */
+const EXTERNAL_PAYEE = 'external-merchant-wallet';
+const SEEDS = { [JOHN.customerId]: JOHN.balance, [JANE.customerId]: JANE.balance };
+
+interface SentPayment {
+  key: string;
+  customerId: string;
+  amount: number;
+}
+const sent: SentPayment[] = [];
+const confirmed = new Map<string, string>(); // idempotency key → transactionId
+
+async function start(which: 'auth' | 'wallet' | 'payment') {
+  const workspace = ({ auth: 'auth-server', wallet: 'wallet-server', payment: 'payment-server' } as const)[which];
+  servers[which] = await spawnServer(workspace, ports[which], env, logs);
+  return servers[which]!;
+}
+
+beforeAll(async () => {
+  ports = await pickPorts();
+  env = stackEnv(tmp.dir, ports);
+  await start('auth');
+  await start('wallet');
+  await start('payment');
+  const stored = readJsonFile<{ project_id: string; secret: string }>(path.join(tmp.dir, 'stytch-project.json'))!;
+  project = { projectId: stored.project_id, projectSecret: stored.secret, url: servers.auth!.url };
+}, 60_000);
+
+afterAll(async () => {
+  for (const which of ['payment', 'wallet', 'auth'] as const) await servers[which]?.kill('SIGKILL');
+  tmp.remove();
+});
+
+async function pay(payment: SentPayment): Promise<{ ok: boolean; error?: string }> {
+  try {
+    const answer = await post(at(servers.payment!.url, '/initiate-payment'), { customerId: payment.customerId, debitAmount: payment.amount, destinationWalletId: EXTERNAL_PAYEE }, { 'Idempotency-Key': payment.key });
+    if (answer.status === 200) {
+      const previous = confirmed.get(payment.key);
+      if (previous !== undefined && previous !== answer.body.transactionId) return { ok: false, error: `key ${payment.key} confirmed twice with different transactions` };
+      confirmed.set(payment.key, answer.body.transactionId);
+      return { ok: true };
+    }
+    return { ok: false, error: `${answer.status} ${answer.body?.error?.code ?? ''}` };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
+/** The i-th payment of a run: alternating customers, amounts 1..3. */
+function nextPayment(run: string, i: number): SentPayment {
+  const payment = { key: `${run}-${i}`, customerId: i % 2 ? JANE.customerId : JOHN.customerId, amount: (i % 3) + 1 };
+  sent.push(payment);
+  return payment;
+}
+
+const killAfter = (ms: number, which: 'auth' | 'wallet') =>
+  new Promise<void>((resolve) => setTimeout(resolve, ms)).then(() => servers[which]!.kill('SIGKILL'));
+
+it('kill -9 of the wallet-server mid-load: payments refused meanwhile (never a 500), and none lost or doubled after the restart', async () => {
+  const [outcomes] = await Promise.all([runLoad({ ratePerSecond: 20, durationMs: 3_000 }, (i) => pay(nextPayment('wallet-crash', i))), killAfter(1_200, 'wallet')]);
+  const failed = outcomes.filter((o) => !o.ok);
+  expect(outcomes.some((o) => o.ok)).toBe(true);
+  expect(failed.length).toBeGreaterThan(0); // the crash did land in the middle of the load
+  for (const outcome of failed) expect(outcome.error).toMatch(/^(502|503|504) /);
+
+  await start('wallet');
+  // Every payment refused during the crash, retried with its key, goes through exactly once.
+  const retried = await Promise.all(failed.map((o) => pay(sent.find((p) => p.key === `wallet-crash-${o.index}`)!)));
+  expect(retried.filter((r) => !r.ok)).toEqual([]);
+}, 60_000);
+
+describe('kill -9 of the auth-server mid-load, while clients are created and keys rotated', () => {
+  const createdClients: M2MCredentials[] = [];
+  const rotatedKids: string[] = [];
+  let tokenBeforeCrash: string;
+  let outcomes: LoadOutcome<unknown>[];
+
+  it('payments keep going on cached tokens through the crash', async () => {
+    const admin = sdk(project);
+    const { m2m_client } = await admin.m2m.clients.create({ scopes: ['read:users'], client_name: 'before-crash' });
+    createdClients.push({ clientId: m2m_client.client_id, clientSecret: m2m_client.client_secret });
+    tokenBeforeCrash = (await admin.m2m.token({ client_id: m2m_client.client_id, client_secret: m2m_client.client_secret })).access_token;
+
+    let stop = false;
+    const createClients = (async () => {
+      for (let i = 0; !stop; i++) {
+        try {
+          const { m2m_client: c } = await admin.m2m.clients.create({ scopes: ['read:users'], client_name: `during-load-${i}` });
+          createdClients.push({ clientId: c.client_id, clientSecret: c.client_secret });
+        } catch {
+          /* the auth-server is being killed: only confirmed creations count */
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const rotateKeys = (async () => {
+      for (const delay of [200, 200, 200]) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        try {
+          const answer = await post(at(project.url, '/v1/local/signing-keys/rotate'), {}, { Authorization: basic(project.projectId, project.projectSecret) });
+          if (answer.status === 200) rotatedKids.push(answer.body.kid as string);
+        } catch {
+          /* killed while generating the key: only confirmed rotations count */
+        }
+      }
+    })();
+
+    [outcomes] = await Promise.all([
+      runLoad({ ratePerSecond: 20, durationMs: 3_000 }, (i) => pay(nextPayment('auth-crash', i))),
+      killAfter(1_200, 'auth').then(() => {
+        stop = true;
+      }),
+      rotateKeys,
+    ]);
+    await createClients;
+    expect(rotatedKids.length).toBeGreaterThanOrEqual(1);
+    expect(createdClients.length).toBeGreaterThan(3);
+    // The payment-server held its tokens and the wallet its keys: the auth-server's death is invisible to payments.
+    expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+  }, 60_000);
+
+  it('after the restart on the same files: same project, every confirmed client and key still there and working', async () => {
+    await start('auth');
+    const stored = readJsonFile<{ project_id: string; secret: string }>(path.join(tmp.dir, 'stytch-project.json'))!;
+    expect(stored).toEqual({ project_id: project.projectId, secret: project.projectSecret });
+
+    const admin = sdk(project);
+    for (const client of createdClients) {
+      const { m2m_client } = await admin.m2m.clients.get({ client_id: client.clientId });
+      expect(m2m_client.status).toBe('active');
+      // ...and its secret still gets a token.
+      await expect(admin.m2m.token({ client_id: client.clientId, client_secret: client.clientSecret })).resolves.toHaveProperty('access_token');
+    }
+    const jwks = await get(at(project.url, `/v1/sessions/jwks/${project.projectId}`));
+    const kids = (jwks.body.keys as { kid: string }[]).map((k) => k.kid);
+    for (const kid of rotatedKids) expect(kids).toContain(kid);
+    // The key that signs now is published, and it is not one that a confirmed rotation retired
+    // (a rotation killed mid-answer may have gone one further: that is allowed, going back is not).
+    const token = (await admin.m2m.token({ client_id: createdClients[0]!.clientId, client_secret: createdClients[0]!.clientSecret })).access_token;
+    const signingKid = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid as string;
+    expect(kids).toContain(signingKid);
+    expect(rotatedKids.slice(0, -1)).not.toContain(signingKid);
+    // A token issued before the crash still verifies at the wallet.
+    const answer = await post(at(servers.wallet!.url, '/api/check-balance'), { customerId: JOHN.customerId }, { Authorization: bearer(tokenBeforeCrash) });
+    expect(answer.status).toBe(200);
+  }, 60_000);
+});
+
+it('kill -9 of both while payments run, restart both: refused payments retried once each go through', async () => {
+  const [outcomes] = await Promise.all([
+    runLoad({ ratePerSecond: 20, durationMs: 2_000 }, (i) => pay(nextPayment('double-crash', i))),
+    killAfter(800, 'wallet').then(() => servers.auth!.kill('SIGKILL')),
+  ]);
+  await start('auth');
+  await start('wallet');
+  const failed = outcomes.filter((o) => !o.ok);
+  for (const outcome of failed) expect(outcome.error).toMatch(/^(502|503|504) /);
+  const retried = await Promise.all(failed.map((o) => pay(sent.find((p) => p.key === `double-crash-${o.index}`)!)));
+  expect(retried.filter((r) => !r.ok)).toEqual([]);
+}, 60_000);
+
+it('every payment sent was confirmed once; balances = seed − confirmed debits; no key debited twice; ledgers add up', async () => {
+  expect(confirmed.size).toBe(sent.length);
+  // Replaying every key now changes nothing and gives the same transaction.
+  const replays = await Promise.all(sent.map((p) => pay(p)));
+  expect(replays.filter((r) => !r.ok)).toEqual([]);
+
+  await servers.payment!.kill('SIGTERM');
+  await servers.wallet!.kill('SIGTERM');
+  const db = new Database(path.join(tmp.dir, 'wallet-server.db'), { readonly: true });
+  try {
+    for (const [customerId, seed] of Object.entries(SEEDS)) {
+      const debited = sent.filter((p) => p.customerId === customerId).reduce((sum, p) => sum + p.amount, 0);
+      const row = db.prepare('SELECT wallet_id, balance FROM wallets WHERE customer_id = ?').get(customerId) as { wallet_id: string; balance: number };
+      expect({ customerId, balance: row.balance }).toEqual({ customerId, balance: seed - debited });
+      const ledger = db.prepare('SELECT sum(amount) AS total FROM ledger_entries WHERE wallet_id = ?').get(row.wallet_id) as { total: number };
+      expect(ledger.total).toBe(row.balance);
+    }
+    // One debit row per idempotency record, and one record per key we sent: nothing debited twice.
+    const records = db.prepare('SELECT idempotency_key, response FROM idempotent_debits').all() as { idempotency_key: string; response: string }[];
+    expect(records.map((r) => r.idempotency_key).sort()).toEqual(sent.map((p) => p.key).sort());
+    const debits = db.prepare("SELECT transaction_id FROM ledger_entries WHERE kind = 'debit'").all() as { transaction_id: string }[];
+    expect(debits.map((d) => d.transaction_id).sort()).toEqual(records.map((r) => (JSON.parse(r.response) as { transactionId: string }).transactionId).sort());
+    for (const r of records) expect(confirmed.get(r.idempotency_key)).toBe((JSON.parse(r.response) as { transactionId: string }).transactionId);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  } finally {
+    db.close();
+  }
+  expect(fs.existsSync(path.join(tmp.dir, 'payment-server-credentials.json'))).toBe(true);
+}, 60_000);
+
+it('no process answered 500 or died of an unhandled error', () => {
+  expect(logs.lines.filter((line) => /"statusCode":500|Unhandled|uncaught/i.test(line)).map((line) => line.slice(0, 300))).toEqual([]);
+});
