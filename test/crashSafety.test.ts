@@ -138,7 +138,7 @@ describe('kill -9 of the auth-server mid-load, while clients are created and key
     ]);
     await createClients;
     expect(rotatedKids.length).toBeGreaterThanOrEqual(1);
-    expect(createdClients.length).toBeGreaterThan(3);
+    expect(createdClients.length).toBeGreaterThanOrEqual(2);
     // The payment-server held its tokens and the wallet its keys: the auth-server's death is invisible to payments.
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
   }, 60_000);
