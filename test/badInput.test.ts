@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningPaymentServer } from '@m2m/payment-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
-import { at, basic, bearer, get, request, type HttpAnswer } from './support/http';
+import { at, basic, bearer, get, rawRequest, request, type HttpAnswer } from './support/http';
 import { LogCapture } from './support/logCapture';
 import { accessToken, ADMIN_API_KEY, createM2MClient, JANE, JOHN, sdk, startAuth, startPayment, startWallet, tempDir, type M2MCredentials } from './support/stack';
 
@@ -359,6 +359,25 @@ it('path parameters that are not client ids are refused, not passed upstream', a
     expect(answer.status).toBeGreaterThanOrEqual(400);
     expect(answer.status).toBeLessThan(500);
   }
+});
+
+it('broken %-encoding in a path: a JSON 4xx from every server, never a 500', async () => {
+  const cases: [string, string, string, Record<string, string>][] = [
+    [auth.url, 'GET', '/v1/m2m/clients/%E0%A4%A', projectHeaders()],
+    [auth.url, 'DELETE', '/v1/m2m/clients/%', projectHeaders()],
+    [auth.url, 'POST', '/v1/public/%/oauth2/token', {}],
+    [auth.url, 'GET', '/v1/sessions/jwks/%zz', {}],
+    [wallet.url, 'POST', '/api/%', walletHeaders()],
+    [payment.url, 'GET', '/admin/m2m/clients/%', adminHeaders()],
+    [payment.url, 'DELETE', '/admin/m2m/clients/%E0%A4%A', adminHeaders()],
+    [payment.url, 'POST', '/initiate-payment/%', {}],
+  ];
+  const before = await state();
+  for (const [base, method, rawPath, headers] of cases) {
+    const answer = await rawRequest(base, method, rawPath, headers);
+    expect({ rawPath, status: answer.status >= 400 && answer.status < 500, json: answer.text.startsWith('{') }).toEqual({ rawPath, status: true, json: true });
+  }
+  expect(await state()).toEqual(before);
 });
 
 it('no bad input produced a 5xx or an error-level log line', () => {

@@ -1,3 +1,5 @@
+import http from 'node:http';
+
 /** Small helpers over the global fetch: every answer is read fully, its JSON parsed when it is JSON. */
 export interface HttpAnswer {
   status: number;
@@ -48,4 +50,19 @@ export const bearer = (token: string) => `Bearer ${token}`;
 /** Joins a server's base URL (with a trailing slash) and a path. */
 export function at(baseUrl: string, path: string): string {
   return new URL(path.replace(/^\//, ''), baseUrl).toString();
+}
+
+/** A request whose path goes on the wire exactly as given (no URL normalisation), e.g. broken %-encoding. */
+export function rawRequest(baseUrl: string, method: string, rawPath: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: hostname, port, path: rawPath, method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
