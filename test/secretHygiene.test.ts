@@ -194,6 +194,17 @@ describe('in-process servers: every flow, every log line and answer', () => {
     expect((await pay('payment after key rotation', payJohn)).status).toBe(200);
   });
 
+  it("the payment-server's secret rotated behind its back: 502 when it needs a new token, and no secret in sight", async () => {
+    const stytch = sdk(auth);
+    const { m2m_client } = await stytch.m2m.clients.secrets.rotateStart({ client_id: payment.clientId });
+    book.add('secret rotated behind the payment-server', m2m_client.next_client_secret);
+    await stytch.m2m.clients.secrets.rotate({ client_id: payment.clientId });
+    payment.tokenProvider.invalidate(['read:users']);
+    const answer = await pay('payment with a revoked secret', payJohn);
+    expect(answer.status).toBe(502);
+    expect(answer.body.error.code).toBe('m2m_credentials_rejected');
+  });
+
   it('no secret or token in any log line', () => {
     expect(logs.lines.length).toBeGreaterThan(50);
     const leaks = leakedSecrets(logs.text(), book.secrets);
