@@ -243,6 +243,17 @@ describe('brute force is rate-limited', () => {
     }
   });
 
+  it('successful token requests are never limited: 40 in a row with a limit of 5 failures', async () => {
+    const limited = await startAuth({ rateLimit: { perClientPerMinute: 5, perIpPerMinute: 5 } });
+    try {
+      const client = await createM2MClient(sdk(limited), ['read:users']);
+      const statuses = await Promise.all(Array.from({ length: 40 }, () => accessToken(sdk(limited), client).then(() => 200, (err: { status_code?: number }) => err.status_code ?? 0)));
+      expect(new Set(statuses)).toEqual(new Set([200]));
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('failures from one IP across many client ids and the project credentials → 429 on the token endpoint and the management API', async () => {
     const limited = await startAuth({ rateLimit: { perClientPerMinute: 1000, perIpPerMinute: 6 } });
     try {

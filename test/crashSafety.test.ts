@@ -183,6 +183,31 @@ it('kill -9 of both while payments run, restart both: refused payments retried o
   expect(retried.filter((r) => !r.ok)).toEqual([]);
 }, 60_000);
 
+it('kill -9 of the payment-server in the middle of its one-shot secret rotation, under load: after the restart it pays, on a secret the auth-server accepts', async () => {
+  const adminKey = fs.readFileSync(path.join(tmp.dir, 'payment-server-admin-key'), 'utf8').trim();
+  const credentialsFile = path.join(tmp.dir, 'payment-server-credentials.json');
+  const clientId = readJsonFile<{ client_id: string }>(credentialsFile)!.client_id;
+  const rotation = post(at(servers.payment!.url, '/admin/m2m/secret-rotation'), {}, { Authorization: bearer(adminKey) }).catch(() => undefined);
+  const [outcomes] = await Promise.all([
+    runLoad({ ratePerSecond: 20, durationMs: 1_000 }, (i) => pay(nextPayment('payment-crash', i))),
+    // A few milliseconds in: somewhere between rotate/start and the file's last write.
+    new Promise((resolve) => setTimeout(resolve, 15)).then(() => servers.payment!.kill('SIGKILL')),
+  ]);
+  await rotation;
+  expect(outcomes.some((o) => !o.ok)).toBe(true);
+
+  await start('payment');
+  const failed = outcomes.filter((o) => !o.ok);
+  const retried = await Promise.all(failed.map((o) => pay(sent.find((p) => p.key === `payment-crash-${o.index}`)!)));
+  expect(retried.filter((r) => !r.ok)).toEqual([]);
+
+  // Whatever step the kill interrupted, the file's secret (or its pending next secret) gets a token.
+  const stored = readJsonFile<{ client_id: string; client_secret: string; next_client_secret?: string }>(credentialsFile)!;
+  expect(stored.client_id).toBe(clientId);
+  const secret = stored.next_client_secret ?? stored.client_secret;
+  await expect(sdk(project).m2m.token({ client_id: clientId, client_secret: secret })).resolves.toHaveProperty('access_token');
+}, 60_000);
+
 it('every payment sent was confirmed once; balances = seed − confirmed debits; no key debited twice; ledgers add up', async () => {
   expect(confirmed.size).toBe(sent.length);
   // Replaying every key now changes nothing and gives the same transaction.

@@ -193,6 +193,20 @@ it('two Authorization headers, a forged one first and a valid one second: refuse
   expect(walletState()).toEqual(before);
 });
 
+it('a flood of tokens under 100 different unknown kids does not turn the wallet into a JWKS-fetching amplifier', async () => {
+  const jwksFetches = () => logs.lines.filter((line) => line.includes('"name":"auth-server"') && line.includes('/v1/sessions/jwks/')).length;
+  const before = jwksFetches();
+  expect(before).toBeGreaterThan(0); // the counter does see the wallet's fetches
+  const state = walletState();
+  const answers = await Promise.all(
+    Array.from({ length: 100 }, () => forge.byUnknownKey({ header: { kid: `jwk-test-${randomUUID()}` } })).map((token) => debitWith(bearer(token))),
+  );
+  expect(new Set(answers.map((a) => a.status))).toEqual(new Set([401]));
+  expect(walletState()).toEqual(state);
+  // jose re-fetches for an unknown kid at most once per cool-down, whatever the attacker sends.
+  expect(jwksFetches() - before).toBeLessThanOrEqual(1);
+});
+
 it('never logged a token or answered 500 during all of the above', () => {
   expect(logs.linesContaining(validToken.split('.')[2]!)).toEqual([]);
   expect(logs.lines.filter((line) => /"statusCode":5\d\d/.test(line))).toEqual([]);
