@@ -5,11 +5,13 @@
  * none; with the wallet-server stopped payments answer 502/503 and nothing is debited. Each
  * recovers by itself once the peer is back (same port, same files: a restart, not a new server).
  */
+import net from 'node:net';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningPaymentServer } from '@m2m/payment-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
+import { readJsonFile } from '@m2m/shared';
 import { at, basic, bearer, post, request, type HttpAnswer } from './support/http';
 import { LogCapture } from './support/logCapture';
 import { accessToken, createM2MClient, JANE, JOHN, sdk, startAuth, startPayment, startWallet, tempDir, type M2MCredentials } from './support/stack';
@@ -195,6 +197,39 @@ describe('both down, then both back', () => {
     expect((await pay()).status).toBe(200);
     expect(logs.lines.filter((line) => /"statusCode":5\d\d/.test(line) && !/"statusCode":50[23]/.test(line))).toEqual([]);
   });
+});
+
+describe('auth-server hanging (accepts connections, never answers)', () => {
+  it('the payment-server without a token answers 504 and the cold wallet 503: bounded waits, nothing debited, no 500', async () => {
+    const sockets: net.Socket[] = [];
+    const blackHole = net.createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const hung = { ...project, url: `http://127.0.0.1:${(blackHole.address() as net.AddressInfo).port}/` };
+    const token = await accessToken(sdk(project), caller);
+    const stored = readJsonFile<{ client_id: string; client_secret: string }>(credentialsFile)!;
+    const coldWallet = await startWallet(hung, { databaseFile: path.join(tmp.dir, 'hung-wallet.db') });
+    const stuckPayment = await startPayment(hung, wallet!.url, {
+      credentialsFile: path.join(tmp.dir, 'hung-payment-credentials.json'),
+      clientId: stored.client_id,
+      clientSecret: stored.client_secret,
+      selfProvision: false,
+    });
+    try {
+      const before = johnsBalance();
+      const [paid, checked] = await Promise.all([
+        post(at(stuckPayment.url, '/initiate-payment'), { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId }),
+        post(at(coldWallet.url, '/api/check-balance'), { customerId: JOHN.customerId }, { Authorization: bearer(token) }),
+      ]);
+      expect({ status: paid.status, code: paid.body.error.code }).toEqual({ status: 504, code: 'auth_server_timeout' });
+      expect(johnsBalance()).toBe(before);
+      expect({ status: checked.status, code: checked.body.error.code }).toEqual({ status: 503, code: 'temporarily_unavailable' });
+    } finally {
+      await stuckPayment.close();
+      await coldWallet.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => blackHole.close(resolve));
+    }
+  }, 30_000);
 });
 
 it('every wallet ledger still sums to its balance', () => {
