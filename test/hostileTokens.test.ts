@@ -207,6 +207,39 @@ it('a flood of tokens under 100 different unknown kids does not turn the wallet 
   expect(jwksFetches() - before).toBeLessThanOrEqual(1);
 });
 
+describe('tokens that bring their own key, or point at one', () => {
+  let attackerServer: http.Server;
+  let attackerUrl: string;
+  let attackerHits = 0;
+
+  beforeAll(async () => {
+    attackerServer = http.createServer((_req, res) => {
+      attackerHits += 1;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [forge.attackerJwk()] }));
+    });
+    await new Promise<void>((resolve) => attackerServer.listen(0, '127.0.0.1', resolve));
+    attackerUrl = `http://127.0.0.1:${(attackerServer.address() as import('node:net').AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => attackerServer.close(() => resolve())));
+
+  it.each<[string, () => string]>([
+    ['the public key embedded in the header (jwk)', () => forge.withAttackerKeyIn({ jwk: forge.attackerJwk() })],
+    ['a jku pointing at the attacker\'s JWKS', () => forge.withAttackerKeyIn({ jku: `${attackerUrl}/jwks.json`, kid: 'attacker-key' })],
+    ['an x5u pointing at the attacker\'s server', () => forge.withAttackerKeyIn({ x5u: `${attackerUrl}/cert.pem` })],
+    ['a jku plus the published kid', () => forge.byUnknownKey({ header: { jku: `${attackerUrl}/jwks.json` } })],
+    ['an unknown critical header (crit)', () => forge.rs256({}, { crit: ['exp-v2'], 'exp-v2': 1 })],
+    ['RS512 with the real key (the JWKS says RS256)', () => forge.realKeyWith('RS512')],
+    ['PS256 with the real key (the JWKS says RS256)', () => forge.realKeyWith('PS256')],
+    ['a kid holding SQL', () => forge.byUnknownKey({ header: { kid: "' OR 1=1 --" } })],
+  ])('%s → 401, and the attacker\'s URL is never fetched', async (_label, make) => {
+    const token = make();
+    const before = walletState();
+    expectRefused(await debitWith(bearer(token)), 401, 'invalid_token', token);
+    expect(walletState()).toEqual(before);
+    expect(attackerHits).toBe(0);
+  });
+});
+
 it('never logged a token or answered 500 during all of the above', () => {
   expect(logs.linesContaining(validToken.split('.')[2]!)).toEqual([]);
   expect(logs.lines.filter((line) => /"statusCode":5\d\d/.test(line))).toEqual([]);

@@ -1,4 +1,4 @@
-import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { constants, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import Database from 'better-sqlite3';
 
 /**
@@ -88,6 +88,27 @@ export class HostileTokens {
   /** RS256 by a key the project never published, under the published kid (unless `header` changes it). */
   byUnknownKey({ claims = {}, header = {} }: { claims?: Claims; header?: Claims } = {}): string {
     return this.rs256(claims, header, this.stranger);
+  }
+
+  /** Signed by an attacker key whose public half rides in the header (`jwk`), or is offered at a URL (`jku`/`x5u`). */
+  withAttackerKeyIn(header: Claims): string {
+    return this.rs256({}, { kid: undefined, ...header }, this.stranger);
+  }
+
+  /** The attacker's public key as a JWK (what an embedded `jwk` header or an attacker JWKS carries). */
+  attackerJwk(): Claims {
+    return { ...createPublicKey(this.stranger).export({ format: 'jwk' }), alg: 'RS256', use: 'sig', kid: 'attacker-key' };
+  }
+
+  /** Another RSA algorithm (RS512, PS256) with the REAL key: the JWKS says RS256, so it must not verify. */
+  realKeyWith(alg: 'RS512' | 'PS256'): string {
+    const input = `${b64url(this.header({ alg }))}.${b64url(this.claims())}`;
+    const key = this.options.key.privateKey;
+    const signature =
+      alg === 'RS512'
+        ? sign('sha512', Buffer.from(input), key)
+        : sign('sha256', Buffer.from(input), { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+    return `${input}.${signature.toString('base64url')}`;
   }
 
   algNone(): string {
