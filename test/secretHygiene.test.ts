@@ -40,8 +40,17 @@ class SecretBook {
   }
 }
 
+// One temp folder for the file (removed whatever tests a filter selects), one subfolder per describe.
+const root = tempDir('hygiene');
+afterAll(() => root.remove());
+const subDir = (name: string) => {
+  const dir = path.join(root.dir, name);
+  fs.mkdirSync(dir, { mode: 0o700 });
+  return { dir };
+};
+
 describe('in-process servers: every flow, every log line and answer', () => {
-  const tmp = tempDir('hygiene');
+  const tmp = subDir('in-process');
   const logs = new LogCapture();
   const book = new SecretBook();
   const answers: { what: string; answer: HttpAnswer }[] = [];
@@ -81,7 +90,6 @@ describe('in-process servers: every flow, every log line and answer', () => {
     await auth?.close();
     for (const spy of consoleSpies) spy.mockRestore();
     consoleSpies = [];
-    tmp.remove();
   });
 
   it('payments: success, replay, insufficient funds, unknown customer, key reuse', async () => {
@@ -236,13 +244,12 @@ describe('in-process servers: every flow, every log line and answer', () => {
 });
 
 describe('the real processes (npm start): everything they print, at LOG_LEVEL=trace', () => {
-  const tmp = tempDir('hygiene-procs');
+  const tmp = subDir('processes');
   const logs = new LogCapture();
   const servers: ChildServer[] = [];
 
   afterAll(async () => {
     for (const server of servers.reverse()) await server.kill('SIGTERM');
-    tmp.remove();
   });
 
   it('start-up with generated project, admin key and client, a payment, a rotation, a wrong key: no secret printed', async () => {
