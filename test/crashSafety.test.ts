@@ -121,7 +121,7 @@ describe('kill -9 of the auth-server mid-load, while clients are created and key
       for (const delay of [200, 200, 200]) {
         await new Promise((resolve) => setTimeout(resolve, delay));
         try {
-          const answer = await post(at(project.url, '/v1/local/signing-keys/rotate'), {}, { Authorization: basic(project.projectId, project.projectSecret) });
+          const answer = await post(at(project.url, '/v1/local/signing-keys/rotate'), { force: true }, { Authorization: basic(project.projectId, project.projectSecret) });
           if (answer.status === 200) rotatedKids.push(answer.body.kid as string);
         } catch {
           /* killed while generating the key: only confirmed rotations count */

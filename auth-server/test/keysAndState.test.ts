@@ -62,6 +62,34 @@ describe('signing keys and persistent state', () => {
     }
   });
 
+  it('refuses to activate a next key published too recently (verifiers may not have it), unless forced', async () => {
+    const f = await startAuth();
+    const rotate = (body: object = {}) => f.http().post('/v1/local/signing-keys/rotate').set('Authorization', f.basic).send(body);
+    try {
+      // The first next key was created with the first active key: every JWKS ever served holds it.
+      expect((await rotate()).status).toBe(200);
+      // The next key now was created by that rotation: a verifier that fetched before it lacks it.
+      const tooSoon = await rotate();
+      expect(tooSoon.status).toBe(409);
+      expect(tooSoon.body).toMatchObject({ status_code: 409, error_type: 'next_signing_key_too_new' });
+      expect(Number(tooSoon.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await rotate({ force: 'yes' })).status).toBe(400);
+
+      const realNow = Date.now;
+      Date.now = () => realNow() + 61_000;
+      try {
+        expect((await rotate()).status).toBe(200);
+      } finally {
+        Date.now = realNow;
+      }
+      const forced = await rotate({ force: true });
+      expect(forced.status).toBe(200);
+      expect(forced.body.kid).toEqual(expect.stringMatching(/^jwk-test-/));
+    } finally {
+      await f.auth.close();
+    }
+  });
+
   it('drops a retired key from the JWKS once every token it signed has expired', async () => {
     const f = await startAuth({ tokenLifetimeSeconds: 60 });
     try {

@@ -4,7 +4,9 @@ import { sendStytch } from '../http/envelope';
 import { stytchMethodNotAllowed } from '../http/errorHandler';
 import type { ProjectStore } from '../store/projectStore';
 import { TemplateError, validateClaimsTemplate } from '../tokens/customClaims';
-import type { KeyRing } from '../tokens/keyRing';
+import { NextKeyTooNewError, type KeyRing } from '../tokens/keyRing';
+import { parseBody } from '../http/validation';
+import { rotateKeysBody } from './schemas';
 
 export interface LocalExtensionDeps {
   keys: KeyRing;
@@ -21,8 +23,18 @@ export function localExtensionRoutes({ keys, project }: LocalExtensionDeps): Rou
   router
     .route('/v1/local/signing-keys/rotate')
     .post(async (req, res) => {
-      const { kid, retiredKid, nextKid } = await keys.rotate();
-      req.log.info({ kid, retired_kid: retiredKid, next_kid: nextKid }, 'signing key rotated');
+      const { force } = parseBody(rotateKeysBody, req.body);
+      let rotated;
+      try {
+        rotated = await keys.rotate({ force });
+      } catch (err) {
+        if (err instanceof NextKeyTooNewError) {
+          throw new StytchApiError(409, 'next_signing_key_too_new', err.message, { 'Retry-After': String(err.retryAfterSeconds) });
+        }
+        throw err;
+      }
+      const { kid, retiredKid, nextKid } = rotated;
+      req.log.info({ kid, retired_kid: retiredKid, next_kid: nextKid, force }, 'signing key rotated');
       sendStytch(req, res, { kid, retired_kid: retiredKid, next_kid: nextKid, keys: keys.publicKeys() });
     })
     .all(stytchMethodNotAllowed(['POST']));

@@ -18,8 +18,8 @@ export function publicKeyRoutes({ projectId, keys }: PublicKeyRouteDeps): Router
       if (req.params.project_id !== projectId) {
         throw new StytchApiError(404, 'project_not_found', `No project with project_id ${req.params.project_id} is served here`);
       }
-      // Short enough that a rotated-in key is seen soon; verifiers also refetch on an unknown kid.
-      res.setHeader('Cache-Control', 'public, max-age=60');
+      // Within NEXT_KEY_MIN_AGE_SECONDS: a key published before it signs reaches every cache in time.
+      res.setHeader('Cache-Control', 'public, max-age=30');
       sendStytch(req, res, { keys: keys.publicKeys() });
     })
     .all(stytchMethodNotAllowed(['GET']));

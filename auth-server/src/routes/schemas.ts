@@ -52,3 +52,6 @@ export const searchClientsBody = z.strictObject({
     })
     .optional(),
 });
+
+/** `POST /v1/local/signing-keys/rotate`: `force` rotates even to a next key published too recently. */
+export const rotateKeysBody = z.strictObject({ force: z.boolean().default(false) });

@@ -38,8 +38,7 @@ export class SigningKeyStore {
   }
 
   /** Adds a key: the active one (`active`), or the next one. */
-  insert(key: { kid: string; privateKeyPem: string; maxTokenLifetimeSeconds: number }, active: boolean): void {
-    const now = Math.floor(Date.now() / 1000);
+  insert(key: { kid: string; privateKeyPem: string; maxTokenLifetimeSeconds: number }, active: boolean, now = Math.floor(Date.now() / 1000)): void {
     this.db
       .prepare('INSERT INTO signing_keys (kid, private_key_pem, created_at, activated_at, max_token_lifetime_seconds) VALUES (?, ?, ?, ?, ?)')
       .run(key.kid, key.privateKeyPem, now, active ? now : null, key.maxTokenLifetimeSeconds);
@@ -69,7 +68,7 @@ export class SigningKeyStore {
            WHERE retired_at IS NULL AND activated_at IS NULL`,
         )
         .run({ now: nowSeconds, lifetime: newNextKey.maxTokenLifetimeSeconds });
-      this.insert(newNextKey, false);
+      this.insert(newNextKey, false, nowSeconds);
       this.db.prepare('DELETE FROM signing_keys WHERE publish_until IS NOT NULL AND publish_until <= ?').run(nowSeconds);
     })();
   }

@@ -30,9 +30,33 @@ interface PublishedKey {
  * - retired keys stay published until every token they signed has expired.
  * Loaded from the database, kept in memory as KeyObjects.
  */
+/**
+ * How long the next key must have been published before it may sign. A verifier learns a key from
+ * a JWKS fetch; jose (the Stytch SDK's verifier) refetches for an unknown kid at most every 30 s,
+ * and the JWKS answer may be cached for 30 s (Cache-Control). After this long, every verifier that
+ * meets the new kid can fetch it.
+ */
+export const NEXT_KEY_MIN_AGE_SECONDS = 60;
+
+/** A rotation that would make verifiers refuse new tokens for a while; `force` does it anyway. */
+export class NextKeyTooNewError extends Error {
+  override name = 'NextKeyTooNewError';
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      `The next signing key was published ${NEXT_KEY_MIN_AGE_SECONDS - retryAfterSeconds} s ago; verifiers may not have fetched it yet. ` +
+        `Retry in ${retryAfterSeconds} s, or send {"force": true} to rotate now (e.g. after a key compromise) and accept that ` +
+        `verifiers with a cached JWKS refuse new tokens for up to 30 s`,
+    );
+  }
+}
+
 export class KeyRing {
   private activeKey!: SigningKey;
   private published: PublishedKey[] = [];
+  /** When the next key was created (epoch seconds). */
+  private nextCreatedAt = 0;
+  /** No rotation yet: the next key was created with the active one, so every JWKS ever served holds it. */
+  private firstPair = true;
 
   private constructor(
     private readonly store: SigningKeyStore,
@@ -44,9 +68,12 @@ export class KeyRing {
     const ring = new KeyRing(store, tokenLifetimeSeconds, nowSeconds);
     const live = store.listLive(nowSeconds()).filter((k) => k.retiredAt === null);
     const active = live.find((k) => k.activatedAt !== null);
+    const hasNext = live.some((k) => k.activatedAt === null);
+    const [newActive, newNext] = await Promise.all([active ? undefined : newKey(), hasNext ? undefined : newKey()]);
+    const createdAt = nowSeconds();
     if (active) store.raiseMaxTokenLifetime(active.kid, tokenLifetimeSeconds);
-    else store.insert({ ...(await newKey()), maxTokenLifetimeSeconds: tokenLifetimeSeconds }, true);
-    if (!live.some((k) => k.activatedAt === null)) store.insert({ ...(await newKey()), maxTokenLifetimeSeconds: tokenLifetimeSeconds }, false);
+    if (newActive) store.insert({ ...newActive, maxTokenLifetimeSeconds: tokenLifetimeSeconds }, true, createdAt);
+    if (newNext) store.insert({ ...newNext, maxTokenLifetimeSeconds: tokenLifetimeSeconds }, false, createdAt);
     ring.reload();
     return ring;
   }
@@ -61,8 +88,15 @@ export class KeyRing {
     return this.published.filter((k) => k.publishUntil === null || k.publishUntil > now).map((k) => k.jwk);
   }
 
-  /** The next key signs from now on, a new next key is published, the old one stays until its last token expires. */
-  async rotate(): Promise<{ kid: string; retiredKid: string; nextKid: string }> {
+  /**
+   * The next key signs from now on, a new next key is published, the old one stays until its last
+   * token expires. Refused (NextKeyTooNewError) while the next key is younger than
+   * NEXT_KEY_MIN_AGE_SECONDS, unless no rotation happened yet (the first next key was created with
+   * the first active key, so every JWKS ever served holds it) or `force` is set.
+   */
+  async rotate({ force = false } = {}): Promise<{ kid: string; retiredKid: string; nextKid: string }> {
+    const age = this.nowSeconds() - this.nextCreatedAt;
+    if (!force && !this.firstPair && age < NEXT_KEY_MIN_AGE_SECONDS) throw new NextKeyTooNewError(NEXT_KEY_MIN_AGE_SECONDS - age);
     const retiredKid = this.activeKey.kid;
     const next = await newKey();
     this.store.rotate({ ...next, maxTokenLifetimeSeconds: this.tokenLifetimeSeconds }, this.nowSeconds());
@@ -73,7 +107,10 @@ export class KeyRing {
   private reload(): void {
     const keys = this.store.listLive(this.nowSeconds());
     const active = keys.find((k) => k.retiredAt === null && k.activatedAt !== null);
-    if (!active) throw new Error('no active signing key in the database');
+    const next = keys.find((k) => k.retiredAt === null && k.activatedAt === null);
+    if (!active || !next) throw new Error('no active or next signing key in the database');
+    this.nextCreatedAt = next.createdAt;
+    this.firstPair = !keys.some((k) => k.retiredAt !== null);
     const privateKey = createPrivateKey(active.privateKeyPem);
     this.activeKey = { kid: active.kid, privateKey, encodedHeader: encodeHeader(active.kid) };
     this.published = keys.map((k) => ({ jwk: toPublicJwk(k.kid, k.privateKeyPem), publishUntil: k.publishUntil }));
