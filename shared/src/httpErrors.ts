@@ -43,7 +43,8 @@ export function errorHandler(): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const requestId = String((req as { id?: unknown }).id ?? '');
     const http = toHttpError(err);
-    if (http.status >= 500) {
+    // Our own bug gets the stack; a deliberate 502/503/504 (a peer is down) is told by the access log line.
+    if (!(err instanceof HttpError) && http.status >= 500) {
       req.log?.error({ err }, 'request failed');
     }
     if (res.headersSent) return;

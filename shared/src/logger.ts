@@ -55,6 +55,8 @@ export function httpLogger(logger: Logger, { newRequestId = randomUUID }: HttpLo
       return id;
     },
     customLogLevel(_req, res, err) {
+      // 502-504: a peer is down or slow; worth a warning, not an error of ours.
+      if (res.statusCode >= 502 && res.statusCode <= 504) return 'warn';
       if (err || res.statusCode >= 500) return 'error';
       if (res.statusCode >= 400) return 'warn';
       return 'info';
