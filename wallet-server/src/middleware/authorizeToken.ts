@@ -126,11 +126,14 @@ export function extractBearerToken(req: Request): string | undefined {
 }
 
 function hasTokenOutsideHeader(req: Request): boolean {
-  const query = req.query as Record<string, unknown> | undefined;
-  if (query && typeof query === 'object' && 'access_token' in query) return true;
+  // Cheap tests first, on every request: Express 5 parses req.query anew on each read.
+  if (/access(_|%5f)token/i.test(req.url)) {
+    const query = req.query as Record<string, unknown> | undefined;
+    if (query && typeof query === 'object' && 'access_token' in query) return true;
+  }
   // Only a form body is a token-carrying method (RFC 6750 §2.2); a JSON field named access_token is the app's business.
   const body = req.body as Record<string, unknown> | undefined;
-  return Boolean(req.is?.('application/x-www-form-urlencoded') && body && typeof body === 'object' && 'access_token' in body);
+  return Boolean(body && typeof body === 'object' && 'access_token' in body && req.is?.('application/x-www-form-urlencoded'));
 }
 
 // ---------------------------------------------------------------------------------------------
