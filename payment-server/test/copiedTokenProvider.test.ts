@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { RunningAuthServer } from '@m2m/auth-server';
+import { buildCopiedProject, type CopiedProject } from '../../shared/test/support/copiedProject';
 import { createClient, startAuth, type TestClient } from './support/stack';
 
 const run = promisify(execFile);
-const repoRoot = path.resolve(__dirname, '..', '..');
 const m2mDir = path.resolve(__dirname, '..', 'src', 'm2m');
 
 /** What a user writes around the copied folder: a Stytch client from the environment, two scope sets, a burst. */
@@ -34,41 +33,18 @@ async function main(): Promise<void> {
 main().catch((err) => { console.error(err); process.exit(1); });
 `;
 
-const TSCONFIG = {
-  compilerOptions: {
-    target: 'ES2022',
-    module: 'nodenext',
-    moduleResolution: 'nodenext',
-    strict: true,
-    noUncheckedIndexedAccess: true,
-    esModuleInterop: true,
-    skipLibCheck: true,
-    types: ['node'],
-    outDir: 'dist',
-    rootDir: 'src',
-  },
-  include: ['src'],
-};
-
 describe('src/m2m copied alone into another project', () => {
   let auth: RunningAuthServer;
   let client: TestClient;
-  let dir: string;
+  let project: CopiedProject | undefined;
 
   beforeAll(async () => {
     auth = await startAuth();
     client = await createClient(auth);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'token-provider-copy-'));
-    fs.cpSync(m2mDir, path.join(dir, 'src', 'm2m'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'src', 'main.ts'), USER_SCRIPT);
-    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
-    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'copied-token-provider', private: true }));
-    // The user's project has node-cache and stytch installed; ours are the same packages.
-    fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   });
   afterAll(async () => {
     await auth.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    project?.remove();
   });
 
   it('imports nothing but node-cache, stytch and its own files', () => {
@@ -81,9 +57,9 @@ describe('src/m2m copied alone into another project', () => {
   });
 
   it('compiles with tsc and gets tokens: one request per scope set for a burst, typed errors', async () => {
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir });
-    const { stdout } = await run(process.execPath, [path.join(dir, 'dist', 'main.js')], {
-      cwd: dir,
+    project = await buildCopiedProject([['payment-server/src/m2m', 'm2m']], { 'main.ts': USER_SCRIPT });
+    const { stdout } = await run(process.execPath, [project.compiled('main.ts')], {
+      cwd: project.dir,
       env: { PATH: process.env.PATH, STYTCH_PROJECT_ID: auth.projectId, STYTCH_SECRET: auth.projectSecret, STYTCH_ENV: auth.url, CLIENT_ID: client.clientId, CLIENT_SECRET: client.clientSecret },
     });
     const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as unknown;

@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { buildCopiedProject } from './support/copiedProject';
 import { repoRoot } from './support/npmStart';
-
-const run = promisify(execFile);
 
 /** The TypeScript blocks of the README's "Use it in your own app" section. */
 function snippets(): string[] {
@@ -14,30 +11,12 @@ function snippets(): string[] {
   return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 }
 
-/**
- * Each snippet, with the files it says to copy and nothing else of ours, in a fresh folder inside
- * the repository (so `express`, `stytch` and `node-cache` resolve from node_modules as in an app
- * that installed them), type-checked with the strict settings.
- */
+/** Each snippet as the user's app.ts, next to the files it says to copy and nothing else of ours. */
 async function typecheck(snippet: string, copies: [from: string, to: string][]): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(repoRoot, '.data', 'readme-snippet-'));
-  try {
-    for (const [from, to] of copies) fs.cpSync(path.join(repoRoot, from), path.join(dir, to), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'app.ts'), snippet);
-    // A typical app's settings, strict.
-    const compilerOptions = { noEmit: true, strict: true, target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', types: ['node'], skipLibCheck: true };
-    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['**/*.ts'] }));
-    const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-    await run(process.execPath, [tsc, '-p', dir], { cwd: dir }).catch((err: { stdout?: string }) => {
-      throw new Error(`tsc refused the snippet:\n${err.stdout ?? String(err)}`);
-    });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  (await buildCopiedProject(copies, { 'app.ts': snippet })).remove();
 }
 
 describe("the README's copy-into-your-app snippets", () => {
-  beforeAll(() => fs.mkdirSync(path.join(repoRoot, '.data'), { recursive: true }));
   const [middleware, tokenClient] = snippets();
 
   it('has the two snippets this test knows', () => {

@@ -1,13 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { RunningAuthServer } from '@m2m/auth-server';
+import { buildCopiedProject, type CopiedProject } from '../../shared/test/support/copiedProject';
 import { accessToken, createM2MClient, sdkClient, startTestAuthServer } from './support/authStack';
 
-const run = promisify(execFile);
-const repoRoot = path.resolve(__dirname, '..', '..');
 const middlewareFile = path.resolve(__dirname, '..', 'src', 'middleware', 'authorizeToken.ts');
 
 /** What a user writes around the copied file: no code of ours, the Stytch client from the environment. */
@@ -29,43 +26,17 @@ const server = app.listen(0, '127.0.0.1', () => {
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
 
-const TSCONFIG = {
-  compilerOptions: {
-    target: 'ES2022',
-    module: 'nodenext',
-    moduleResolution: 'nodenext',
-    strict: true,
-    noUncheckedIndexedAccess: true,
-    esModuleInterop: true,
-    skipLibCheck: true,
-    types: ['node'],
-    outDir: 'dist',
-    rootDir: 'src',
-  },
-  include: ['src'],
-};
-
 describe('authorizeToken.ts copied alone into another Express app', () => {
   let auth: RunningAuthServer;
-  let dir: string;
+  let project: CopiedProject | undefined;
   let child: ChildProcess | undefined;
   let base: string;
 
   beforeAll(async () => {
     auth = await startTestAuthServer();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authorize-token-copy-'));
-    fs.mkdirSync(path.join(dir, 'src'));
-    fs.copyFileSync(middlewareFile, path.join(dir, 'src', 'authorizeToken.ts'));
-    fs.writeFileSync(path.join(dir, 'src', 'app.ts'), USER_APP);
-    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
-    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'copied-middleware', private: true }));
-    // The user's app has express, stytch and their types installed; ours are the same packages.
-    fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-
-    await run(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir });
-
-    child = spawn(process.execPath, [path.join(dir, 'dist', 'app.js')], {
-      cwd: dir,
+    project = await buildCopiedProject([['wallet-server/src/middleware/authorizeToken.ts', 'authorizeToken.ts']], { 'app.ts': USER_APP });
+    child = spawn(process.execPath, [project.compiled('app.ts')], {
+      cwd: project.dir,
       env: { PATH: process.env.PATH, STYTCH_PROJECT_ID: auth.projectId, STYTCH_SECRET: auth.projectSecret, STYTCH_ENV: auth.url },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -89,7 +60,7 @@ describe('authorizeToken.ts copied alone into another Express app', () => {
       await exited;
     }
     await auth?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    project?.remove();
   });
 
   it('imports nothing but express and stytch', () => {
