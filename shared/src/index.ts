@@ -7,3 +7,4 @@ export * from './logger';
 export * from './sqlite';
 export * from './stytchProject';
 export * from './validate';
+export * from './stytchM2M';
