@@ -14,7 +14,7 @@ import type { KeyRing } from './tokens/keyRing';
 import { TokenIssuer } from './tokens/tokenIssuer';
 
 export interface RateLimitOptions {
-  /** Failed client authentications per client_id per minute before 429. */
+  /** Failed client authentications per client_id (from one IP) per minute before 429. */
   perClientPerMinute: number;
   /** Failed authentications (client or project) per IP per minute before 429. */
   perIpPerMinute: number;
@@ -54,8 +54,9 @@ export function createAuthApp({ project, stores, keys, issuer, tokenLifetimeSeco
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  const ping = stores.db.prepare('SELECT 1');
   app.get('/readyz', (_req, res) => {
-    stores.db.prepare('SELECT 1').get();
+    ping.get();
     res.json({ status: 'ready', keys: keys.publicKeys().length });
   });
 

@@ -1,15 +1,22 @@
 import { common, parseEnv, type Env } from '@m2m/shared';
 import { z } from 'zod';
+import { validateClaimsTemplate } from './tokens/customClaims';
 
-const jsonObject = z.string().transform((text, ctx) => {
+/** A custom claims template: a JSON object that follows the template rules (tokens/customClaims.ts). */
+const claimsTemplate = z.string().transform((text, ctx) => {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    value = JSON.parse(text);
   } catch {
-    /* reported below */
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON object, e.g. {"tier":"{{ client.trusted_metadata.tier }}"}' });
+    return z.NEVER;
   }
-  ctx.addIssue({ code: 'custom', message: 'must be a JSON object, e.g. {"tier":"{{ client.trusted_metadata.tier }}"}' });
-  return z.NEVER;
+  try {
+    return validateClaimsTemplate(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
 });
 
 /** The auth-server's settings (README, "Configuration"). */
@@ -22,7 +29,7 @@ export const authServerEnv = {
   STYTCH_SECRET: common.STYTCH_SECRET,
   AUTH_SERVER_PUBLIC_URL: common.AUTH_SERVER_PUBLIC_URL,
   TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
-  M2M_CUSTOM_CLAIMS_TEMPLATE: jsonObject.optional(),
+  M2M_CUSTOM_CLAIMS_TEMPLATE: claimsTemplate.optional(),
 };
 
 export type AuthServerConfig = ReturnType<typeof loadAuthServerConfig>;

@@ -19,10 +19,18 @@ runMain('auth-server', async () => {
     publicUrl: config.AUTH_SERVER_PUBLIC_URL,
     logger,
   });
-  // The other local servers read the project from here (0600, git-ignored); logs name the file, never the secret.
-  writeLocalProject(dataDir, { projectId: server.projectId, secret: server.projectSecret });
+  // A generated project is published for the other local servers (0600, git-ignored); logs name the
+  // file, never the secret. Credentials from the environment stay there: the others read them too.
+  const fromEnvironment = config.STYTCH_SECRET !== undefined;
+  if (!fromEnvironment) writeLocalProject(dataDir, { projectId: server.projectId, secret: server.projectSecret });
   logger.info(
-    { url: server.url, issuer: server.issuer, project_id: server.projectId, project_credentials_file: localProjectFile(dataDir), generated: server.projectGenerated },
+    {
+      url: server.url,
+      issuer: server.issuer,
+      project_id: server.projectId,
+      project_credentials: fromEnvironment ? 'STYTCH_PROJECT_ID / STYTCH_SECRET' : localProjectFile(dataDir),
+      generated: server.projectGenerated,
+    },
     server.projectGenerated ? 'auth-server listening; a new project was generated and its credentials stored' : 'auth-server listening',
   );
   stopOnSignals(() => server.close(), logger);

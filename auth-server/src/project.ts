@@ -37,12 +37,11 @@ export async function resolveServedProject(
     }
     const weak = weakSecretReason(given.projectSecret);
     if (weak) throw new ConfigError(`STYTCH_SECRET is too weak: ${weak.replace('client_secret', 'the secret')}`);
+    const secretHash = hashGeneratedSecret(given.projectSecret);
     const unchanged = stored !== undefined && (await verifySecret(given.projectSecret, stored.secretHash));
-    if (!unchanged) {
-      // Came from the environment: the operator holds it, so only its hash is kept.
-      store.saveCredentials({ projectId: given.projectId, secret: null, secretHash: hashGeneratedSecret(given.projectSecret) });
-    }
-    return { projectId: given.projectId, secret: given.projectSecret, secretHash: hashGeneratedSecret(given.projectSecret), generated: false };
+    // Came from the environment: the operator holds it, so only its hash is kept.
+    if (!unchanged) store.saveCredentials({ projectId: given.projectId, secret: null, secretHash });
+    return { projectId: given.projectId, secret: given.projectSecret, secretHash, generated: false };
   }
   if (stored) {
     if (!stored.secret) {

@@ -90,6 +90,19 @@ describe('signing keys and persistent state', () => {
     }
   });
 
+  it('runs concurrent rotations one after the other: the second is refused, no unpublished key ever signs', async () => {
+    const f = await startAuth();
+    try {
+      const published = (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map((k: { kid: string }) => k.kid) as string[];
+      const answers = await Promise.all([0, 1].map(() => f.http().post('/v1/local/signing-keys/rotate').set('Authorization', f.basic).send({})));
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+      const rotated = answers.find((a) => a.status === 200)!;
+      expect(published).toContain(rotated.body.kid);
+    } finally {
+      await f.auth.close();
+    }
+  });
+
   it('drops a retired key from the JWKS once every token it signed has expired', async () => {
     const f = await startAuth({ tokenLifetimeSeconds: 60 });
     try {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { common, parseEnv, resolveDataDir, stytchMode, type Env, type StytchSettings } from '@m2m/shared';
+import { common, parseEnv, reachableHost, resolveDataDir, stytchMode, type Env, type StytchSettings } from '@m2m/shared';
 
 /** The payment-server's settings (README, "Configuration"). */
 export const paymentServerEnv = {
@@ -19,7 +19,6 @@ export const paymentServerEnv = {
   /** Deadline of each call to the wallet-server, in milliseconds. */
   WALLET_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   CLIENT_ID: z.string().min(1).max(128).optional(),
-  // Secrets are checked after parsing: parseEnv's message quotes a bad value, and these must never be printed.
   CLIENT_SECRET: z.string().optional(),
   ADMIN_API_KEY: z.string().optional(),
 };
@@ -50,7 +49,7 @@ export function loadPaymentServerConfig(env: Env): PaymentServerConfig {
     host: c.HOST,
     dataDir,
     logLevel: c.LOG_LEVEL,
-    walletServerUrl: c.WALLET_SERVER_URL ?? `http://127.0.0.1:${c.WALLET_SERVER_PORT}/`,
+    walletServerUrl: c.WALLET_SERVER_URL ?? `http://${reachableHost(c.HOST)}:${c.WALLET_SERVER_PORT}/`,
     walletTimeoutMs: c.WALLET_TIMEOUT_MS,
     clientId: c.CLIENT_ID,
     clientSecret: c.CLIENT_SECRET,

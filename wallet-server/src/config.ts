@@ -12,6 +12,7 @@ export const walletServerEnv = {
   STYTCH_PROJECT_ID: common.STYTCH_PROJECT_ID,
   STYTCH_SECRET: common.STYTCH_SECRET,
   AUTH_SERVER_PORT: common.AUTH_SERVER_PORT,
+  AUTH_SERVER_PUBLIC_URL: common.AUTH_SERVER_PUBLIC_URL,
   /** Where callers reach this server (the RFC 9728 `resource`); the payment-server reads the same variable. */
   WALLET_SERVER_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Refuse tokens issued longer ago than this, even if not expired; unset: any unexpired token. */

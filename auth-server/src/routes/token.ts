@@ -45,7 +45,9 @@ export function tokenRoutes({ projectId, clients, issuer, clientFailures, ipFail
       const credentials = clientCredentials(req, params);
 
       const ipKey = `ip:${req.ip}`;
-      const clientKey = `client:${credentials.id}`;
+      // Per client AND address: a client_id is no secret (every token's `sub`), so counting it alone
+      // would let anyone lock a client out by sending it wrong secrets.
+      const clientKey = `client:${credentials.id.slice(0, 128)}|${ipKey}`;
       const wait = Math.max(ipFailures.retryAfterSeconds(ipKey), clientFailures.retryAfterSeconds(clientKey));
       if (wait > 0) {
         throw new OAuthError(429, 'too_many_requests', `Too many failed client authentications; retry in ${wait} s`, { 'Retry-After': String(wait) });

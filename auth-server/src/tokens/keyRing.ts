@@ -57,6 +57,8 @@ export class KeyRing {
   private nextCreatedAt = 0;
   /** No rotation yet: the next key was created with the active one, so every JWKS ever served holds it. */
   private firstPair = true;
+  /** Rotations run one at a time: two at once would activate a key nobody has seen yet. */
+  private rotating: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly store: SigningKeyStore,
@@ -94,7 +96,13 @@ export class KeyRing {
    * NEXT_KEY_MIN_AGE_SECONDS, unless no rotation happened yet (the first next key was created with
    * the first active key, so every JWKS ever served holds it) or `force` is set.
    */
-  async rotate({ force = false } = {}): Promise<{ kid: string; retiredKid: string; nextKid: string }> {
+  rotate(options: { force?: boolean } = {}): Promise<{ kid: string; retiredKid: string; nextKid: string }> {
+    const rotation = this.rotating.then(() => this.rotateNow(options));
+    this.rotating = rotation.catch(() => undefined);
+    return rotation;
+  }
+
+  private async rotateNow({ force = false }: { force?: boolean }): Promise<{ kid: string; retiredKid: string; nextKid: string }> {
     const age = this.nowSeconds() - this.nextCreatedAt;
     if (!force && !this.firstPair && age < NEXT_KEY_MIN_AGE_SECONDS) throw new NextKeyTooNewError(NEXT_KEY_MIN_AGE_SECONDS - age);
     const retiredKid = this.activeKey.kid;

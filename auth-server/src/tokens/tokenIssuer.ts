@@ -23,10 +23,6 @@ export interface IssuedToken {
 export class TokenIssuer {
   constructor(private readonly options: TokenIssuerOptions) {}
 
-  get issuer(): string {
-    return this.options.issuer;
-  }
-
   async issue(client: M2MClientRecord, scopes: string[], requestParams: Record<string, unknown>): Promise<IssuedToken> {
     const { projectId, issuer, lifetimeSeconds, keys, template } = this.options;
     const claimsTemplate = template();

@@ -15,7 +15,7 @@ export function stackBanner(stack: RunningStack, env: Env): string {
   return [
     '',
     `Stytch M2M stack is ready (${local ? 'local auth-server' : `Stytch at ${env.STYTCH_ENV}`})`,
-    ...(local ? [`  auth-server     ${url('auth-server')}   project credentials: ${relative(localProjectFile(dataDir))}`] : []),
+    ...(local ? [`  auth-server     ${url('auth-server')}   project credentials: ${env.STYTCH_SECRET ? 'STYTCH_PROJECT_ID / STYTCH_SECRET' : relative(localProjectFile(dataDir))}`] : []),
     `  wallet-server   ${url('wallet-server')}`,
     `  payment-server  ${payment}   admin key: ${adminKey}`,
     '',
