@@ -126,7 +126,6 @@ describe('malformed Authorization headers: 400 invalid_request', () => {
     ['two Bearer credentials separated by a comma', () => `Bearer ${validToken}, Bearer ${validToken}`],
     ['characters outside base64url/token68 (*, !, quotes)', () => 'Bearer ab*c.d!ef."gh"'],
     ['Bearer with no token', () => 'Bearer '],
-    ['Basic credentials on a Bearer route', () => `Basic ${Buffer.from('id:secret').toString('base64')}`],
     ['the token without a scheme', () => validToken],
   ];
 
@@ -137,6 +136,13 @@ describe('malformed Authorization headers: 400 invalid_request', () => {
     expectRefused(answer, 400, 'invalid_request', validToken);
     expect(walletState()).toEqual(before);
   });
+});
+
+it('Basic credentials on a Bearer route are no credentials for it: 401 with a plain challenge (RFC 6750 §3.1)', async () => {
+  const before = walletState();
+  const answer = await debitWith(`Basic ${Buffer.from('id:secret').toString('base64')}`);
+  expectRefused(answer, 401, undefined);
+  expect(walletState()).toEqual(before);
 });
 
 /**

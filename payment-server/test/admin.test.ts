@@ -179,12 +179,17 @@ describe('admin routes', () => {
       expect(res.body.error).toMatchObject({ code: 'm2m_client_not_found', request_id: expect.any(String) });
     });
 
-    it("refuses to delete or deactivate the payment-server's own client", async () => {
+    it("refuses to delete, deactivate or strip a needed scope from the payment-server's own client", async () => {
       const del = await admin('DELETE', `/admin/m2m/clients/${own.clientId}`);
       expect(del.status).toBe(409);
       expect(del.body.error.code).toBe('own_client');
       const off = await admin('PUT', `/admin/m2m/clients/${own.clientId}`, { status: 'inactive' });
       expect(off.status).toBe(409);
+      const narrowed = await admin('PUT', `/admin/m2m/clients/${own.clientId}`, { scopes: ['read:users'] });
+      expect(narrowed.status).toBe(409);
+      expect(narrowed.body.error.message).toContain('write:wallets');
+      const widened = await admin('PUT', `/admin/m2m/clients/${own.clientId}`, { scopes: ['read:users', 'write:wallets', 'read:reports'] });
+      expect(widened.status).toBe(200);
       expect((await postPayment(payment.url, pay({ debitAmount: 1 }))).status).toBe(200);
     });
 

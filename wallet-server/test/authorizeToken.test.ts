@@ -55,12 +55,17 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
     ['the scheme alone', 'Bearer'],
     ['Bearer twice', 'Bearer Bearer abc.def.ghi'],
     ['two tokens', 'Bearer abc.def.ghi jkl.mno.pqr'],
-    ['another scheme', 'Basic dXNlcjpwYXNz'],
     ['characters a token cannot hold', 'Bearer abc"def'],
   ])('answers 400 invalid_request to %s', async (_name, header) => {
     const res = await request(app.url).get('/read').set('Authorization', header).expect(400);
     expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="wallet", error="invalid_request", error_description="[^"]+"$/);
     expect(res.body.error.code).toBe('invalid_request');
+  });
+
+  it('treats credentials of another scheme as no credentials: 401 with a plain challenge (RFC 6750 §3.1)', async () => {
+    const res = await request(app.url).get('/read').set('Authorization', 'Basic dXNlcjpwYXNz').expect(401);
+    expect(res.headers['www-authenticate']).toBe(`Bearer realm="wallet", resource_metadata="${METADATA}"`);
+    expect(res.body.error.code).toBe('missing_token');
   });
 
   it('refuses a token in the query string or a form body, even a valid one', async () => {

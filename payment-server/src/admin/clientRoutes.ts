@@ -3,6 +3,7 @@ import type { Client } from 'stytch';
 import { HttpError, parseInput } from '@m2m/shared';
 import { clientView } from './clientView';
 import { ClientIdParam, CreateClientRequest, SearchClientsRequest, UpdateClientRequest } from './clientSchemas';
+import { PAYMENT_CLIENT_SCOPES } from '../credentials/loadCredentials';
 import { callStytch } from './stytchErrors';
 
 export interface ClientRoutesDeps {
@@ -38,8 +39,14 @@ export function clientRoutes({ stytch, ownClientId }: ClientRoutesDeps): Router 
   router.put('/m2m/clients/:clientId', async (req, res) => {
     const clientId = clientIdOf(req);
     const update = parseInput(UpdateClientRequest, req.body);
-    if (clientId === ownClientId() && update.status === 'inactive') {
-      throw new HttpError(409, 'own_client', "This is the payment-server's own client: deactivating it would stop every payment");
+    if (clientId === ownClientId()) {
+      if (update.status === 'inactive') {
+        throw new HttpError(409, 'own_client', "This is the payment-server's own client: deactivating it would stop every payment");
+      }
+      const dropped = update.scopes && PAYMENT_CLIENT_SCOPES.filter((scope) => !update.scopes!.includes(scope));
+      if (dropped?.length) {
+        throw new HttpError(409, 'own_client', `This is the payment-server's own client: without ${dropped.join(' and ')} every payment would fail`);
+      }
     }
     const { m2m_client } = await callStytch(() => stytch.m2m.clients.update({ client_id: clientId, ...update }));
     req.log.info({ clientId, fields: Object.keys(update) }, 'M2M client updated');

@@ -12,6 +12,7 @@
  *
  * Answers (RFC 6750 §3, RFC 9728 §5.1), with a JSON body `{ error: { code, message, request_id } }`:
  *   no credentials        401  WWW-Authenticate: Bearer realm="…"[, resource_metadata="…"]   code missing_token
+ *   (or another scheme's)
  *   malformed header      400  WWW-Authenticate: Bearer …, error="invalid_request"
  *   bad / expired token   401  WWW-Authenticate: Bearer …, error="invalid_token"
  *   missing scope         403  WWW-Authenticate: Bearer …, error="insufficient_scope", scope="…"
@@ -109,6 +110,8 @@ const invalidToken = (message: string, reason = message, clientId?: string) =>
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; the scheme is case-insensitive (RFC 9110 §11.1).
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+// Credentials of another scheme (Basic, Digest, ...): RFC 6750 §3.1 treats them as no credentials for us.
+const OTHER_SCHEME = /^(?!Bearer\b)[A-Za-z][\w!#$%&'*+.^`|~-]* +\S/i;
 
 /** The token from `Authorization: Bearer <token>`; undefined when the request carries no credentials at all. */
 export function extractBearerToken(req: Request): string | undefined {
@@ -117,7 +120,7 @@ export function extractBearerToken(req: Request): string | undefined {
     throw invalidRequest('Send the access token in the Authorization header (Bearer), not in the query string or body');
   }
   const header = req.headers.authorization;
-  if (header === undefined) return undefined;
+  if (header === undefined || OTHER_SCHEME.test(header.trim())) return undefined;
   const match = BEARER.exec(header.trim());
   if (!match) {
     throw invalidRequest("The Authorization header must be 'Bearer <token>', with exactly one token");
@@ -270,12 +273,18 @@ function toAuthorizationError(err: unknown): unknown {
   return err;
 }
 
+// jose's codes for a fault of the token itself; any other failure is in fetching the keys.
+const TOKEN_FAULT = /^ERR_(JWT_|JWS_|JWKS_NO_MATCHING_KEY|JWKS_MULTIPLE_MATCHING_KEYS|JOSE_ALG_NOT_ALLOWED|JOSE_NOT_SUPPORTED)/;
+
+/**
+ * True when verification failed for want of the keys: a network or TLS error, a timeout, a JWKS
+ * answer that is not one. Listing the token's faults (not the fetch's) makes an unforeseen fetch
+ * failure (an expired certificate on a proxy, say) a 503 to retry, rather than a bad token.
+ */
 function keysUnavailable(cause: unknown): boolean {
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JWKS_INVALID' || code === 'ERR_JOSE_GENERIC') return true;
-  // A network error from the JWKS request: ECONNREFUSED, ENOTFOUND, ECONNRESET, ... (or undici's "fetch failed").
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true;
-  return cause instanceof TypeError && /fetch failed/i.test(cause.message);
+  if (cause === undefined || cause === null) return false;
+  const code = (cause as { code?: unknown }).code;
+  return !(typeof code === 'string' && TOKEN_FAULT.test(code));
 }
 
 function describeInvalidToken(cause: unknown): string {
@@ -446,7 +455,7 @@ const quoted = (value: string) => value.replace(/["\\]/g, "'").replace(/[^\x20-\
 
 // One verifier (and cache) per client, so every route guarded with the same client shares verified tokens,
 // and a token verified for one project can never pass for another.
-const verifiers = new WeakMap<stytch.Client, Map<number, TokenVerifier>>();
+const verifiers = new WeakMap<stytch.Client, Map<string, TokenVerifier>>();
 const uncached = new WeakMap<stytch.Client, TokenVerifier>();
 
 function verifierFor(options: AuthorizeTokenOptions): () => TokenVerifier {
@@ -460,10 +469,12 @@ function verifierFor(options: AuthorizeTokenOptions): () => TokenVerifier {
       return verifier;
     }
     const maxEntries = options.cache?.maxEntries ?? DEFAULT_CACHE_ENTRIES;
-    const bySize = verifiers.get(client) ?? new Map<number, TokenVerifier>();
-    verifiers.set(client, bySize);
-    verifier = bySize.get(maxEntries) ?? new TokenVerifier(() => client, new VerifiedTokenCache(maxEntries));
-    bySize.set(maxEntries, verifier);
+    // Tokens verified with one clock tolerance must not pass on a route with a stricter one (nbf).
+    const key = `${maxEntries}|${options.clockToleranceSeconds ?? 0}`;
+    const shared = verifiers.get(client) ?? new Map<string, TokenVerifier>();
+    verifiers.set(client, shared);
+    verifier = shared.get(key) ?? new TokenVerifier(() => client, new VerifiedTokenCache(maxEntries));
+    shared.set(key, verifier);
     return verifier;
   };
 }
