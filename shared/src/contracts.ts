@@ -6,7 +6,8 @@ import { z } from 'zod';
  */
 export const Amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-const Id = z.string().min(1).max(128);
+/** A customer or wallet id. */
+export const Id = z.string().min(1).max(128);
 
 export const CheckBalanceRequest = z.object({ customerId: Id }).strict();
 export type CheckBalanceRequest = z.infer<typeof CheckBalanceRequest>;

@@ -38,6 +38,24 @@ interface BodyParserError {
   limit?: number;
 }
 
+/** A failure to read the request body (body-parser's errors): the client's mistake, with its status. Else undefined. */
+export function bodyReadError(err: unknown): { status: number; code: string; message: string } | undefined {
+  const parser = err as BodyParserError | undefined;
+  switch (parser?.type) {
+    case 'entity.parse.failed':
+      return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON' };
+    case 'entity.too.large':
+      return { status: 413, code: 'payload_too_large', message: `The request body is larger than ${parser.limit} bytes` };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { status: 415, code: 'unsupported_media_type', message: 'Unsupported body encoding or charset' };
+  }
+  if (typeof parser?.status === 'number' && parser.status >= 400 && parser.status < 500) {
+    return { status: parser.status, code: 'bad_request', message: 'The request could not be read' };
+  }
+  return undefined;
+}
+
 /** Turns anything thrown into `{ error: { code, message, request_id } }`; only our own bugs become 500s. */
 export function errorHandler(): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
@@ -56,18 +74,7 @@ export function errorHandler(): ErrorRequestHandler {
 
 function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
-  const parser = err as BodyParserError;
-  switch (parser?.type) {
-    case 'entity.parse.failed':
-      return new HttpError(400, 'invalid_json', 'The request body is not valid JSON');
-    case 'entity.too.large':
-      return new HttpError(413, 'payload_too_large', `The request body is larger than ${parser.limit} bytes`);
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new HttpError(415, 'unsupported_media_type', 'Unsupported body encoding');
-  }
-  if (typeof parser?.status === 'number' && parser.status >= 400 && parser.status < 500) {
-    return new HttpError(parser.status, 'bad_request', (err as Error).message);
-  }
+  const unreadable = bodyReadError(err);
+  if (unreadable) return new HttpError(unreadable.status, unreadable.code, unreadable.message);
   return new HttpError(500, 'internal_error', 'Something went wrong on our side; the request id helps us find it');
 }

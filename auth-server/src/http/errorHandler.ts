@@ -1,12 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import { bodyReadError } from '@m2m/shared';
 import { OAuthError, StytchApiError, errorUrl } from './apiErrors';
 import { requestIdOf } from './envelope';
-
-interface BodyParserError {
-  type?: string;
-  status?: number;
-  limit?: number;
-}
 
 /** 404 for any route nobody answered, in Stytch's shape (the SDK needs JSON to build its error). */
 export const stytchNotFound: RequestHandler = (req) => {
@@ -63,20 +58,9 @@ function toApiError(err: unknown, oauth: boolean): StytchApiError | OAuthError {
     if (!oauth || err.status === 404 || err.status === 405) return err;
     return new OAuthError(err.status, err.status >= 500 ? 'server_error' : 'invalid_request', err.message, err.headers);
   }
-  const parser = err as BodyParserError | undefined;
   const make = (status: number, type: string, message: string) =>
     oauth ? new OAuthError(status, status >= 500 ? 'server_error' : 'invalid_request', message) : new StytchApiError(status, type, message);
-  switch (parser?.type) {
-    case 'entity.parse.failed':
-      return make(400, 'invalid_json', 'The request body is not valid JSON');
-    case 'entity.too.large':
-      return make(413, 'request_too_large', `The request body is larger than ${parser.limit} bytes`);
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return make(415, 'unsupported_media_type', 'Unsupported body encoding or charset');
-  }
-  if (typeof parser?.status === 'number' && parser.status >= 400 && parser.status < 500) {
-    return make(parser.status, 'bad_request', 'The request could not be read');
-  }
+  const unreadable = bodyReadError(err);
+  if (unreadable) return make(unreadable.status, unreadable.code, unreadable.message);
   return make(500, 'internal_server_error', 'Something went wrong on our side; the request_id helps find it in the logs');
 }

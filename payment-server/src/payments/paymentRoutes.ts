@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { Amount, HttpError, IdempotencyKey, methodNotAllowed, parseInput } from '@m2m/shared';
+import { Amount, HttpError, Id, IdempotencyKey, methodNotAllowed, parseInput } from '@m2m/shared';
 import type { WalletClient } from '../wallet/walletClient';
 import { toPaymentHttpError, type PaymentStep } from './paymentErrors';
-
-const Id = z.string().min(1).max(128);
 
 /** The body of POST /initiate-payment (the tutorial's fields; debitAmount in minor units). */
 export const PaymentRequest = z.object({ customerId: Id, debitAmount: Amount, destinationWalletId: Id }).strict();
