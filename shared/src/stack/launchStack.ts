@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import { common, parseEnv, type Env } from '../config';
+import { common, parseEnv, reachableHost, type Env } from '../config';
 import { PortInUseError } from '../lifecycle';
 import { relayLines } from './logLines';
 import { stackServices, type Service } from './services';
@@ -63,7 +63,7 @@ export async function launchStack({ env, output, pretty, readyTimeoutMs = 60_000
         if (!stopping) reportDeath({ name: service.name, code });
       });
       children.push({ service, child, exited });
-      await waitUntilReady(service, config.HOST, exited, readyTimeoutMs);
+      await waitUntilReady(service, reachableHost(config.HOST), exited, readyTimeoutMs);
     }
   } catch (err) {
     await stop();
@@ -71,7 +71,7 @@ export async function launchStack({ env, output, pretty, readyTimeoutMs = 60_000
   }
 
   return {
-    services: services.map((s) => ({ ...s, url: `http://${config.HOST}:${s.port}/` })),
+    services: services.map((s) => ({ ...s, url: `http://${reachableHost(config.HOST)}:${s.port}/` })),
     stop,
     died,
   };
