@@ -82,6 +82,28 @@ it('tokens issued before two rotations keep working: 6 s of payments (20/s) and 
   expect((jwks.body.keys as unknown[]).length).toBeGreaterThanOrEqual(3);
 }, 30_000);
 
+/** A wallet that has just fetched the keys (as any running wallet has), before `rotation` runs. */
+async function walletWithCachedKeys(name: string) {
+  const freshWallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, `${name}.db`), seed: RICH_SEED });
+  extra.push(freshWallet);
+  expect((await checkBalanceAt(freshWallet, await accessToken(sdk(auth), caller))).ok).toBe(true);
+  return freshWallet;
+}
+
+/**
+ * Traffic with tokens issued after the rotation, at that wallet: a new payment-server instance
+ * (scaling out, 20 payments/s) and callers with a fresh token per request (10/s). Every failure, by kind.
+ */
+async function freshTokenTraffic(freshWallet: Awaited<ReturnType<typeof walletWithCachedKeys>>, name: string) {
+  const newInstance = await startPayment(auth, freshWallet.url, { credentialsFile: path.join(tmp.dir, `${name}-credentials.json`) });
+  extra.push(newInstance);
+  const [payments, direct] = await Promise.all([
+    runLoad({ ratePerSecond: 20, durationMs: 3_000 }, payAt(newInstance)),
+    runLoad({ ratePerSecond: 10, durationMs: 3_000 }, async () => checkBalanceAt(freshWallet, await accessToken(sdk(auth), caller))),
+  ]);
+  return { ...failureSummary(payments), ...failureSummary(direct) };
+}
+
 /**
  * A wallet that cached the JWKS before the rotation must accept new-key tokens at once: jose
  * re-fetches a JWKS for an unknown kid at most once per 30 s, so this holds only because the
@@ -89,22 +111,10 @@ it('tokens issued before two rotations keep working: 6 s of payments (20/s) and 
  * was refused with 401 for up to 30 s, and the payment-server's retry-once got 502.)
  */
 it('tokens issued after a rotation work at once: a new payment-server instance (20/s) and fresh-token callers (10/s), zero failures', async () => {
-  // A wallet that fetched the keys a moment before the rotation (as any running wallet has).
-  const freshWallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet-2.db'), seed: RICH_SEED });
-  extra.push(freshWallet);
-  expect((await checkBalanceAt(freshWallet, await accessToken(sdk(auth), caller))).ok).toBe(true);
-
+  const freshWallet = await walletWithCachedKeys('wallet-2');
   // Forced: the earlier test's rotations left a young next key, but this wallet fetched the JWKS after it was published.
   await rotate({ force: true });
-  // Scaling out after the rotation: a new payment-server instance gets tokens signed by the new key.
-  const newInstance = await startPayment(auth, freshWallet.url, { credentialsFile: path.join(tmp.dir, 'payment-credentials-2.json') });
-  extra.push(newInstance);
-
-  const [payments, direct] = await Promise.all([
-    runLoad({ ratePerSecond: 20, durationMs: 3_000 }, payAt(newInstance)),
-    runLoad({ ratePerSecond: 10, durationMs: 3_000 }, async () => checkBalanceAt(freshWallet, await accessToken(sdk(auth), caller))),
-  ]);
-  expect({ ...failureSummary(payments), ...failureSummary(direct) }).toEqual({});
+  expect(await freshTokenTraffic(freshWallet, 'payment-2')).toEqual({});
 }, 30_000);
 
 /**
@@ -114,21 +124,11 @@ it('tokens issued after a rotation work at once: a new payment-server instance (
  * until its next key has been published for a minute, and traffic never notices.
  */
 it('a second rotation right after the first is refused, and fresh-token traffic at a wallet with cached keys sees zero failures', async () => {
-  const freshWallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet-3.db'), seed: RICH_SEED });
-  extra.push(freshWallet);
-  expect((await checkBalanceAt(freshWallet, await accessToken(sdk(auth), caller))).ok).toBe(true);
-
+  const freshWallet = await walletWithCachedKeys('wallet-3');
   await rotate({ force: true });
   const tooSoon = await post(at(auth.url, '/v1/local/signing-keys/rotate'), {}, { Authorization: basic(auth.projectId, auth.projectSecret) });
   expect(tooSoon.status).toBe(409);
   expect(tooSoon.body.error_type).toBe('next_signing_key_too_new');
   expect(Number(tooSoon.headers.get('retry-after'))).toBeGreaterThan(0);
-  const newInstance = await startPayment(auth, freshWallet.url, { credentialsFile: path.join(tmp.dir, 'payment-credentials-3.json') });
-  extra.push(newInstance);
-
-  const [payments, direct] = await Promise.all([
-    runLoad({ ratePerSecond: 20, durationMs: 3_000 }, payAt(newInstance)),
-    runLoad({ ratePerSecond: 10, durationMs: 3_000 }, async () => checkBalanceAt(freshWallet, await accessToken(sdk(auth), caller))),
-  ]);
-  expect({ ...failureSummary(payments), ...failureSummary(direct) }).toEqual({});
+  expect(await freshTokenTraffic(freshWallet, 'payment-3')).toEqual({});
 }, 30_000);
