@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import { httpLogger, type Logger } from '@m2m/shared';
+import { FailureLimiter, httpLogger, type Logger } from '@m2m/shared';
 import { newStytchRequestId } from './http/envelope';
 import { stytchErrorHandler, stytchNotFound } from './http/errorHandler';
 import { discoveryRoutes } from './routes/discovery';
@@ -8,7 +8,6 @@ import { managementRoutes } from './routes/management';
 import { requireProjectCredentials } from './routes/projectAuth';
 import { publicKeyRoutes } from './routes/publicKeys';
 import { tokenRoutes } from './routes/token';
-import { FailureLimiter } from './security/failureLimiter';
 import type { AuthStores } from './store/database';
 import type { KeyRing } from './tokens/keyRing';
 import { TokenIssuer } from './tokens/tokenIssuer';

@@ -14,13 +14,15 @@ export interface PaymentAppDeps {
   /** The Stytch SDK with the project's credentials (client admin). */
   stytch: Client;
   adminApiKey: string;
+  /** Wrong admin keys one IP may send a minute before 429 (default 10). */
+  adminKeyFailuresPerMinute?: number;
   logger: Logger;
   /** false while shutting down, so a load balancer stops sending traffic before the port closes. */
   isReady?: () => boolean;
 }
 
 /** The payment-server as an Express app (it does not listen). */
-export function createPaymentApp({ wallet, rotation, stytch, adminApiKey, logger, isReady = () => true }: PaymentAppDeps): Express {
+export function createPaymentApp({ wallet, rotation, stytch, adminApiKey, adminKeyFailuresPerMinute, logger, isReady = () => true }: PaymentAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(httpLogger(logger));
@@ -37,7 +39,7 @@ export function createPaymentApp({ wallet, rotation, stytch, adminApiKey, logger
 
   app.use(paymentRoutes({ wallet }));
 
-  app.use('/admin', requireAdminKey(adminApiKey));
+  app.use('/admin', requireAdminKey(adminApiKey, adminKeyFailuresPerMinute));
   app.use('/admin', rotationRoutes({ rotation }));
   app.use('/admin', clientRoutes({ stytch, ownClientId: () => rotation.clientId }));
 

@@ -20,6 +20,8 @@ export interface PaymentServerOptions {
   clientSecret?: string | undefined;
   /** At least 32 characters. */
   adminApiKey: string;
+  /** Wrong admin keys one IP may send a minute before 429 (default 10). */
+  adminKeyFailuresPerMinute?: number;
   /** With no credentials in the file or the options, provision a `payment-service` client (local mode). */
   selfProvision?: boolean;
   logger?: Logger;
@@ -67,7 +69,7 @@ export async function startPaymentServer(options: PaymentServerOptions): Promise
   });
 
   let stopping = false;
-  const app = createPaymentApp({ wallet, rotation, stytch, adminApiKey: options.adminApiKey, logger, isReady: () => !stopping });
+  const app = createPaymentApp({ wallet, rotation, stytch, adminApiKey: options.adminApiKey, adminKeyFailuresPerMinute: options.adminKeyFailuresPerMinute, logger, isReady: () => !stopping });
   let running;
   try {
     running = await listen(app, port, host, 'PAYMENT_SERVER_PORT');

@@ -8,3 +8,4 @@ export * from './sqlite';
 export * from './stytchProject';
 export * from './validate';
 export * from './stytchM2M';
+export * from './failureLimiter';

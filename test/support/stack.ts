@@ -65,6 +65,8 @@ export function startPayment(
     stytchProject: projectOf(auth),
     walletServerUrl: walletUrl,
     adminApiKey: ADMIN_API_KEY,
+    // These suites send many wrong keys on purpose; the limit itself has its own test.
+    adminKeyFailuresPerMinute: 1_000,
     selfProvision: true,
     // Short retries: an outage test should learn "unavailable" in a second, not after 4 slow attempts.
     tokenProvider: { maxAttempts: 2, retryBaseDelayMs: 50, retryMaxDelayMs: 200, requestTimeoutMs: 2_000 },

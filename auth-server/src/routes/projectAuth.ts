@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { StytchApiError } from '../http/apiErrors';
 import { parseBasicAuth } from '../security/basicAuth';
-import type { FailureLimiter } from '../security/failureLimiter';
+import type { FailureLimiter } from '@m2m/shared';
 import { safeEqualStrings, verifySecret } from '../security/secrets';
 
 /**

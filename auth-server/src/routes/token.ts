@@ -1,7 +1,7 @@
 import express, { Router, type Request } from 'express';
 import { OAuthError, StytchApiError } from '../http/apiErrors';
 import { parseBasicAuth } from '../security/basicAuth';
-import type { FailureLimiter } from '../security/failureLimiter';
+import type { FailureLimiter } from '@m2m/shared';
 import { verifySecret } from '../security/secrets';
 import type { ClientStore, M2MClientRecord } from '../store/clientStore';
 import { ClaimsTooLargeError } from '../tokens/customClaims';

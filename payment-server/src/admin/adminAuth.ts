@@ -1,24 +1,34 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { HttpError } from '@m2m/shared';
+import { FailureLimiter, HttpError } from '@m2m/shared';
 
 const CHALLENGE = 'Bearer realm="payment-server admin"';
+
+/** Wrong admin keys one IP may send a minute before it gets 429 (the default). */
+export const ADMIN_FAILURES_PER_MINUTE = 10;
 
 /**
  * `Authorization: Bearer <ADMIN_API_KEY>` on every /admin route. Both sides are hashed to the same
  * length first and compared with timingSafeEqual, so neither the time taken nor an early length
- * mismatch tells a guesser how close they are.
+ * mismatch tells a guesser how close they are; wrong keys are counted per IP and then refused for a while.
  */
-export function requireAdminKey(adminApiKey: string): RequestHandler {
+export function requireAdminKey(adminApiKey: string, failuresPerMinute = ADMIN_FAILURES_PER_MINUTE): RequestHandler {
   const expected = digest(adminApiKey);
+  const failures = new FailureLimiter(failuresPerMinute);
   return (req, res, next) => {
     // Admin answers may name clients and secrets' last fours: never cached anywhere.
     res.setHeader('Cache-Control', 'no-store');
+    const ipKey = req.ip ?? 'unknown';
+    const wait = failures.retryAfterSeconds(ipKey);
+    if (wait > 0) {
+      throw new HttpError(429, 'too_many_requests', `Too many wrong admin keys; retry in ${wait} s`, { 'Retry-After': String(wait) });
+    }
     const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
     if (!match) {
       throw new HttpError(401, 'unauthorized', 'Admin routes need the header Authorization: Bearer <ADMIN_API_KEY>', { 'WWW-Authenticate': CHALLENGE });
     }
     if (!timingSafeEqual(digest(match[1]!), expected)) {
+      failures.recordFailure(ipKey);
       req.log?.warn('admin request with a wrong key');
       throw new HttpError(401, 'unauthorized', 'The admin API key is not valid', { 'WWW-Authenticate': `${CHALLENGE}, error="invalid_token"` });
     }

@@ -1,0 +1,35 @@
+import express from 'express';
+import request from 'supertest';
+import { errorHandler } from '@m2m/shared';
+import { ADMIN_FAILURES_PER_MINUTE, requireAdminKey } from '../src/admin/adminAuth';
+
+const KEY = 'an-admin-key-of-at-least-thirty-two-characters';
+
+/** The admin guard in front of one route, as createPaymentApp mounts it, with its default limit. */
+function guardedApp() {
+  const app = express();
+  app.use('/admin', requireAdminKey(KEY));
+  app.get('/admin/ping', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use(errorHandler());
+  return app;
+}
+
+describe('wrong admin keys', () => {
+  it(`are refused with 429 and Retry-After after ${ADMIN_FAILURES_PER_MINUTE} a minute from one IP, even with the right key`, async () => {
+    const app = guardedApp();
+    for (let i = 0; i < ADMIN_FAILURES_PER_MINUTE; i++) {
+      await request(app).get('/admin/ping').set('Authorization', `Bearer wrong-${i}`).expect(401);
+    }
+    const limited = await request(app).get('/admin/ping').set('Authorization', `Bearer ${KEY}`).expect(429);
+    expect(limited.body.error.code).toBe('too_many_requests');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('do not count a request that sent no key, and the right key is never limited', async () => {
+    const app = guardedApp();
+    for (let i = 0; i < ADMIN_FAILURES_PER_MINUTE * 2; i++) await request(app).get('/admin/ping').expect(401);
+    for (let i = 0; i < ADMIN_FAILURES_PER_MINUTE * 2; i++) await request(app).get('/admin/ping').set('Authorization', `Bearer ${KEY}`).expect(200);
+  });
+});
