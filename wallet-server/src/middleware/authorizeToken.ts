@@ -335,17 +335,12 @@ function describeCause(cause: unknown): string {
 
 /** Stytch's scope semantics (the SDK's performAuthorizationCheck): `action:resource`, and `action:*` covers every resource. */
 export function hasScopes(granted: readonly string[], required: readonly string[]): boolean {
-  const resourcesByAction = new Map<string, Set<string>>();
-  for (const scope of granted) {
-    const [action, resource] = splitScope(scope);
-    const resources = resourcesByAction.get(action) ?? new Set<string>();
-    resources.add(resource);
-    resourcesByAction.set(action, resources);
-  }
   return required.every((scope) => {
     const [action, resource] = splitScope(scope);
-    const resources = resourcesByAction.get(action);
-    return resources !== undefined && (resources.has('*') || resources.has(resource));
+    return granted.some((held) => {
+      const [heldAction, heldResource] = splitScope(held);
+      return heldAction === action && (heldResource === '*' || heldResource === resource);
+    });
   });
 }
 
