@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type * as stytch from 'stytch';
 // The file users copy into their own apps, imported as such (it stands alone).
-import { authorizeToken } from '@m2m/wallet-server/src/middleware/authorizeToken';
+import { authorizeToken } from '@m2m/shared';
 import { tutorialAuthorizeToken } from '../baselines/tutorialAuthorizeToken';
 import type { GuardVariant } from './guardVariants';
 

@@ -9,3 +9,4 @@ export * from './stytchProject';
 export * from './validate';
 export * from './stytchM2M';
 export * from './failureLimiter';
+export * from './middleware/authorizeToken';

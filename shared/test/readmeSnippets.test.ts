@@ -24,7 +24,7 @@ describe("the README's copy-into-your-app snippets", () => {
   });
 
   it('the middleware snippet compiles next to a copied authorizeToken.ts', async () => {
-    await expect(typecheck(middleware!, [['wallet-server/src/middleware/authorizeToken.ts', 'authorizeToken.ts']])).resolves.toBeUndefined();
+    await expect(typecheck(middleware!, [['shared/src/middleware/authorizeToken.ts', 'authorizeToken.ts']])).resolves.toBeUndefined();
   });
 
   it('the TokenProvider snippet compiles next to a copied m2m/ folder', async () => {

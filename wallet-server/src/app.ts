@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type * as stytch from 'stytch';
 import { errorHandler, httpLogger, methodNotAllowed, notFound, type Logger } from '@m2m/shared';
-import type { AuthorizeTokenOptions } from './middleware/authorizeToken';
+import type { AuthorizeTokenOptions } from '@m2m/shared';
 import { protectedResourceMetadata, PROTECTED_RESOURCE_METADATA_PATH, resourceUrl } from './routes/protectedResourceMetadata';
 import { walletRoutes } from './routes/walletRoutes';
 import type { SigningKeysProbe } from './signingKeys';

@@ -7,7 +7,7 @@ export {
   type AuthorizeTokenMiddleware,
   type AuthorizeTokenOptions,
   type M2MIdentity,
-} from './middleware/authorizeToken';
+} from '@m2m/shared';
 export { createWalletApp, type WalletAppDeps, type WalletAuthorizeOptions } from './app';
 export { startWalletServer, type RunningWalletServer, type WalletServerOptions } from './server';
 export { loadWalletServerConfig, walletServerEnv, type WalletServerConfig } from './config';

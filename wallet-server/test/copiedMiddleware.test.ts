@@ -5,7 +5,7 @@ import type { RunningAuthServer } from '@m2m/auth-server';
 import { buildCopiedProject, type CopiedProject } from '../../shared/test/support/copiedProject';
 import { accessToken, createM2MClient, sdkClient, startTestAuthServer } from './support/authStack';
 
-const middlewareFile = path.resolve(__dirname, '..', 'src', 'middleware', 'authorizeToken.ts');
+const middlewareFile = path.resolve(__dirname, '..', '..', 'shared', 'src', 'middleware', 'authorizeToken.ts');
 
 /** What a user writes around the copied file: no code of ours, the Stytch client from the environment. */
 const USER_APP = `
@@ -34,7 +34,7 @@ describe('authorizeToken.ts copied alone into another Express app', () => {
 
   beforeAll(async () => {
     auth = await startTestAuthServer();
-    project = await buildCopiedProject([['wallet-server/src/middleware/authorizeToken.ts', 'authorizeToken.ts']], { 'app.ts': USER_APP });
+    project = await buildCopiedProject([['shared/src/middleware/authorizeToken.ts', 'authorizeToken.ts']], { 'app.ts': USER_APP });
     child = spawn(process.execPath, [project.compiled('app.ts')], {
       cwd: project.dir,
       env: { PATH: process.env.PATH, STYTCH_PROJECT_ID: auth.projectId, STYTCH_SECRET: auth.projectSecret, STYTCH_ENV: auth.url },

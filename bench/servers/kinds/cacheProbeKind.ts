@@ -1,6 +1,6 @@
 import { closeServer, createStytchClient, listen, type StytchProject } from '@m2m/shared';
 // The file users copy into their own apps, imported as such (it stands alone).
-import { authorizeToken } from '@m2m/wallet-server/src/middleware/authorizeToken';
+import { authorizeToken } from '@m2m/shared';
 import { createCheckBalanceApp, TUTORIAL_WALLETS } from '../../apps/checkBalanceApp';
 import { countVerifications } from '../../apps/countingStytchClient';
 import { defineKind } from '../hostedKind';

@@ -1,6 +1,6 @@
 import express, { Router, type Request } from 'express';
 import { CheckBalanceRequest, DebitRequest, HttpError, IdempotencyKey, methodNotAllowed, parseInput, SCOPES } from '@m2m/shared';
-import { authorizeToken, type AuthorizeTokenOptions, type M2MIdentity } from '../middleware/authorizeToken';
+import { authorizeToken, type AuthorizeTokenOptions, type M2MIdentity } from '@m2m/shared';
 import type { WalletStore } from '../wallets/walletStore';
 
 /** The tutorial's two routes, each behind the scope it needs. */

@@ -1,6 +1,6 @@
 import express from 'express';
 import { closeServer, errorHandler, listen } from '@m2m/shared';
-import { authorizeToken, type AuthorizeTokenOptions } from '../../src/middleware/authorizeToken';
+import { authorizeToken, type AuthorizeTokenOptions } from '@m2m/shared';
 
 /** The smallest app a user would write: three routes, each needing different scopes, echoing req.m2m. */
 export async function startGuardedApp(options: AuthorizeTokenOptions) {
