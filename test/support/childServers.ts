@@ -60,7 +60,7 @@ export async function spawnServer(
   logs?: LogCapture,
   readyTimeoutMs = 30_000,
 ): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--conditions=@m2m/source', '--import', 'tsx', 'src/main.ts'], {
     cwd: path.join(REPO_ROOT, workspace),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...NEUTRAL_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
