@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { LogCapture } from './logCapture';
 
 /**
- * The servers as real processes (`node --import tsx <workspace>/src/main.ts`), as `npm start`
+ * The servers as real processes (`node --conditions=@m2m/source --import tsx <workspace>/src/main.ts`), as `npm start`
  * runs them: for kill -9 and for capturing everything a process prints.
  */
 export type Workspace = 'auth-server' | 'wallet-server' | 'payment-server';
