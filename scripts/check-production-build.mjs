@@ -1,6 +1,8 @@
 // Proves the production path on a clean copy of this working tree: `npm ci`, `npm run build`,
 // `npm prune --omit=dev` (no tsx, no TypeScript), then the three servers from their dist/ with
 // production dependencies only, each on a free port: /readyz, a token, a balance and a payment.
+// The auth-server's and the wallet-server's /readyz query their SQLite files, so better-sqlite3's
+// native binding is proven to load from the pruned install.
 // Run: node scripts/check-production-build.mjs   (KEEP_BUILD_DIR=1 keeps the copy for a look)
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
