@@ -5,6 +5,8 @@ import type { Config } from 'jest';
 // (isolatedModules); `npm run typecheck` is the type gate.
 const config: Config = {
   testEnvironment: 'node',
+  // Workspace packages resolve to their TypeScript source (package.json "exports"), not to dist/.
+  testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', '@m2m/source'] },
   roots: ['<rootDir>'],
   // Each workspace's own tests, plus the cross-service suites in test/.
   testMatch: ['<rootDir>/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],

@@ -1,5 +1,5 @@
 /**
- * Issue 7, point 8: auth at every door. Every admin route of the payment-server without a key or
+ * Auth at every door. Every admin route of the payment-server without a key or
  * with a wrong one → 401; every management route of the auth-server without or with wrong project
  * credentials → 401; the wallet's routes without a token → 401 (and a token without the scope → 403);
  * repeated wrong secrets at the token endpoint (and at the management API) → 429. Each refusal

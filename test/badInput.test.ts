@@ -1,5 +1,5 @@
 /**
- * Issue 7, point 7: bad input at every route of every server. Malformed JSON, JSON that is not an
+ * Bad input at every route of every server. Malformed JSON, JSON that is not an
  * object, wrong types, missing fields, unknown fields, oversized bodies (→ 413), huge numbers and
  * negative amounts each get a 4xx with a message that says what is wrong, and change nothing.
  */

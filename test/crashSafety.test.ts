@@ -1,5 +1,5 @@
 /**
- * Issue 7, point 5: crash safety. The three servers run as real processes (as `npm start` runs
+ * Crash safety. The three servers run as real processes (as `npm start` runs
  * them); the wallet-server and then the auth-server are killed with SIGKILL in the middle of load
  * and restarted on the same files. Afterwards: every balance equals its seed minus the sum of its
  * confirmed debits, no idempotency key was debited twice, and every client and signing key the

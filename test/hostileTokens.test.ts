@@ -1,5 +1,5 @@
 /**
- * Issue 7, point 1: hostile tokens at the wallet-server. Each gets the right 401 (400 for a
+ * Hostile tokens at the wallet-server. Each gets the right 401 (400 for a
  * malformed Authorization header), never a 500, and never reaches the route handler: every
  * attempt is a well-formed debit with a fresh Idempotency-Key, so a handler that ran would move money.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 7, point 3: the auth-server rotates its signing key while traffic runs; zero requests fail.
+ * The auth-server rotates its signing key while traffic runs; zero requests fail.
  *
  * Two kinds of traffic matter. Tokens issued before a rotation (cached by the payment-server, or
  * held by callers) must keep working: the old key stays published. Tokens issued AFTER it carry a

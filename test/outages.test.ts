@@ -1,5 +1,5 @@
 /**
- * Issue 7, point 2: outages. With the auth-server stopped the wallet keeps accepting valid tokens
+ * Outages. With the auth-server stopped the wallet keeps accepting valid tokens
  * with its cached keys, and refuses (503 or 401, never 200, never 500) a token under a kid it has
  * never seen; the payment-server keeps paying with its cached tokens and answers 503 when it has
  * none; with the wallet-server stopped payments answer 502/503 and nothing is debited. Each

@@ -1,5 +1,5 @@
 /**
- * Issue 7, point 6: secret hygiene. Every flow runs with every log line captured (pino at trace,
+ * Secret hygiene. Every flow runs with every log line captured (pino at trace,
  * plus console), every answer kept; no client secret, project secret, admin key or access token
  * may appear in a log line or in an error body. The flows include the failure paths, where
  * secrets leak in practice: wrong credentials that contain the right one, outages of the

@@ -1,5 +1,5 @@
 /**
- * Issue 7, point 4: the payment-server's one-shot secret rotation (POST /admin/m2m/secret-rotation)
+ * The payment-server's one-shot secret rotation (POST /admin/m2m/secret-rotation)
  * while 20 payments/s run for its whole duration, before, during and after: zero failed payments.
  * Tokens live 4 s here, so the payment-server keeps fetching new ones throughout: payments depend
  * on the secret in use at every moment, not only on tokens cached before the rotation.

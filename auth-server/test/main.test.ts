@@ -8,7 +8,7 @@ const main = path.join(__dirname, '..', 'src', 'main.ts');
 
 /** `npm start -w auth-server` without npm: the same entry point, in its own process. */
 function startMain(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+  const child = spawn(process.execPath, ['--conditions=@m2m/source', '--import', 'tsx', main], {
     env: { PATH: process.env.PATH ?? '', HOME: os.homedir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -2,8 +2,9 @@ import type { RequestHandler } from 'express';
 import type * as stytch from 'stytch';
 
 /**
- * The baseline: Stytch's Node tutorial middleware, ported line for line (shared/seeds/
- * stytch-m2m-node-tutorial.txt): one SDK verification and one console.log per request, no cache.
+ * The baseline: the middleware of Stytch's Node tutorial ("How to securely implement M2M authentication
+ * and authorization in Node.js using Stytch", January 2024), ported line for line: one SDK verification
+ * and one console.log per request, no cache.
  * Kept faithful on purpose, including what is wrong with it (any error becomes a 500).
  */
 export function tutorialAuthorizeToken(client: stytch.Client, requiredScope: string): RequestHandler {

@@ -29,7 +29,7 @@ interface Started {
 /** `npm start -w payment-server`, minus npm: the real entry point in its own process. */
 async function startMain(env: Record<string, string>): Promise<Started> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const child = spawn(process.execPath, ['--conditions=@m2m/source', '--import', 'tsx', MAIN], {
     cwd: path.dirname(MAIN),
     env: { PATH: process.env.PATH ?? '', ...env, PAYMENT_SERVER_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -102,7 +102,7 @@ describe('main (npm start -w payment-server)', () => {
   });
 
   it('refuses to start with one clear line when ADMIN_API_KEY is too short', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    const child = spawn(process.execPath, ['--conditions=@m2m/source', '--import', 'tsx', MAIN], {
       cwd: path.dirname(MAIN),
       env: { PATH: process.env.PATH ?? '', ...env, ADMIN_API_KEY: 'too-short-key' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,7 @@ import dotenv from 'dotenv';
 import { z } from 'zod';
 
 /**
- * The one configuration contract (DESIGN.md, "One configuration, three modes").
+ * The one configuration contract: STYTCH_ENV picks local, test/live or a URL (docs/architecture.md).
  * Every server validates the variables it uses at start-up; a missing or malformed
  * one throws a ConfigError whose message names it in one line.
  */

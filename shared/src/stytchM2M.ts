@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Stytch's M2M client requests (STYTCH_M2M_API.md), validated the same way by the auth-server that
+ * Stytch's M2M client requests (docs/stytch-api-mapping.md), validated the same way by the auth-server that
  * serves them and by the payment-server's admin routes that send them.
  */
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { LogCapture } from './logCapture';
 
 /**
- * The servers as real processes (`node --import tsx <workspace>/src/main.ts`), as `npm start`
+ * The servers as real processes (`node --conditions=@m2m/source --import tsx <workspace>/src/main.ts`), as `npm start`
  * runs them: for kill -9 and for capturing everything a process prints.
  */
 export type Workspace = 'auth-server' | 'wallet-server' | 'payment-server';
@@ -60,7 +60,7 @@ export async function spawnServer(
   logs?: LogCapture,
   readyTimeoutMs = 30_000,
 ): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--conditions=@m2m/source', '--import', 'tsx', 'src/main.ts'], {
     cwd: path.join(REPO_ROOT, workspace),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...NEUTRAL_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

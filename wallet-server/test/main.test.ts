@@ -15,7 +15,7 @@ const tsxLoader = pathToFileURL(path.join(path.dirname(require.resolve('tsx/pack
 
 function runMain(env: Record<string, string>) {
   // Only what is given: no .env from the repository root, no variables from the test's shell.
-  const child = spawn(process.execPath, ['--import', tsxLoader, main], {
+  const child = spawn(process.execPath, ['--conditions=@m2m/source', '--import', tsxLoader, main], {
     cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-main-cwd-')),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 /**
- * The two error shapes the auth-server answers with (STYTCH_M2M_API.md):
+ * The two error shapes the auth-server answers with (docs/stytch-api-mapping.md):
  * Stytch's `{ status_code, request_id, error_type, error_message, error_url }` for every endpoint,
  * and OAuth 2.0's `{ status_code, request_id, error, error_description, error_uri }` for the token endpoint.
  * Handlers throw these; `stytchErrorHandler` turns them into JSON.

@@ -14,7 +14,7 @@ export interface ManagementDeps {
   environment: 'test' | 'live';
 }
 
-/** Stytch's M2M client management API (STYTCH_M2M_API.md); mount behind requireProjectCredentials. */
+/** Stytch's M2M client management API (docs/stytch-api-mapping.md); mount behind requireProjectCredentials. */
 export function managementRoutes({ clients, environment }: ManagementDeps): Router {
   const router = Router();
 

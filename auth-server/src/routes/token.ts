@@ -135,7 +135,7 @@ function clientCredentials(req: Request, params: { get(name: string): string | u
   return { id: fromBody.id, secret: fromBody.secret };
 }
 
-/** During a rotation both the current and the next secret are accepted (STYTCH_M2M_API.md). */
+/** During a rotation both the current and the next secret are accepted, as on Stytch (rotate/start until rotate or rotate/cancel). */
 async function authenticates(client: M2MClientRecord | undefined, secret: string): Promise<boolean> {
   if (!client) {
     await verifySecret(secret, DECOY_HASH);

@@ -1,5 +1,5 @@
 /**
- * Custom claims from the project's template (STYTCH_M2M_API.md): `{{ variable }}` markup, only as a
+ * Custom claims from the project's template, with Stytch's rules: `{{ variable }}` markup, only as a
  * whole JSON value, dot notation into `client` (the M2M client) and `request` (extra parameters sent
  * to the token endpoint). A variable that is missing or null drops its claim (or array element);
  * registered claims can't be set; the rendered claims are at most 4 KB.

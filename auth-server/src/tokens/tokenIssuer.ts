@@ -19,7 +19,7 @@ export interface IssuedToken {
   expiresIn: number;
 }
 
-/** Builds and signs the M2M access token of STYTCH_M2M_API.md. */
+/** Builds and signs Stytch's M2M access token (its header and claims: docs/stytch-api-mapping.md). */
 export class TokenIssuer {
   constructor(private readonly options: TokenIssuerOptions) {}
 

@@ -51,7 +51,7 @@ export async function launchStack({ env, output, pretty, readyTimeoutMs = 60_000
 
   try {
     for (const service of services) {
-      const child = spawn(process.execPath, ['--import', 'tsx', service.entry], {
+      const child = spawn(process.execPath, ['--conditions=@m2m/source', '--import', 'tsx', service.entry], {
         cwd: service.entry.replace(/[/\\]src[/\\]main\.ts$/, ''),
         env: { ...env, FORCE_COLOR: '0' },
         stdio: ['ignore', 'pipe', 'pipe'],
