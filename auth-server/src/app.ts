@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import { FailureLimiter, httpLogger, type Logger } from '@m2m/shared';
+import { FailureLimiter, httpLogger, jsonBody, type Logger } from '@m2m/shared';
 import { newStytchRequestId } from './http/envelope';
 import { stytchErrorHandler, stytchNotFound } from './http/errorHandler';
 import { discoveryRoutes } from './routes/discovery';
@@ -65,7 +65,7 @@ export function createAuthApp({ project, stores, keys, issuer, tokenLifetimeSeco
   app.use(tokenRoutes({ projectId, clients: stores.clients, issuer: tokenIssuer, clientFailures, ipFailures }));
 
   // Everything else needs the project's Basic credentials, as on Stytch.
-  app.use(['/v1/m2m', '/v1/local'], requireProjectCredentials(project, ipFailures), express.json({ limit: '64kb' }));
+  app.use(['/v1/m2m', '/v1/local'], requireProjectCredentials(project, ipFailures), jsonBody({ limit: '64kb' }));
   app.use(managementRoutes({ clients: stores.clients, environment }));
   app.use(localExtensionRoutes({ keys, project: stores.project }));
 

@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Client } from 'stytch';
-import { errorHandler, httpLogger, methodNotAllowed, notFound, type Logger } from '@m2m/shared';
+import { errorHandler, httpLogger, jsonBody, methodNotAllowed, notFound, type Logger } from '@m2m/shared';
 import { requireAdminKey } from './admin/adminAuth';
 import { clientRoutes } from './admin/clientRoutes';
 import { rotationRoutes } from './admin/rotationRoutes';
@@ -26,7 +26,6 @@ export function createPaymentApp({ wallet, rotation, stytch, adminApiKey, adminK
   const app = express();
   app.disable('x-powered-by');
   app.use(httpLogger(logger));
-  app.use(express.json({ limit: '16kb' }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -37,9 +36,12 @@ export function createPaymentApp({ wallet, rotation, stytch, adminApiKey, adminK
   });
   app.all(['/healthz', '/readyz'], methodNotAllowed(['GET']));
 
+  const json = jsonBody({ limit: '16kb' });
+  app.use('/initiate-payment', json);
   app.use(paymentRoutes({ wallet }));
 
-  app.use('/admin', requireAdminKey(adminApiKey, adminKeyFailuresPerMinute));
+  // The key is checked before the body is read: an anonymous caller costs no parsing.
+  app.use('/admin', requireAdminKey(adminApiKey, adminKeyFailuresPerMinute), json);
   app.use('/admin', rotationRoutes({ rotation }));
   app.use('/admin', clientRoutes({ stytch, ownClientId: () => rotation.clientId }));
 

@@ -2,6 +2,7 @@ export * from './config';
 export * from './contracts';
 export * from './files';
 export * from './httpErrors';
+export * from './jsonBody';
 export * from './lifecycle';
 export * from './logger';
 export * from './sqlite';

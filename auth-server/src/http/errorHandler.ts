@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import { bodyReadError } from '@m2m/shared';
+import { bodyReadError, HttpError } from '@m2m/shared';
 import { OAuthError, StytchApiError, errorUrl } from './apiErrors';
 import { requestIdOf } from './envelope';
 
@@ -60,6 +60,8 @@ function toApiError(err: unknown, oauth: boolean): StytchApiError | OAuthError {
   }
   const make = (status: number, type: string, message: string) =>
     oauth ? new OAuthError(status, status >= 500 ? 'server_error' : 'invalid_request', message) : new StytchApiError(status, type, message);
+  // The shared body reader's refusals (415, 400 too deep, 413...), in this server's shapes.
+  if (err instanceof HttpError && err.status < 500) return make(err.status, err.code, err.message);
   const unreadable = bodyReadError(err);
   if (unreadable) return make(unreadable.status, unreadable.code, unreadable.message);
   return make(500, 'internal_server_error', 'Something went wrong on our side; the request_id helps find it in the logs');

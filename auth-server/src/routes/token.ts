@@ -1,7 +1,7 @@
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
 import { OAuthError, StytchApiError } from '../http/apiErrors';
 import { parseBasicAuth } from '../security/basicAuth';
-import type { FailureLimiter } from '@m2m/shared';
+import { jsonBody, type FailureLimiter } from '@m2m/shared';
 import { verifySecret } from '../security/secrets';
 import type { ClientStore, M2MClientRecord } from '../store/clientStore';
 import { ClaimsTooLargeError } from '../tokens/customClaims';
@@ -31,11 +31,12 @@ const DECOY_HASH = 'sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 /** `POST /v1/public/{project_id}/oauth2/token`: the OAuth 2.0 client credentials grant. */
 export function tokenRoutes({ projectId, clients, issuer, clientFailures, ipFailures }: TokenRouteDeps): Router {
   const router = Router();
-  const bodyLimit = '16kb';
+  // Stytch's token endpoint takes a form (RFC 6749) or JSON (its SDKs send JSON).
+  const readBody = jsonBody({ limit: '16kb', form: { parameterLimit: 50 } });
 
   router
     .route('/v1/public/:project_id/oauth2/token')
-    .post(express.urlencoded({ extended: false, limit: bodyLimit, parameterLimit: 50 }), express.json({ limit: bodyLimit }), async (req, res) => {
+    .post(readBody, async (req, res) => {
       if (req.params.project_id !== projectId) {
         throw new StytchApiError(404, 'project_not_found', `No project with project_id ${req.params.project_id} is served here`);
       }

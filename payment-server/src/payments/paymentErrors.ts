@@ -30,7 +30,8 @@ export function toPaymentHttpError(err: unknown, step: PaymentStep): unknown {
     case 'insufficient_funds':
       return new HttpError(409, 'insufficient_funds', `${err.message}. Nothing was debited.`.replace('.. ', '. '));
     case 'idempotency_key_reused':
-      return new HttpError(422, 'idempotency_key_reused', `${err.message} Use a new Idempotency-Key for a new payment.`);
+      // The wallet's own message names the remedy in its terms (a debit); say it once, in ours.
+      return new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different payment: use a new Idempotency-Key for a new payment.');
     case 'rejected_request':
       return new HttpError(err.status ?? 400, err.code ?? 'invalid_request', err.message);
     case 'unauthorized':
