@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Client } from 'stytch';
-import { errorHandler, httpLogger, jsonBody, methodNotAllowed, notFound, type Logger } from '@m2m/shared';
+import { errorHandler, httpLogger, jsonBody, methodNotAllowed, notFound, type Logger, type TrustProxy } from '@m2m/shared';
 import { requireAdminKey } from './admin/adminAuth';
 import { clientRoutes } from './admin/clientRoutes';
 import { rotationRoutes } from './admin/rotationRoutes';
@@ -16,15 +16,18 @@ export interface PaymentAppDeps {
   adminApiKey: string;
   /** Wrong admin keys one IP may send a minute before 429 (default 10). */
   adminKeyFailuresPerMinute?: number;
+  /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
+  trustProxy?: TrustProxy;
   logger: Logger;
   /** false while shutting down, so a load balancer stops sending traffic before the port closes. */
   isReady?: () => boolean;
 }
 
 /** The payment-server as an Express app (it does not listen). */
-export function createPaymentApp({ wallet, rotation, stytch, adminApiKey, adminKeyFailuresPerMinute, logger, isReady = () => true }: PaymentAppDeps): Express {
+export function createPaymentApp({ wallet, rotation, stytch, adminApiKey, adminKeyFailuresPerMinute, trustProxy = false, logger, isReady = () => true }: PaymentAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', trustProxy);
   app.use(httpLogger(logger));
 
   app.get('/healthz', (_req, res) => {

@@ -10,4 +10,5 @@ export * from './stytchProject';
 export * from './validate';
 export * from './stytchM2M';
 export * from './failureLimiter';
+export * from './trustProxy';
 export * from './middleware/authorizeToken';

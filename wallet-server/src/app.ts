@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type * as stytch from 'stytch';
 import { errorHandler, httpLogger, methodNotAllowed, notFound, type Logger } from '@m2m/shared';
-import type { AuthorizeTokenOptions } from '@m2m/shared';
+import type { AuthorizeTokenOptions, TrustProxy } from '@m2m/shared';
 import { protectedResourceMetadata, PROTECTED_RESOURCE_METADATA_PATH, resourceUrl } from './routes/protectedResourceMetadata';
 import { walletRoutes } from './routes/walletRoutes';
 import type { SigningKeysProbe } from './signingKeys';
@@ -21,12 +21,15 @@ export interface WalletAppDeps {
   /** This server's public URL (the RFC 9728 `resource`); derived from each request when absent. */
   publicUrl?: string;
   authorize?: WalletAuthorizeOptions;
+  /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
+  trustProxy?: TrustProxy;
 }
 
 export function createWalletApp(deps: WalletAppDeps): Express {
   const { wallets, logger, publicUrl } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.use(httpLogger(logger));
 
   const metadataUrl = (req: express.Request) => `${resourceUrl(publicUrl, req)}${PROTECTED_RESOURCE_METADATA_PATH}`;

@@ -1,4 +1,4 @@
-import { closeServer, createLogger, createStytchClient, listen, type Logger, type StytchProject } from '@m2m/shared';
+import { closeServer, createLogger, createStytchClient, listen, type Logger, type StytchProject, type TrustProxy } from '@m2m/shared';
 import type * as stytch from 'stytch';
 import { createWalletApp, type WalletAuthorizeOptions } from './app';
 import { jwksUrl, signingKeysProbe } from './signingKeys';
@@ -22,6 +22,8 @@ export interface WalletServerOptions {
   publicUrl?: string;
   /** Wallets to create when the database is new; default: the tutorial's two customers. */
   seed?: readonly WalletSeed[];
+  /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
+  trustProxy?: TrustProxy;
 }
 
 export interface RunningWalletServer {
@@ -47,6 +49,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<R
       signingKeysReady: signingKeysProbe(stytchClient, jwksUrl(stytchProject.baseUrl, stytchProject.projectId)),
       ...(options.publicUrl !== undefined && { publicUrl: options.publicUrl }),
       ...(options.authorize && { authorize: options.authorize }),
+      ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
     });
     const running = await listen(app, port, host, 'WALLET_SERVER_PORT');
     let closing: Promise<void> | undefined;
