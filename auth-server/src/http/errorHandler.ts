@@ -28,6 +28,9 @@ export function stytchErrorHandler(): ErrorRequestHandler {
     if (res.headersSent) return;
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
     const requestId = requestIdOf(req);
+    // Retry-After repeated in the body: the Stytch SDK drops headers but keeps the body in its error.
+    const retryAfter = error.headers['Retry-After'];
+    const wait = retryAfter === undefined ? {} : { retry_after_seconds: Number(retryAfter) };
     if (error instanceof OAuthError) {
       res.status(error.status).json({
         status_code: error.status,
@@ -35,6 +38,7 @@ export function stytchErrorHandler(): ErrorRequestHandler {
         error: error.code,
         error_description: error.message,
         error_uri: 'https://datatracker.ietf.org/doc/html/rfc6749#section-5.2',
+        ...wait,
       });
       return;
     }
@@ -44,6 +48,7 @@ export function stytchErrorHandler(): ErrorRequestHandler {
       error_type: error.errorType,
       error_message: error.message,
       error_url: errorUrl(error.status),
+      ...wait,
     });
   };
 }

@@ -18,6 +18,11 @@ export function toPaymentHttpError(err: unknown, step: PaymentStep): unknown {
     if (err.reason === 'auth_server_timeout') {
       return new HttpError(504, 'auth_server_timeout', `The auth server did not answer in time, so no token for the ${step}.${afterDebit}`);
     }
+    if (err.reason === 'auth_server_rate_limited') {
+      return new HttpError(503, 'auth_server_rate_limited', `The auth server is rate limiting the payment-server's token requests, so no token for the ${step}.${afterDebit}`, {
+        'Retry-After': String(err.retryAfterSeconds ?? 1),
+      });
+    }
     if (err.retryable) {
       return new HttpError(503, 'auth_server_unavailable', `The auth server can't be reached, so no token for the ${step}.${afterDebit}`, RETRY_SOON);
     }
