@@ -42,7 +42,7 @@ export function jsonBody({ limit, maxDepth = MAX_JSON_DEPTH, form }: JsonBodyOpt
     // RFC 8259 §8.1: JSON between systems is UTF-8. Other charsets (utf-7!) would be decoded into
     // something other than what a UTF-8 reader of the same bytes sees.
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-      return next(new HttpError(415, 'unsupported_media_type', `JSON is read only as UTF-8: send charset=utf-8 or no charset, not ${charset}`));
+      return next(new HttpError(415, 'unsupported_media_type', `JSON is read only as UTF-8: send charset=utf-8 or no charset, not ${charset.slice(0, 40)}`));
     }
     readJson(req, res, onRead);
   };
