@@ -254,26 +254,111 @@ describe('brute force is rate-limited', () => {
     }
   });
 
-  it('failures from one IP across many client ids and the project credentials → 429 on the token endpoint and the management API', async () => {
-    const limited = await startAuth({ rateLimit: { perClientPerMinute: 1000, perIpPerMinute: 6 } });
+  it('unknown client ids and wrong project secrets from one IP each have their own budget, and spend no one else\'s', async () => {
+    const limited = await startAuth({ rateLimit: { perClientPerMinute: 1000, perIpPerMinute: 3 } });
     try {
+      const client = await createM2MClient(sdk(limited), ['read:users']);
       const tokenUrl = at(limited.url, `/v1/public/${limited.projectId}/oauth2/token`);
-      const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) {
-        const answer = await request('POST', tokenUrl, {
+      const spray = (i: number) =>
+        request('POST', tokenUrl, {
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
           body: new URLSearchParams({ grant_type: 'client_credentials', client_id: `m2m-client-test-spray-${i}`, client_secret: 'sprayed-secret-123456' }).toString(),
         });
-        statuses.push(answer.status);
-      }
-      for (let i = 0; i < 3; i++) {
-        statuses.push((await post(at(limited.url, '/v1/m2m/clients/search'), {}, { Authorization: basic(limited.projectId, `wrong-${i}`) })).status);
-      }
-      expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 429]);
-      // Now even the right project credentials wait: the IP is locked out for the window.
+      const sprayed: number[] = [];
+      for (let i = 0; i < 5; i++) sprayed.push((await spray(i)).status);
+      expect(sprayed).toEqual([401, 401, 401, 429, 429]);
+      // A known client and the project credentials are untouched by the spray of unknown ids.
+      expect(await accessToken(sdk(limited), client)).toBeTruthy();
+      expect((await post(at(limited.url, '/v1/m2m/clients/search'), {}, { Authorization: basic(limited.projectId, limited.projectSecret) })).status).toBe(200);
+
+      const management: number[] = [];
+      for (let i = 0; i < 4; i++) management.push((await post(at(limited.url, '/v1/m2m/clients/search'), {}, { Authorization: basic(limited.projectId, `wrong-${i}`) })).status);
+      expect(management).toEqual([401, 401, 401, 429]);
+      // The same address, having guessed wrong 3 times, waits even with the right secret (else the limit would tell right from wrong).
       const answer = await post(at(limited.url, '/v1/m2m/clients/search'), {}, { Authorization: basic(limited.projectId, limited.projectSecret) });
       expect(answer.status).toBe(429);
       expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
+      // ...while its clients' token requests are a separate budget.
+      expect(await accessToken(sdk(limited), client)).toBeTruthy();
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('issue 13.1: behind a proxy (TRUST_PROXY), a stranger\'s failures never refuse another caller\'s valid credentials', async () => {
+    const limited = await startAuth({ rateLimit: { perClientPerMinute: 5, perIpPerMinute: 5 }, trustProxy: ['loopback'] });
+    try {
+      const target = await createM2MClient(sdk(limited), ['read:users']);
+      const tokenUrl = at(limited.url, `/v1/public/${limited.projectId}/oauth2/token`);
+      const from = (ip: string, clientId: string, secret: string) =>
+        request('POST', tokenUrl, {
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
+          body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }).toString(),
+        });
+      const search = (ip: string, secret: string) => post(at(limited.url, '/v1/m2m/clients/search'), {}, { Authorization: basic(limited.projectId, secret), 'x-forwarded-for': ip });
+      const stranger = '203.0.113.66';
+      for (let i = 0; i < 60; i++) {
+        await from(stranger, target.clientId, `guess-${i}-abcdefgh`);
+        await from(stranger, `m2m-client-test-made-up-${i}`, `guess-${i}-abcdefgh`);
+        await search(stranger, `wrong-${i}`);
+      }
+      expect((await from(stranger, target.clientId, target.clientSecret)).status).toBe(429);
+      expect((await search(stranger, limited.projectSecret)).status).toBe(429);
+
+      const owner = '198.51.100.7';
+      const token = await from(owner, target.clientId, target.clientSecret);
+      expect(token.status).toBe(200);
+      expect(token.body.access_token).toEqual(expect.any(String));
+      expect((await search(owner, limited.projectSecret)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('without TRUST_PROXY, X-Forwarded-For is ignored: a guesser can\'t escape its count by naming other addresses', async () => {
+    const limited = await startAuth({ rateLimit: { perClientPerMinute: 3, perIpPerMinute: 1000 } });
+    try {
+      const target = await createM2MClient(sdk(limited), ['read:users']);
+      const tokenUrl = at(limited.url, `/v1/public/${limited.projectId}/oauth2/token`);
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const answer = await request('POST', tokenUrl, {
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': `203.0.113.${i}` },
+          body: new URLSearchParams({ grant_type: 'client_credentials', client_id: target.clientId, client_secret: `guess-${i}-abcdefgh` }).toString(),
+        });
+        statuses.push(answer.status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('issue 13.2: parallel guesses against an imported (scrypt) secret are counted before the check: exactly the limit get checked', async () => {
+    const limited = await startAuth({ rateLimit: { perClientPerMinute: 5, perIpPerMinute: 1000 } });
+    try {
+      const secret = 'Imported-Secret-9f3#kQ2v';
+      const { m2m_client } = await sdk(limited).m2m.clients.create({ scopes: ['read:users'], client_id: 'imported-scrypt-client', client_secret: secret });
+      const tokenUrl = at(limited.url, `/v1/public/${limited.projectId}/oauth2/token`);
+      const guess = (value: string) =>
+        request('POST', tokenUrl, {
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'client_credentials', client_id: m2m_client.client_id, client_secret: value }).toString(),
+        });
+      const statuses = await Promise.all(Array.from({ length: 100 }, (_, i) => guess(`parallel-guess-${i}-xyz`).then((a) => a.status)));
+      expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(95);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('issue 13.2: a right secret refunds its attempt, so a client with an imported secret is never limited by its own successes', async () => {
+    const limited = await startAuth({ rateLimit: { perClientPerMinute: 3, perIpPerMinute: 1000 } });
+    try {
+      const secret = 'Imported-Secret-7h2$Lp4w';
+      const { m2m_client } = await sdk(limited).m2m.clients.create({ scopes: ['read:users'], client_id: 'imported-refund-client', client_secret: secret });
+      for (let i = 0; i < 12; i++) expect(await accessToken(sdk(limited), { clientId: m2m_client.client_id, clientSecret: secret })).toBeTruthy();
     } finally {
       await limited.close();
     }

@@ -331,13 +331,123 @@ describe.each(ROUTES.map((route) => [route.name, route] as const))('%s', (_name,
   }
 });
 
-it('a body sent as text/plain is not parsed as JSON: 4xx, nothing debited', async () => {
+it('a body sent as text/plain is not parsed as JSON: 415, nothing debited', async () => {
   const before = await state();
   const body = json({ customerId: JOHN.customerId, debitAmount: 5, destinationWalletId: JANE.walletId });
   const answer = await request('POST', at(payment.url, '/initiate-payment'), { headers: { 'content-type': 'text/plain' }, body });
-  expect(answer.status).toBeGreaterThanOrEqual(400);
-  expect(answer.status).toBeLessThan(500);
+  expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status: 415, code: 'unsupported_media_type' });
   expect(await state()).toEqual(before);
+});
+
+/** Issue 10.7, 13.6, 13.12: one body reader on every server (shared/src/jsonBody.ts). */
+describe('the JSON body reader of every server', () => {
+  /** One route per server and error shape, each with a body it accepts. */
+  const doors = () => [
+    { name: 'wallet /api/debit', url: at(wallet.url, '/api/debit'), headers: walletHeaders(), valid: { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId } },
+    { name: 'payment /initiate-payment', url: at(payment.url, '/initiate-payment'), headers: {}, valid: { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId } },
+    { name: 'payment /admin/m2m/clients/search', url: at(payment.url, '/admin/m2m/clients/search'), headers: adminHeaders(), valid: { limit: 1 } },
+    { name: 'auth /v1/m2m/clients/search', url: at(auth.url, '/v1/m2m/clients/search'), headers: projectHeaders(), valid: { limit: 1 } },
+    { name: 'auth token endpoint', url: at(auth.url, `/v1/public/${auth.projectId}/oauth2/token`), headers: {}, valid: { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret } },
+  ];
+  const codeOf = (answer: HttpAnswer) => (answer.body?.error?.code ?? answer.body?.error_type ?? answer.body?.error) as string | undefined;
+
+  it('a body that is not JSON (text/plain, a form, no content type) gets 415 naming application/json', async () => {
+    const before = await state();
+    const seen: unknown[] = [];
+    for (const door of doors()) {
+      const text = json(door.valid);
+      const variants: [string, Record<string, string>, string | Buffer][] = [
+        ['text/plain', { 'content-type': 'text/plain' }, text],
+        ['no content type', {}, Buffer.from(text)],
+        ['xml', { 'content-type': 'application/xml' }, '<x/>'],
+      ];
+      // The token endpoint takes forms on purpose (RFC 6749); everywhere else a form is refused.
+      if (!door.name.includes('token')) variants.push(['a form', { 'content-type': 'application/x-www-form-urlencoded' }, 'customerId=x']);
+      for (const [label, type, body] of variants) {
+        const answer = await request('POST', door.url, { headers: { ...type, ...door.headers }, body });
+        seen.push({ door: door.name, label, status: answer.status, names: messageOf(answer)?.includes('application/json') });
+      }
+    }
+    expect(seen).toEqual(seen.map((s) => ({ ...(s as object), status: 415, names: true })));
+    expect(await state()).toEqual(before);
+  });
+
+  it('JSON only as UTF-8: no charset or utf-8 are read, any other charset gets 415', async () => {
+    const before = await state();
+    const seen: unknown[] = [];
+    for (const door of doors()) {
+      for (const charset of ['utf-7', 'latin1', 'utf-16le', 'iso-8859-1', 'UTF-32']) {
+        const answer = await request('POST', door.url, { headers: { 'content-type': `application/json; charset=${charset}`, ...door.headers }, body: json(door.valid) });
+        seen.push({ door: door.name, charset, status: answer.status, code: codeOf(answer) });
+      }
+    }
+    expect(seen).toEqual(seen.map((s) => ({ ...(s as object), status: 415, code: expect.stringMatching(/unsupported_media_type|invalid_request/) })));
+    expect(await state()).toEqual(before);
+    for (const door of doors().filter((d) => !d.name.includes('debit') && !d.name.includes('payment'))) {
+      for (const type of ['application/json; charset=utf-8', 'application/json; charset="UTF-8"', 'application/json']) {
+        const answer = await request('POST', door.url, { headers: { 'content-type': type, ...door.headers }, body: json(door.valid) });
+        expect({ door: door.name, type, status: answer.status }).toEqual({ door: door.name, type, status: 200 });
+      }
+    }
+  });
+
+  it('nesting deeper than 32 levels gets 400 naming the limit on every server (7,000 levels included, never a 500)', async () => {
+    const before = await state();
+    // Arrays are the densest nesting: 7,000 levels fit in the 16 kB limits.
+    const nested = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+    const seen: unknown[] = [];
+    const deepDoors = [
+      ...doors(),
+      { name: 'auth POST /v1/m2m/clients', url: at(auth.url, '/v1/m2m/clients'), headers: projectHeaders(), valid: { scopes: ['read:users'] } },
+      { name: 'payment POST /admin/m2m/clients', url: at(payment.url, '/admin/m2m/clients'), headers: adminHeaders(), valid: { scopes: ['read:users'] } },
+    ];
+    for (const door of deepDoors) {
+      for (const levels of [33, 7_000]) {
+        const body = json({ ...door.valid, trusted_metadata: '__DEEP__' }).replace('"__DEEP__"', nested(levels));
+        const answer = await request('POST', door.url, { headers: { 'content-type': 'application/json', ...door.headers }, body });
+        seen.push({ door: door.name, levels, status: answer.status, names: messageOf(answer)?.includes('32') });
+      }
+    }
+    expect(seen).toEqual(seen.map((s) => ({ ...(s as object), status: 400, names: true })));
+    expect(await state()).toEqual(before);
+    // Brackets inside strings are text, not nesting.
+    const [token] = doors().filter((d) => d.name.includes('token'));
+    const answer = await request('POST', token!.url, { headers: { 'content-type': 'application/json' }, body: json({ ...token!.valid, note: `${'[{'.repeat(40)}\\"[` }) });
+    expect(answer.status).toBe(200);
+  });
+
+  it('valid JSON that is not an object is called "must be a JSON object", not "not valid JSON"', async () => {
+    for (const door of doors()) {
+      for (const body of ['"x"', '42', 'null', '[]']) {
+        const answer = await request('POST', door.url, { headers: { 'content-type': 'application/json', ...door.headers }, body });
+        expect({ door: door.name, body, status: answer.status, message: messageOf(answer) }).toEqual({ door: door.name, body, status: 400, message: expect.stringContaining('must be a JSON object') });
+      }
+    }
+  });
+});
+
+/** Issue 10.8: every message says a thing once. */
+describe('messages read once', () => {
+  it('an amount beyond the safe integers reports the limit once', async () => {
+    const answer = await request('POST', at(payment.url, '/initiate-payment'), {
+      headers: { 'content-type': 'application/json' },
+      body: json({ customerId: JOHN.customerId, debitAmount: '__N__', destinationWalletId: JANE.walletId }).replace('"__N__"', '1e300'),
+    });
+    expect(answer.status).toBe(400);
+    const message = messageOf(answer)!;
+    expect(message.match(/9007199254740991/g)).toHaveLength(1);
+    expect(message.match(/debitAmount/g)).toHaveLength(1);
+  });
+
+  it('the 422 for a reused Idempotency-Key tells the remedy once', async () => {
+    const key = `reused-${Math.random()}`;
+    const pay = (debitAmount: number) => request('POST', at(payment.url, '/initiate-payment'), { headers: { 'Idempotency-Key': key }, json: { customerId: JOHN.customerId, debitAmount, destinationWalletId: JANE.walletId } });
+    expect((await pay(1)).status).toBe(200);
+    const reused = await pay(2);
+    expect(reused.status).toBe(422);
+    const message = messageOf(reused)!;
+    expect(message.match(/new (Idempotency-)?key/gi)).toHaveLength(1);
+  });
 });
 
 it('an Idempotency-Key that is not printable ASCII or too long is refused by the payment-server before any debit', async () => {

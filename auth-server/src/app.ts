@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
-import { FailureLimiter, httpLogger, type Logger } from '@m2m/shared';
+import { FailureLimiter, httpLogger, jsonBody, type Logger, type TrustProxy } from '@m2m/shared';
+import { ClientAuthenticator } from './security/clientAuthentication';
 import { newStytchRequestId } from './http/envelope';
 import { stytchErrorHandler, stytchNotFound } from './http/errorHandler';
 import { discoveryRoutes } from './routes/discovery';
@@ -12,10 +13,14 @@ import type { AuthStores } from './store/database';
 import type { KeyRing } from './tokens/keyRing';
 import { TokenIssuer } from './tokens/tokenIssuer';
 
+/**
+ * Failure budgets (security notes in the README). Each counts failures of one kind from one IP, so
+ * a caller's failures never spend another caller's budget (with TRUST_PROXY behind a proxy).
+ */
 export interface RateLimitOptions {
-  /** Failed client authentications per client_id (from one IP) per minute before 429. */
+  /** Failed authentications of one client_id from one IP per minute before 429. */
   perClientPerMinute: number;
-  /** Failed authentications (client or project) per IP per minute before 429. */
+  /** Failed authentications with unknown client ids, and failed project credentials, per IP per minute before 429. */
   perIpPerMinute: number;
 }
 
@@ -30,13 +35,16 @@ export interface AuthAppDeps {
   tokenLifetimeSeconds: number;
   logger: Logger;
   rateLimit?: RateLimitOptions;
+  /** Express's `trust proxy` (TRUST_PROXY): which proxies' X-Forwarded-For names the caller. Default off. */
+  trustProxy?: TrustProxy;
 }
 
 /** The Stytch-compatible M2M authorization server as an Express app (it does not listen). */
-export function createAuthApp({ project, stores, keys, issuer, tokenLifetimeSeconds, logger, rateLimit = DEFAULT_RATE_LIMIT }: AuthAppDeps): Express {
+export function createAuthApp({ project, stores, keys, issuer, tokenLifetimeSeconds, logger, rateLimit = DEFAULT_RATE_LIMIT, trustProxy = false }: AuthAppDeps): Express {
   const { projectId } = project;
-  const ipFailures = new FailureLimiter(rateLimit.perIpPerMinute);
   const clientFailures = new FailureLimiter(rateLimit.perClientPerMinute);
+  const unknownIdFailures = new FailureLimiter(rateLimit.perIpPerMinute);
+  const projectFailures = new FailureLimiter(rateLimit.perIpPerMinute);
   const tokenIssuer = new TokenIssuer({
     projectId,
     issuer,
@@ -48,6 +56,7 @@ export function createAuthApp({ project, stores, keys, issuer, tokenLifetimeSeco
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', trustProxy);
   app.use(httpLogger(logger, { newRequestId: newStytchRequestId }));
 
   app.get('/healthz', (_req, res) => {
@@ -62,10 +71,10 @@ export function createAuthApp({ project, stores, keys, issuer, tokenLifetimeSeco
   // Public: discovery, keys and the token endpoint (clients authenticate there themselves).
   app.use(discoveryRoutes({ projectId, issuer }));
   app.use(publicKeyRoutes({ projectId, keys }));
-  app.use(tokenRoutes({ projectId, clients: stores.clients, issuer: tokenIssuer, clientFailures, ipFailures }));
+  app.use(tokenRoutes({ projectId, clients: stores.clients, issuer: tokenIssuer, authenticator: new ClientAuthenticator(), clientFailures, unknownIdFailures }));
 
   // Everything else needs the project's Basic credentials, as on Stytch.
-  app.use(['/v1/m2m', '/v1/local'], requireProjectCredentials(project, ipFailures), express.json({ limit: '64kb' }));
+  app.use(['/v1/m2m', '/v1/local'], requireProjectCredentials(project, projectFailures), jsonBody({ limit: '64kb' }));
   app.use(managementRoutes({ clients: stores.clients, environment }));
   app.use(localExtensionRoutes({ keys, project: stores.project }));
 

@@ -28,6 +28,7 @@ export const authServerEnv = {
   STYTCH_PROJECT_ID: common.STYTCH_PROJECT_ID,
   STYTCH_SECRET: common.STYTCH_SECRET,
   AUTH_SERVER_PUBLIC_URL: common.AUTH_SERVER_PUBLIC_URL,
+  TRUST_PROXY: common.TRUST_PROXY,
   TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   M2M_CUSTOM_CLAIMS_TEMPLATE: claimsTemplate.optional(),
 };

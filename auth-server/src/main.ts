@@ -17,6 +17,7 @@ runMain('auth-server', async () => {
     tokenLifetimeSeconds: config.TOKEN_LIFETIME_SECONDS,
     customClaimsTemplate: config.M2M_CUSTOM_CLAIMS_TEMPLATE,
     publicUrl: config.AUTH_SERVER_PUBLIC_URL,
+    trustProxy: config.TRUST_PROXY,
     logger,
   });
   // A generated project is published for the other local servers (0600, git-ignored); logs name the

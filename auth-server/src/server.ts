@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { closeServer, createLogger, listen, reachableHost, type Logger } from '@m2m/shared';
+import { closeServer, createLogger, listen, reachableHost, type Logger, type TrustProxy } from '@m2m/shared';
 import { createAuthApp, type RateLimitOptions } from './app';
 import { resolveServedProject } from './project';
 import { openAuthStores } from './store/database';
@@ -22,6 +22,8 @@ export interface AuthServerOptions {
   publicUrl?: string | undefined;
   logger?: Logger;
   rateLimit?: RateLimitOptions;
+  /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
+  trustProxy?: TrustProxy;
 }
 
 export interface RunningAuthServer {
@@ -54,7 +56,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     };
     const running = await listen((req, res) => handle(req, res), port, host, 'AUTH_SERVER_PORT');
     const issuer = (options.publicUrl ?? `http://${reachableHost(host)}:${running.port}`).replace(/\/+$/, '');
-    handle = createAuthApp({ project, stores, keys, issuer, tokenLifetimeSeconds, logger, ...(options.rateLimit && { rateLimit: options.rateLimit }) });
+    handle = createAuthApp({ project, stores, keys, issuer, tokenLifetimeSeconds, logger, ...(options.rateLimit && { rateLimit: options.rateLimit }), ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }) });
 
     return {
       url: `http://${reachableHost(host)}:${running.port}/`,

@@ -7,6 +7,34 @@ describe('M2M client management API', () => {
   });
   afterAll(() => f.auth.close());
 
+  it('issue 13.7: refuses ids that are not one URL path segment (".", "..", "/", "%"...), and every id it takes round-trips through the SDK', async () => {
+    for (const client_id of ['.', '..', 'a/b', '50%', 'a b', 'a?b', 'a#b', '', 'x'.repeat(129)]) {
+      const res = await f.http().post('/v1/m2m/clients').set('Authorization', f.basic).send({ scopes: ['read:users'], client_id });
+      expect({ client_id, status: res.status, type: res.body.error_type }).toEqual({ client_id, status: 400, type: 'invalid_request' });
+    }
+    for (const client_id of ['...', '.hidden', 'a.b', '~a_b-c.', 'Z9']) {
+      await f.sdk.m2m.clients.create({ scopes: ['read:users'], client_id });
+      expect((await f.sdk.m2m.clients.get({ client_id })).m2m_client.client_id).toBe(client_id);
+      expect((await f.sdk.m2m.clients.update({ client_id, client_name: 'reachable' })).m2m_client.client_name).toBe('reachable');
+      await f.sdk.m2m.clients.delete({ client_id });
+      await expect(f.sdk.m2m.clients.get({ client_id })).rejects.toMatchObject({ status_code: 404 });
+    }
+  });
+
+  it('issue 13.9: rotate/start during a rotation is refused (409) and keeps the pending next secret; after cancel a new one starts', async () => {
+    const { m2m_client: client } = await f.sdk.m2m.clients.create({ scopes: ['read:users'] });
+    const { m2m_client: started } = await f.sdk.m2m.clients.secrets.rotateStart({ client_id: client.client_id });
+    const again = await f.http().post(`/v1/m2m/clients/${client.client_id}/secrets/rotate/start`).set('Authorization', f.basic).send({});
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ status_code: 409, error_type: 'm2m_client_secret_rotation_in_progress', error_message: expect.stringMatching(/rotate\/cancel/) });
+    expect(again.body).not.toHaveProperty('m2m_client');
+    // Whoever stored the first next secret can still use it, and complete with it.
+    expect((await f.sdk.m2m.token({ client_id: client.client_id, client_secret: started.next_client_secret })).access_token).toBeTruthy();
+    await f.sdk.m2m.clients.secrets.rotateCancel({ client_id: client.client_id });
+    const { m2m_client: restarted } = await f.sdk.m2m.clients.secrets.rotateStart({ client_id: client.client_id });
+    expect(restarted.next_client_secret).not.toBe(started.next_client_secret);
+  });
+
   it('creates, gets, updates and deletes a client through the real SDK, never showing a secret again', async () => {
     const created = await f.sdk.m2m.clients.create({ scopes: ['read:users'], client_name: 'crud', client_description: 'd', trusted_metadata: { team: 'a' } });
     expect(created.m2m_client).toMatchObject({

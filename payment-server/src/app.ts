@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Client } from 'stytch';
-import { errorHandler, httpLogger, methodNotAllowed, notFound, type Logger } from '@m2m/shared';
+import { errorHandler, httpLogger, jsonBody, methodNotAllowed, notFound, type Logger, type TrustProxy } from '@m2m/shared';
 import { requireAdminKey } from './admin/adminAuth';
 import { clientRoutes } from './admin/clientRoutes';
 import { rotationRoutes } from './admin/rotationRoutes';
@@ -16,17 +16,19 @@ export interface PaymentAppDeps {
   adminApiKey: string;
   /** Wrong admin keys one IP may send a minute before 429 (default 10). */
   adminKeyFailuresPerMinute?: number;
+  /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
+  trustProxy?: TrustProxy;
   logger: Logger;
   /** false while shutting down, so a load balancer stops sending traffic before the port closes. */
   isReady?: () => boolean;
 }
 
 /** The payment-server as an Express app (it does not listen). */
-export function createPaymentApp({ wallet, rotation, stytch, adminApiKey, adminKeyFailuresPerMinute, logger, isReady = () => true }: PaymentAppDeps): Express {
+export function createPaymentApp({ wallet, rotation, stytch, adminApiKey, adminKeyFailuresPerMinute, trustProxy = false, logger, isReady = () => true }: PaymentAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', trustProxy);
   app.use(httpLogger(logger));
-  app.use(express.json({ limit: '16kb' }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -37,9 +39,12 @@ export function createPaymentApp({ wallet, rotation, stytch, adminApiKey, adminK
   });
   app.all(['/healthz', '/readyz'], methodNotAllowed(['GET']));
 
+  const json = jsonBody({ limit: '16kb' });
+  app.use('/initiate-payment', json);
   app.use(paymentRoutes({ wallet }));
 
-  app.use('/admin', requireAdminKey(adminApiKey, adminKeyFailuresPerMinute));
+  // The key is checked before the body is read: an anonymous caller costs no parsing.
+  app.use('/admin', requireAdminKey(adminApiKey, adminKeyFailuresPerMinute), json);
   app.use('/admin', rotationRoutes({ rotation }));
   app.use('/admin', clientRoutes({ stytch, ownClientId: () => rotation.clientId }));
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { common, parseEnv, reachableHost, resolveDataDir, stytchMode, type Env, type StytchSettings } from '@m2m/shared';
+import { common, parseEnv, reachableHost, resolveDataDir, stytchMode, type Env, type StytchSettings, type TrustProxy } from '@m2m/shared';
 
 /** The payment-server's settings (README, "Configuration"). */
 export const paymentServerEnv = {
@@ -21,6 +21,7 @@ export const paymentServerEnv = {
   CLIENT_ID: z.string().min(1).max(128).optional(),
   CLIENT_SECRET: z.string().optional(),
   ADMIN_API_KEY: z.string().optional(),
+  TRUST_PROXY: common.TRUST_PROXY,
 };
 
 export interface PaymentServerConfig {
@@ -34,6 +35,7 @@ export interface PaymentServerConfig {
   clientId?: string | undefined;
   clientSecret?: string | undefined;
   adminApiKey?: string | undefined;
+  trustProxy: TrustProxy;
   /** STYTCH_ENV=local: the embedded auth-server; the payment-server may provision its own client and admin key. */
   local: boolean;
   /** DATA_DIR/payment-server-credentials.json */
@@ -54,6 +56,7 @@ export function loadPaymentServerConfig(env: Env): PaymentServerConfig {
     clientId: c.CLIENT_ID,
     clientSecret: c.CLIENT_SECRET,
     adminApiKey: c.ADMIN_API_KEY,
+    trustProxy: c.TRUST_PROXY,
     local: stytchMode(c.STYTCH_ENV).kind === 'local',
     credentialsFile: path.join(dataDir, 'payment-server-credentials.json'),
     stytch: {

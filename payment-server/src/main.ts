@@ -24,6 +24,7 @@ runMain('payment-server', async () => {
     clientSecret: config.clientSecret,
     adminApiKey: admin.key,
     selfProvision: config.local,
+    trustProxy: config.trustProxy,
     logger,
   });
   logger.info({ url: server.url, clientId: server.clientId, credentials_file: config.credentialsFile }, 'payment-server listening');

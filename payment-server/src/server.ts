@@ -1,4 +1,4 @@
-import { closeServer, createLogger, createStytchClient, listen, type Logger, type StytchProject } from '@m2m/shared';
+import { closeServer, createLogger, createStytchClient, listen, type Logger, type StytchProject, type TrustProxy } from '@m2m/shared';
 import { assertAdminKey } from './admin/adminKey';
 import { createPaymentApp } from './app';
 import { CredentialsFile } from './credentials/credentialsFile';
@@ -22,6 +22,8 @@ export interface PaymentServerOptions {
   adminApiKey: string;
   /** Wrong admin keys one IP may send a minute before 429 (default 10). */
   adminKeyFailuresPerMinute?: number;
+  /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
+  trustProxy?: TrustProxy;
   /** With no credentials in the file or the options, provision a `payment-service` client (local mode). */
   selfProvision?: boolean;
   logger?: Logger;
@@ -69,7 +71,7 @@ export async function startPaymentServer(options: PaymentServerOptions): Promise
   });
 
   let stopping = false;
-  const app = createPaymentApp({ wallet, rotation, stytch, adminApiKey: options.adminApiKey, adminKeyFailuresPerMinute: options.adminKeyFailuresPerMinute, logger, isReady: () => !stopping });
+  const app = createPaymentApp({ wallet, rotation, stytch, adminApiKey: options.adminApiKey, adminKeyFailuresPerMinute: options.adminKeyFailuresPerMinute, trustProxy: options.trustProxy ?? false, logger, isReady: () => !stopping });
   let running;
   try {
     running = await listen(app, port, host, 'PAYMENT_SERVER_PORT');

@@ -6,8 +6,9 @@ import { ADMIN_FAILURES_PER_MINUTE, requireAdminKey } from '../src/admin/adminAu
 const KEY = 'an-admin-key-of-at-least-thirty-two-characters';
 
 /** The admin guard in front of one route, as createPaymentApp mounts it, with its default limit. */
-function guardedApp() {
+function guardedApp({ trustProxy = false }: { trustProxy?: false | string[] } = {}) {
   const app = express();
+  app.set('trust proxy', trustProxy);
   app.use('/admin', requireAdminKey(KEY));
   app.get('/admin/ping', (_req, res) => {
     res.json({ ok: true });
@@ -31,5 +32,14 @@ describe('wrong admin keys', () => {
     const app = guardedApp();
     for (let i = 0; i < ADMIN_FAILURES_PER_MINUTE * 2; i++) await request(app).get('/admin/ping').expect(401);
     for (let i = 0; i < ADMIN_FAILURES_PER_MINUTE * 2; i++) await request(app).get('/admin/ping').set('Authorization', `Bearer ${KEY}`).expect(200);
+  });
+
+  it('issue 13.1: behind a proxy (trust proxy set), a stranger\'s wrong keys never lock out the right key from another address', async () => {
+    const app = guardedApp({ trustProxy: ['loopback'] });
+    for (let i = 0; i < ADMIN_FAILURES_PER_MINUTE * 3; i++) {
+      await request(app).get('/admin/ping').set('X-Forwarded-For', '203.0.113.66').set('Authorization', `Bearer wrong-${i}`);
+    }
+    await request(app).get('/admin/ping').set('X-Forwarded-For', '203.0.113.66').set('Authorization', `Bearer ${KEY}`).expect(429);
+    await request(app).get('/admin/ping').set('X-Forwarded-For', '198.51.100.7').set('Authorization', `Bearer ${KEY}`).expect(200);
   });
 });

@@ -141,6 +141,24 @@ describe('one-shot secret rotation', () => {
     }
   });
 
+  it('issue 13.9: a rotation Stytch started whose next secret never reached the file (a crash) is cancelled and started afresh', async () => {
+    const client = await createClient(auth);
+    const file = path.join(tmpDir(), 'credentials.json');
+    const server = await start(file, client);
+    try {
+      // As if the payment-server died between Stytch's answer to rotate/start and writing the file.
+      await sdkFor(auth).m2m.clients.secrets.rotateStart({ client_id: client.clientId });
+      const res = await request(server.url, 'POST', '/admin/m2m/secret-rotation', { token: ADMIN_KEY });
+      expect(res.status).toBe(200);
+      const stored = read(file);
+      expect(stored.next_client_secret).toBeUndefined();
+      expect((await tokenWith(client.clientId, stored.client_secret)).access_token).toBeTruthy();
+      expect((await postPayment(server.url, payment())).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('answers 409 to a second rotation while one runs', async () => {
     const client = await createClient(auth);
     const server = await start(path.join(tmpDir(), 'credentials.json'), client);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { TRUST_PROXY } from './trustProxy';
 
 /**
  * The one configuration contract: STYTCH_ENV picks local, test/live or a URL (docs/architecture.md).
@@ -43,6 +44,7 @@ export const common = {
   AUTH_SERVER_PUBLIC_URL: baseUrl.optional(),
   WALLET_SERVER_PORT: port(4000),
   PAYMENT_SERVER_PORT: port(6000),
+  TRUST_PROXY,
 };
 
 /** Parses `env` with `shape`; the first problem becomes one line naming the variable. */

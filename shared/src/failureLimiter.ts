@@ -1,7 +1,10 @@
 /**
- * Counts FAILED authentications per key (a client_id, an IP) in fixed one-minute windows.
+ * Counts FAILED authentications per key (a client_id and IP, an IP) in fixed one-minute windows.
  * Only failures count, so a legitimate client can fetch thousands of tokens a second, while
  * guessing a secret stops after `limit` wrong tries a minute.
+ *
+ * With a slow check (scrypt), use `tryAttempt` before it and `succeeded` after: the attempt is
+ * counted before the await, so parallel guesses can't all start before the first one fails.
  */
 export class FailureLimiter {
   private readonly windows = new Map<string, { failures: number; resetAt: number }>();
@@ -22,6 +25,24 @@ export class FailureLimiter {
       return 0;
     }
     return window.failures >= this.limit ? Math.ceil((window.resetAt - now) / 1000) : 0;
+  }
+
+  /**
+   * Counts an attempt for `key` as a failure now, unless the window is full: then nothing is counted
+   * and the answer is the seconds to wait (else 0). Call `succeeded` when the attempt turns out right.
+   */
+  tryAttempt(key: string): number {
+    const wait = this.retryAfterSeconds(key);
+    if (wait === 0) this.recordFailure(key);
+    return wait;
+  }
+
+  /** Refunds the attempt `tryAttempt` counted: a success is not a failure. */
+  succeeded(key: string): void {
+    const window = this.windows.get(key);
+    if (!window) return;
+    window.failures -= 1;
+    if (window.failures <= 0) this.windows.delete(key);
   }
 
   recordFailure(key: string): void {

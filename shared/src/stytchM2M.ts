@@ -17,7 +17,10 @@ export const M2MClientId = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9._~-]+$/, 'a client_id may contain only letters, digits, ".", "_", "~" and "-"');
+  .regex(/^[A-Za-z0-9._~-]+$/, 'a client_id may contain only letters, digits, ".", "_", "~" and "-"')
+  // "." and ".." are dot-segments (RFC 3986 §5.2.4): /v1/m2m/clients/.. collapses on the way, so such a
+  // client could never be read, updated or deleted. Every other id here is one path segment as it is.
+  .refine((id) => id !== '.' && id !== '..', 'a client_id may not be "." or "..": it would not survive in a URL path');
 
 const TrustedMetadata = z
   .record(z.string(), z.unknown())

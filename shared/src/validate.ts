@@ -8,12 +8,12 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what 
   throw new HttpError(400, 'invalid_request', describeIssues(result.error, what));
 }
 
+/** One problem per field (the first), at most five fields: each message says its thing once. */
 export function describeIssues(error: z.ZodError, what = 'body'): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => {
-      const field = issue.path.length ? issue.path.join('.') : what;
-      return `${field}: ${issue.message}`;
-    })
-    .join('; ');
+  const byField = new Map<string, string>();
+  for (const issue of error.issues) {
+    const field = issue.path.length ? issue.path.join('.') : what;
+    if (!byField.has(field)) byField.set(field, `${field}: ${issue.message}`);
+  }
+  return [...byField.values()].slice(0, 5).join('; ');
 }

@@ -16,6 +16,17 @@ describe('configuration', () => {
     expect(() => parseEnv(common, { STYTCH_ENV: 'staging' })).toThrow(/STYTCH_ENV is invalid .*local, test, live/);
   });
 
+  it('TRUST_PROXY: off by default; a hop count or proxy addresses; true and junk refused in one line', () => {
+    const trust = (value?: string) => parseEnv({ TRUST_PROXY: common.TRUST_PROXY }, { TRUST_PROXY: value }).TRUST_PROXY;
+    expect(trust()).toBe(false);
+    expect(trust('false')).toBe(false);
+    expect(trust('1')).toBe(1);
+    expect(trust('loopback, 10.0.0.0/8,::1')).toEqual(['loopback', '10.0.0.0/8', '::1']);
+    for (const bad of ['true', '0', '11', 'proxy.example', '10.0.0.0/33', 'loopback,']) {
+      expect(() => trust(bad)).toThrow(/^TRUST_PROXY is invalid .*hop count/);
+    }
+  });
+
   it('never echoes the value of a secret setting', () => {
     const shape = { ADMIN_API_KEY: common.HOST.refine((v) => v.length >= 32, 'must be at least 32 characters') };
     expect(() => parseEnv(shape, { ADMIN_API_KEY: 'hunter2-short' })).toThrow(/^ADMIN_API_KEY is invalid: must be at least 32/);

@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type * as stytch from 'stytch';
 import { errorHandler, httpLogger, methodNotAllowed, notFound, type Logger } from '@m2m/shared';
-import type { AuthorizeTokenOptions } from '@m2m/shared';
+import type { AuthorizeTokenOptions, TrustProxy } from '@m2m/shared';
 import { protectedResourceMetadata, PROTECTED_RESOURCE_METADATA_PATH, resourceUrl } from './routes/protectedResourceMetadata';
 import { walletRoutes } from './routes/walletRoutes';
 import type { SigningKeysProbe } from './signingKeys';
@@ -18,18 +18,25 @@ export interface WalletAppDeps {
   authorizationServer: string;
   /** Readiness of token verification; /readyz is not ready while it answers false. */
   signingKeysReady: SigningKeysProbe;
-  /** This server's public URL (the RFC 9728 `resource`); derived from each request when absent. */
-  publicUrl?: string;
+  /**
+   * This server's public URL (the RFC 9728 `resource`): WALLET_SERVER_URL, or the address it listens
+   * on (a function, since an ephemeral port is known only once listening). Never the request's Host.
+   */
+  publicUrl: string | (() => string);
   authorize?: WalletAuthorizeOptions;
+  /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
+  trustProxy?: TrustProxy;
 }
 
 export function createWalletApp(deps: WalletAppDeps): Express {
   const { wallets, logger, publicUrl } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.use(httpLogger(logger));
 
-  const metadataUrl = (req: express.Request) => `${resourceUrl(publicUrl, req)}${PROTECTED_RESOURCE_METADATA_PATH}`;
+  const resource = () => resourceUrl(typeof publicUrl === 'function' ? publicUrl() : publicUrl);
+  const metadataUrl = () => `${resource()}${PROTECTED_RESOURCE_METADATA_PATH}`;
   const authorize: AuthorizeTokenOptions = {
     realm: 'wallet-server',
     ...deps.authorize,
@@ -42,9 +49,9 @@ export function createWalletApp(deps: WalletAppDeps): Express {
 
   app
     .route(PROTECTED_RESOURCE_METADATA_PATH)
-    .get((req, res) => {
+    .get((_req, res) => {
       res.setHeader('Cache-Control', 'public, max-age=300');
-      res.json(protectedResourceMetadata(resourceUrl(publicUrl, req), deps.authorizationServer));
+      res.json(protectedResourceMetadata(resource(), deps.authorizationServer));
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { common, parseEnv, resolveDataDir, resolveStytchProject, type Env, type StytchProject } from '@m2m/shared';
+import { common, parseEnv, resolveDataDir, resolveStytchProject, type Env, type StytchProject, type TrustProxy } from '@m2m/shared';
 
 /** The wallet-server's settings (README, "Configuration"). */
 export const walletServerEnv = {
@@ -18,6 +18,7 @@ export const walletServerEnv = {
   /** Refuse tokens issued longer ago than this, even if not expired; unset: any unexpired token. */
   TOKEN_MAX_AGE_SECONDS: z.coerce.number().int().positive().optional(),
   /** Leeway for exp/nbf against the authorization server's clock. */
+  TRUST_PROXY: common.TRUST_PROXY,
   CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
 };
 
@@ -30,6 +31,7 @@ export interface WalletServerConfig {
   publicUrl: string | undefined;
   maxTokenAgeSeconds: number | undefined;
   clockToleranceSeconds: number;
+  trustProxy: TrustProxy;
 }
 
 /** Reads and checks every variable; a problem throws a ConfigError naming the variable. */
@@ -44,5 +46,6 @@ export function loadWalletServerConfig(env: Env): WalletServerConfig {
     publicUrl: settings.WALLET_SERVER_URL,
     maxTokenAgeSeconds: settings.TOKEN_MAX_AGE_SECONDS,
     clockToleranceSeconds: settings.CLOCK_TOLERANCE_SECONDS,
+    trustProxy: settings.TRUST_PROXY,
   };
 }

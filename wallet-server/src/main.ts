@@ -12,6 +12,7 @@ runMain('wallet-server', async () => {
     databaseFile: config.databaseFile,
     stytchProject: config.stytchProject,
     logger,
+    trustProxy: config.trustProxy,
     ...(config.publicUrl !== undefined && { publicUrl: config.publicUrl }),
     authorize: {
       clockToleranceSeconds: config.clockToleranceSeconds,

@@ -1,4 +1,4 @@
-import { closeServer, createLogger, createStytchClient, listen, type Logger, type StytchProject } from '@m2m/shared';
+import { closeServer, createLogger, createStytchClient, listen, reachableHost, type Logger, type StytchProject, type TrustProxy } from '@m2m/shared';
 import type * as stytch from 'stytch';
 import { createWalletApp, type WalletAuthorizeOptions } from './app';
 import { jwksUrl, signingKeysProbe } from './signingKeys';
@@ -18,10 +18,12 @@ export interface WalletServerOptions {
   logger?: Logger;
   /** authorizeToken options for both routes: maxTokenAgeSeconds, clockToleranceSeconds, cache, realm. */
   authorize?: WalletAuthorizeOptions;
-  /** This server's public URL, advertised in RFC 9728 metadata; default: the URL each caller used. */
+  /** This server's public URL, advertised in RFC 9728 metadata; default: http://host:port it listens on. */
   publicUrl?: string;
   /** Wallets to create when the database is new; default: the tutorial's two customers. */
   seed?: readonly WalletSeed[];
+  /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
+  trustProxy?: TrustProxy;
 }
 
 export interface RunningWalletServer {
@@ -37,6 +39,8 @@ export async function startWalletServer(options: WalletServerOptions): Promise<R
   const { port = 4000, host = '127.0.0.1', databaseFile = ':memory:', stytchProject } = options;
   const logger = options.logger ?? createLogger({ name: 'wallet-server', level: 'silent' });
   const wallets = WalletStore.open(databaseFile, options.seed);
+  // Known once listening (port 0 picks one); no request can arrive before that.
+  let listeningUrl: string | undefined;
   try {
     const stytchClient = options.stytchClient ?? createStytchClient(stytchProject);
     const app = createWalletApp({
@@ -45,10 +49,12 @@ export async function startWalletServer(options: WalletServerOptions): Promise<R
       logger,
       authorizationServer: stytchProject.baseUrl.replace(/\/+$/, ''),
       signingKeysReady: signingKeysProbe(stytchClient, jwksUrl(stytchProject.baseUrl, stytchProject.projectId)),
-      ...(options.publicUrl !== undefined && { publicUrl: options.publicUrl }),
+      publicUrl: options.publicUrl ?? (() => listeningUrl!),
       ...(options.authorize && { authorize: options.authorize }),
+      ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
     });
     const running = await listen(app, port, host, 'WALLET_SERVER_PORT');
+    listeningUrl = `http://${reachableHost(host)}:${running.port}`;
     let closing: Promise<void> | undefined;
     return {
       url: running.url,

@@ -212,6 +212,28 @@ describe('wallet-server', () => {
     });
   });
 
+  describe('issue 13.8: the Host header is never reflected', () => {
+    it('metadata and challenges name the start-up URL whatever Host the caller sends', async () => {
+      const metadata = await request(base).get('/.well-known/oauth-protected-resource').set('Host', 'evil.example').expect(200);
+      expect(metadata.body.resource).toBe(base);
+      const challenge = await request(base).post('/api/check-balance').set('Host', 'evil.example').set('X-Forwarded-Host', 'evil.example').send({ customerId: JOHN.customerId }).expect(401);
+      expect(challenge.headers['www-authenticate']).toBe(`Bearer realm="wallet-server", resource_metadata="${base}/.well-known/oauth-protected-resource"`);
+    });
+
+    it('a configured public URL wins, also behind a trusted proxy that forwards another host and scheme', async () => {
+      const configured = await startWalletServer({ port: 0, stytchProject: projectOf(auth), publicUrl: 'https://wallet.example.com/', trustProxy: ['loopback'] });
+      try {
+        const url = configured.url.replace(/\/$/, '');
+        const metadata = await request(url).get('/.well-known/oauth-protected-resource').set('X-Forwarded-Host', 'evil.example').set('X-Forwarded-Proto', 'http').expect(200);
+        expect(metadata.body.resource).toBe('https://wallet.example.com');
+        const challenge = await request(url).post('/api/check-balance').set('Host', 'evil.example').send({}).expect(401);
+        expect(challenge.headers['www-authenticate']).toContain('resource_metadata="https://wallet.example.com/.well-known/oauth-protected-resource"');
+      } finally {
+        await configured.close();
+      }
+    });
+  });
+
   describe('concurrency', () => {
     it('never overdraws a wallet under 50 parallel debits, and its ledger sums to its balance', async () => {
       const concurrentDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-concurrent-'));

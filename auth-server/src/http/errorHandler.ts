@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import { bodyReadError } from '@m2m/shared';
+import { bodyReadError, HttpError } from '@m2m/shared';
 import { OAuthError, StytchApiError, errorUrl } from './apiErrors';
 import { requestIdOf } from './envelope';
 
@@ -28,6 +28,9 @@ export function stytchErrorHandler(): ErrorRequestHandler {
     if (res.headersSent) return;
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
     const requestId = requestIdOf(req);
+    // Retry-After repeated in the body: the Stytch SDK drops headers but keeps the body in its error.
+    const retryAfter = error.headers['Retry-After'];
+    const wait = retryAfter === undefined ? {} : { retry_after_seconds: Number(retryAfter) };
     if (error instanceof OAuthError) {
       res.status(error.status).json({
         status_code: error.status,
@@ -35,6 +38,7 @@ export function stytchErrorHandler(): ErrorRequestHandler {
         error: error.code,
         error_description: error.message,
         error_uri: 'https://datatracker.ietf.org/doc/html/rfc6749#section-5.2',
+        ...wait,
       });
       return;
     }
@@ -44,6 +48,7 @@ export function stytchErrorHandler(): ErrorRequestHandler {
       error_type: error.errorType,
       error_message: error.message,
       error_url: errorUrl(error.status),
+      ...wait,
     });
   };
 }
@@ -60,6 +65,8 @@ function toApiError(err: unknown, oauth: boolean): StytchApiError | OAuthError {
   }
   const make = (status: number, type: string, message: string) =>
     oauth ? new OAuthError(status, status >= 500 ? 'server_error' : 'invalid_request', message) : new StytchApiError(status, type, message);
+  // The shared body reader's refusals (415, 400 too deep, 413...), in this server's shapes.
+  if (err instanceof HttpError && err.status < 500) return make(err.status, err.code, err.message);
   const unreadable = bodyReadError(err);
   if (unreadable) return make(unreadable.status, unreadable.code, unreadable.message);
   return make(500, 'internal_server_error', 'Something went wrong on our side; the request_id helps find it in the logs');

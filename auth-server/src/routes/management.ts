@@ -106,6 +106,16 @@ export function managementRoutes({ clients, environment }: ManagementDeps): Rout
     .route('/v1/m2m/clients/:client_id/secrets/rotate/start')
     .post((req, res) => {
       const id = req.params.client_id;
+      const current = found(id, clients.get(id));
+      // Replacing a pending next secret would lock out whoever stored it (Stytch shows it once).
+      // Stytch's reference does not say what it answers here; auth-server/README.md explains this choice.
+      if (current.nextSecretHash !== null) {
+        throw new StytchApiError(
+          409,
+          'm2m_client_secret_rotation_in_progress',
+          `A secret rotation is already in progress for this client (next secret ending in ${current.nextSecretLastFour}): complete it (secrets/rotate) or cancel it (secrets/rotate/cancel) before starting another`,
+        );
+      }
       const next = generateSecret();
       const client = found(id, clients.startSecretRotation(id, hashGeneratedSecret(next), lastFour(next)));
       sendStytch(req, res, { m2m_client: { ...toClientView(client), next_client_secret: next } });

@@ -6,12 +6,14 @@ import { safeEqualStrings, verifySecret } from '../security/secrets';
 
 /**
  * Management endpoints require `Authorization: Basic base64(project_id:secret)`; anything else gets
- * Stytch's 401. Comparisons are constant-time; failed attempts are counted per IP.
+ * Stytch's 401. Comparisons are constant-time; failed attempts are counted per IP
+ * (before the check, refunded on success, so parallel guesses can't outrun the count).
  */
 export function requireProjectCredentials(project: { projectId: string; secretHash: string }, failures: FailureLimiter): RequestHandler {
   return async (req, _res, next) => {
-    const ipKey = `ip:${req.ip}`;
-    const wait = failures.retryAfterSeconds(ipKey);
+    // Per IP (there is one project): a stranger's wrong secrets spend only their own address's budget.
+    const ipKey = String(req.ip);
+    const wait = failures.tryAttempt(ipKey);
     if (wait > 0) {
       throw new StytchApiError(429, 'too_many_requests', `Too many failed authentication attempts; retry in ${wait} s`, { 'Retry-After': String(wait) });
     }
@@ -21,7 +23,6 @@ export function requireProjectCredentials(project: { projectId: string; secretHa
       // Both checks always run, so the time taken does not tell which part was wrong.
       [safeEqualStrings(credentials.id, project.projectId), await verifySecret(credentials.secret, project.secretHash)].every(Boolean);
     if (!ok) {
-      failures.recordFailure(ipKey);
       throw new StytchApiError(
         401,
         'unauthorized_credentials',
@@ -29,6 +30,7 @@ export function requireProjectCredentials(project: { projectId: string; secretHa
         { 'WWW-Authenticate': 'Basic realm="stytch-project"' },
       );
     }
+    failures.succeeded(ipKey);
     next();
   };
 }

@@ -1,8 +1,8 @@
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
 import { OAuthError, StytchApiError } from '../http/apiErrors';
 import { parseBasicAuth } from '../security/basicAuth';
-import type { FailureLimiter } from '@m2m/shared';
-import { verifySecret } from '../security/secrets';
+import { jsonBody, type FailureLimiter } from '@m2m/shared';
+import type { ClientAuthenticator } from '../security/clientAuthentication';
 import type { ClientStore, M2MClientRecord } from '../store/clientStore';
 import { ClaimsTooLargeError } from '../tokens/customClaims';
 import type { TokenIssuer } from '../tokens/tokenIssuer';
@@ -13,9 +13,11 @@ export interface TokenRouteDeps {
   projectId: string;
   clients: ClientStore;
   issuer: TokenIssuer;
-  /** Failed client authentications, counted per client_id and per IP. */
+  authenticator: ClientAuthenticator;
+  /** Failed authentications of a known client, counted per (client_id, IP). */
   clientFailures: FailureLimiter;
-  ipFailures: FailureLimiter;
+  /** Failed authentications with unknown client ids, counted per IP. */
+  unknownIdFailures: FailureLimiter;
 }
 
 /** The parameters RFC 6749 §4.4 defines; anything else is a `request.*` variable for custom claims. */
@@ -25,17 +27,15 @@ const MAX_EXTRA_PARAMS = 20;
 /** Same answer for an unknown client, a wrong secret and an inactive client: ids can't be probed. */
 const BAD_CLIENT = 'Client authentication failed: unknown client, wrong secret, or inactive client';
 
-// Compared against when the client is unknown, so that case costs as much as a wrong secret.
-const DECOY_HASH = 'sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-
 /** `POST /v1/public/{project_id}/oauth2/token`: the OAuth 2.0 client credentials grant. */
-export function tokenRoutes({ projectId, clients, issuer, clientFailures, ipFailures }: TokenRouteDeps): Router {
+export function tokenRoutes({ projectId, clients, issuer, authenticator, clientFailures, unknownIdFailures }: TokenRouteDeps): Router {
   const router = Router();
-  const bodyLimit = '16kb';
+  // Stytch's token endpoint takes a form (RFC 6749) or JSON (its SDKs send JSON).
+  const readBody = jsonBody({ limit: '16kb', form: { parameterLimit: 50 } });
 
   router
     .route('/v1/public/:project_id/oauth2/token')
-    .post(express.urlencoded({ extended: false, limit: bodyLimit, parameterLimit: 50 }), express.json({ limit: bodyLimit }), async (req, res) => {
+    .post(readBody, async (req, res) => {
       if (req.params.project_id !== projectId) {
         throw new StytchApiError(404, 'project_not_found', `No project with project_id ${req.params.project_id} is served here`);
       }
@@ -44,19 +44,19 @@ export function tokenRoutes({ projectId, clients, issuer, clientFailures, ipFail
       const usedBasic = req.headers.authorization !== undefined;
       const credentials = clientCredentials(req, params);
 
-      const ipKey = `ip:${req.ip}`;
+      const client = clients.get(credentials.id);
       // Per client AND address: a client_id is no secret (every token's `sub`), so counting it alone
-      // would let anyone lock a client out by sending it wrong secrets.
-      const clientKey = `client:${credentials.id.slice(0, 128)}|${ipKey}`;
-      const wait = Math.max(ipFailures.retryAfterSeconds(ipKey), clientFailures.retryAfterSeconds(clientKey));
+      // would let anyone lock a client out by sending it wrong secrets; a caller elsewhere never
+      // spends this budget. Unknown ids share one budget per address (a spray of made-up ids).
+      const [failures, failureKey] = client ? [clientFailures, `${client.clientId}|${req.ip}`] : [unknownIdFailures, String(req.ip)];
+      // Counted before the (possibly slow, scrypt) check, refunded on success: parallel guesses can't outrun it.
+      const wait = failures.tryAttempt(failureKey);
       if (wait > 0) {
         throw new OAuthError(429, 'too_many_requests', `Too many failed client authentications; retry in ${wait} s`, { 'Retry-After': String(wait) });
       }
-
-      const client = clients.get(credentials.id);
-      if (!(await authenticates(client, credentials.secret))) {
-        ipFailures.recordFailure(ipKey);
-        clientFailures.recordFailure(clientKey);
+      if (await authenticator.authenticate(credentials.id, client, credentials.secret)) {
+        failures.succeeded(failureKey);
+      } else {
         req.log.warn({ client_id: credentials.id }, 'token request with bad client credentials');
         // RFC 6749 §5.2: a client that tried the Authorization header gets a WWW-Authenticate challenge.
         throw new OAuthError(401, 'invalid_client', BAD_CLIENT, usedBasic ? { 'WWW-Authenticate': 'Basic realm="oauth2"' } : {});
@@ -133,17 +133,6 @@ function clientCredentials(req: Request, params: { get(name: string): string | u
     });
   }
   return { id: fromBody.id, secret: fromBody.secret };
-}
-
-/** During a rotation both the current and the next secret are accepted, as on Stytch (rotate/start until rotate or rotate/cancel). */
-async function authenticates(client: M2MClientRecord | undefined, secret: string): Promise<boolean> {
-  if (!client) {
-    await verifySecret(secret, DECOY_HASH);
-    return false;
-  }
-  const current = await verifySecret(secret, client.secretHash);
-  const next = client.nextSecretHash !== null && (await verifySecret(secret, client.nextSecretHash));
-  return (current || next) && client.status === 'active';
 }
 
 /** `scope` (space separated, RFC 6749 §3.3) or, in JSON, `scopes: []`; undefined when neither was sent. */

@@ -11,6 +11,9 @@ export const ADMIN_FAILURES_PER_MINUTE = 10;
  * `Authorization: Bearer <ADMIN_API_KEY>` on every /admin route. Both sides are hashed to the same
  * length first and compared with timingSafeEqual, so neither the time taken nor an early length
  * mismatch tells a guesser how close they are; wrong keys are counted per IP and then refused for a while.
+ * Per IP, so a stranger's wrong keys lock out only the stranger's own address (behind a proxy, set
+ * TRUST_PROXY so that each caller has its own). A key sent from a locked address waits too: letting a
+ * right key through there would tell a guesser which of its guesses is right.
  */
 export function requireAdminKey(adminApiKey: string, failuresPerMinute = ADMIN_FAILURES_PER_MINUTE): RequestHandler {
   const expected = digest(adminApiKey);
@@ -18,7 +21,7 @@ export function requireAdminKey(adminApiKey: string, failuresPerMinute = ADMIN_F
   return (req, res, next) => {
     // Admin answers may name clients and secrets' last fours: never cached anywhere.
     res.setHeader('Cache-Control', 'no-store');
-    const ipKey = req.ip ?? 'unknown';
+    const ipKey = String(req.ip);
     const wait = failures.retryAfterSeconds(ipKey);
     if (wait > 0) {
       throw new HttpError(429, 'too_many_requests', `Too many wrong admin keys; retry in ${wait} s`, { 'Retry-After': String(wait) });

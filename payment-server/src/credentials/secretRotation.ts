@@ -114,7 +114,7 @@ export class SecretRotation {
   }
 
   private async startAtStytch(): Promise<string> {
-    const { m2m_client } = await callStytch(() => this.deps.stytch.m2m.clients.secrets.rotateStart({ client_id: this.clientId }));
+    const { m2m_client } = await this.rotateStartAtStytch();
     const next = m2m_client.next_client_secret;
     try {
       this.persist({ ...this.stored, next_client_secret: next });
@@ -125,6 +125,23 @@ export class SecretRotation {
     }
     this.deps.logger.info(this.logView(), 'secret rotation started; next secret saved to the credentials file');
     return next;
+  }
+
+  /**
+   * Stytch's rotate/start. A rotation already in progress there, while the file holds no next secret
+   * (we only get here then), is one whose next secret we lost: a crash between Stytch's answer and
+   * writing the file. Nobody of ours can use that secret, so it is cancelled and a new one started.
+   */
+  private async rotateStartAtStytch() {
+    const rotateStart = () => callStytch(() => this.deps.stytch.m2m.clients.secrets.rotateStart({ client_id: this.clientId }));
+    try {
+      return await rotateStart();
+    } catch (err) {
+      if (!(err instanceof HttpError && err.code === 'm2m_client_secret_rotation_in_progress')) throw err;
+      this.deps.logger.warn(this.logView(), 'Stytch holds a started rotation whose next secret is not in the credentials file (lost in a crash): cancelling it and starting afresh');
+      await callStytch(() => this.deps.stytch.m2m.clients.secrets.rotateCancel({ client_id: this.clientId }));
+      return rotateStart();
+    }
   }
 
   private async switchAndProve(next: string): Promise<void> {

@@ -8,6 +8,7 @@ export type TokenFailureReason =
   | 'auth_server_unreachable'
   | 'auth_server_timeout'
   | 'auth_server_error'
+  | 'auth_server_rate_limited'
   | 'invalid_client'
   | 'invalid_scope'
   | 'rejected';
@@ -19,6 +20,8 @@ export interface TokenFailure {
   detail: string;
   /** What went wrong underneath, stripped of anything that could carry the client secret. */
   cause: Error;
+  /** For a 429: how long the auth server asked us to wait, when it said (in seconds). */
+  retryAfterSeconds?: number;
 }
 
 /** Thrown when a token can't be had after the retries; callers map it to 503/504 (retryable) or 502. */
@@ -27,16 +30,19 @@ export class TokenUnavailableError extends Error {
   readonly reason: TokenFailureReason;
   readonly retryable: boolean;
   readonly attempts: number;
+  /** For `auth_server_rate_limited`: seconds until the provider asks again. */
+  readonly retryAfterSeconds: number | undefined;
   readonly clientId: string;
   readonly scopes: readonly string[];
   override readonly cause: Error;
 
-  constructor(failure: TokenFailure, context: { attempts: number; clientId: string; scopes: readonly string[] }) {
+  constructor(failure: TokenFailure, context: { attempts: number; clientId: string; scopes: readonly string[]; retryAfterSeconds?: number }) {
     const scopes = context.scopes.length ? context.scopes.join(' ') : '(all of the client\'s scopes)';
     super(`No M2M access token for ${context.clientId} with scope ${scopes} after ${context.attempts} attempt(s): ${failure.detail}`);
     this.reason = failure.reason;
     this.retryable = failure.retryable;
     this.attempts = context.attempts;
+    this.retryAfterSeconds = context.retryAfterSeconds ?? failure.retryAfterSeconds;
     this.clientId = context.clientId;
     this.scopes = context.scopes;
     this.cause = failure.cause;
@@ -65,7 +71,11 @@ export function classifyTokenFailure(err: unknown): TokenFailure {
       return { reason: 'invalid_client', retryable: false, detail, cause };
     }
     if (err.error_type === 'invalid_scope') return { reason: 'invalid_scope', retryable: false, detail, cause };
-    if (err.status_code === 429 || err.status_code >= 500) return { reason: 'auth_server_error', retryable: true, detail, cause };
+    if (err.status_code === 429) {
+      const retryAfterSeconds = retryAfterOf(err);
+      return { reason: 'auth_server_rate_limited', retryable: true, detail, cause, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) };
+    }
+    if (err.status_code >= 500) return { reason: 'auth_server_error', retryable: true, detail, cause };
     return { reason: 'rejected', retryable: false, detail, cause };
   }
   if (err instanceof RequestError) {
@@ -78,6 +88,19 @@ export function classifyTokenFailure(err: unknown): TokenFailure {
   }
   const message = err instanceof Error ? err.message : String(err);
   return { reason: 'auth_server_error', retryable: false, detail: `unexpected failure: ${message}`, cause: new Error(message) };
+}
+
+/**
+ * The SDK drops response headers, so Retry-After can't be read; its error message is the whole
+ * JSON body, where the local auth-server repeats it as `retry_after_seconds`. Undefined otherwise.
+ */
+function retryAfterOf(err: StytchError): number | undefined {
+  try {
+    const seconds = (JSON.parse(err.message) as { retry_after_seconds?: unknown }).retry_after_seconds;
+    return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 3600) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function describeNetworkError(err: Error): string {

@@ -13,7 +13,10 @@ import { classifyTokenFailure, TokenRequestTimeoutError, TokenUnavailableError, 
  *   of its life is left, so a request can't carry a token that expires on the way.
  * - Single-flight: concurrent callers on a cold (or unusable) cache share one token request per key.
  * - Retries with exponential backoff and full jitter, for failures that can heal (network, timeout,
- *   5xx, 429). A rejected client (invalid_client) fails at once: retrying can't fix a wrong secret.
+ *   5xx). A rejected client (invalid_client) fails at once: retrying can't fix a wrong secret.
+ * - A 429 (rate limited) is not retried: the whole provider backs off for the time the auth server
+ *   asked (or `rateLimitBackoffSeconds`). Meanwhile every caller gets a cached token that is still
+ *   usable, or fails at once with `auth_server_rate_limited`: the load sent does not grow with traffic.
  * - While the auth server is down, a cached token that is still usable keeps serving.
  * - `setCredentials` switches the secret (rotation) without dropping tokens already issued;
  *   `invalidate` drops a token a resource server refused (401 invalid_token), once.
@@ -50,12 +53,16 @@ export interface TokenProviderTuning {
   retryMaxDelayMs?: number;
   /** Deadline of one token request (default 5 s). */
   requestTimeoutMs?: number;
+  /** After a 429 that says no Retry-After, ask again after this long (default 10 s). */
+  rateLimitBackoffSeconds?: number;
 }
 
 export interface TokenProviderOptions extends TokenProviderTuning {
   stytch: TokenEndpoint;
   credentials: ClientCredentials;
   logger?: TokenProviderLogger;
+  /** Epoch milliseconds (default Date.now); tests move it instead of sleeping. */
+  now?: () => number;
 }
 
 export interface TokenProviderStats {
@@ -87,6 +94,7 @@ const DEFAULTS: Required<TokenProviderTuning> = {
   retryBaseDelayMs: 100,
   retryMaxDelayMs: 2_000,
   requestTimeoutMs: 5_000,
+  rateLimitBackoffSeconds: 10,
 };
 
 const silentLogger: TokenProviderLogger = { debug: () => {}, warn: () => {} };
@@ -99,7 +107,10 @@ export class TokenProvider {
   private readonly cache = new NodeCache({ useClones: false, checkperiod: 120 });
   private readonly inFlight = new Map<string, Promise<CachedToken>>();
   private credentials: ClientCredentials;
+  private readonly now: () => number;
   private closed = false;
+  /** While now < this, the auth server asked us to wait (a 429): no token request is sent. */
+  private backoffUntil = 0;
   private readonly counters = { tokenRequests: 0, failedTokenRequests: 0, cacheHits: 0, refreshesAhead: 0 };
 
   constructor(options: TokenProviderOptions) {
@@ -109,6 +120,9 @@ export class TokenProvider {
     const tuning = Object.fromEntries(Object.entries(options).filter(([name, v]) => name in DEFAULTS && v !== undefined));
     this.tuning = { ...DEFAULTS, ...tuning };
     if (this.tuning.maxAttempts < 1) throw new RangeError('maxAttempts must be at least 1');
+    if (!(this.tuning.rateLimitBackoffSeconds > 0)) throw new TypeError('rateLimitBackoffSeconds must be a positive number of seconds');
+    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('now must be a function returning epoch milliseconds');
+    this.now = options.now ?? Date.now;
   }
 
   get clientId(): string {
@@ -124,7 +138,7 @@ export class TokenProvider {
     const scopeSet = normalizeScopes(scopes);
     const key = this.keyFor(scopeSet);
     const cached = this.cache.get<CachedToken>(key);
-    const now = Date.now();
+    const now = this.now();
     if (cached && now < cached.usableUntil) {
       this.counters.cacheHits++;
       if (now >= cached.refreshAt) this.refreshAhead(key, scopeSet, cached, now);
@@ -189,7 +203,7 @@ export class TokenProvider {
     this.counters.refreshesAhead++;
     this.fetchShared(key, scopeSet).catch((err: unknown) => {
       // Keep serving the cached token, and wait a little before trying again.
-      cached.nextRefreshAttemptAt = Date.now() + this.tuning.retryMaxDelayMs;
+      cached.nextRefreshAttemptAt = this.now() + this.tuning.retryMaxDelayMs;
       this.logger.warn({ err, scopes: scopeSet }, 'M2M token refresh failed; the cached token keeps serving until it is too close to expiry');
     });
   }
@@ -210,14 +224,15 @@ export class TokenProvider {
   }
 
   private store(key: string, token: CachedToken): void {
-    const ttlSeconds = Math.max(1, Math.ceil((token.usableUntil - Date.now()) / 1000));
+    const ttlSeconds = Math.max(1, Math.ceil((token.usableUntil - this.now()) / 1000));
     this.cache.set(key, token, ttlSeconds);
   }
 
   private async fetchWithRetry(scopeSet: string[], initial: ClientCredentials): Promise<CachedToken> {
     let credentials = initial;
     for (let attempt = 1; ; attempt++) {
-      const startedAt = Date.now();
+      this.assertNotBackingOff(credentials.clientId, scopeSet, attempt - 1);
+      const startedAt = this.now();
       let failure: TokenFailure;
       try {
         this.counters.tokenRequests++;
@@ -235,6 +250,13 @@ export class TokenProvider {
         this.counters.failedTokenRequests++;
         failure = classifyTokenFailure(err);
       }
+      if (failure.reason === 'auth_server_rate_limited') {
+        // One back-off for every caller of this provider; retrying now would only prolong the limit.
+        const waitSeconds = failure.retryAfterSeconds ?? this.tuning.rateLimitBackoffSeconds;
+        this.backoffUntil = Math.max(this.backoffUntil, this.now() + waitSeconds * 1000);
+        this.logger.warn({ clientId: credentials.clientId, scopes: scopeSet, retryAfterSeconds: waitSeconds }, 'M2M token request rate limited; backing off');
+        throw new TokenUnavailableError(failure, { attempts: attempt, clientId: credentials.clientId, scopes: scopeSet, retryAfterSeconds: waitSeconds });
+      }
       // The secret was switched while this attempt ran (a rotation): the new one deserves a try at once.
       const switched = this.credentials !== credentials;
       if (this.closed || attempt >= this.tuning.maxAttempts || (!failure.retryable && !switched)) {
@@ -244,6 +266,18 @@ export class TokenProvider {
       if (!switched) await sleep(fullJitterDelayMs(attempt, this.tuning.retryBaseDelayMs, this.tuning.retryMaxDelayMs));
       credentials = this.credentials;
     }
+  }
+
+  /** Fails at once while the auth server's Retry-After runs: the request would only be refused again. */
+  private assertNotBackingOff(clientId: string, scopeSet: string[], attempts: number): void {
+    const waitMs = this.backoffUntil - this.now();
+    if (waitMs <= 0) return;
+    const retryAfterSeconds = Math.ceil(waitMs / 1000);
+    const detail = `the auth server is rate limiting token requests; asking again in ${retryAfterSeconds} s`;
+    throw new TokenUnavailableError(
+      { reason: 'auth_server_rate_limited', retryable: true, detail, cause: new Error(detail) },
+      { attempts, clientId, scopes: scopeSet, retryAfterSeconds },
+    );
   }
 
   /**

@@ -18,6 +18,11 @@ export function toPaymentHttpError(err: unknown, step: PaymentStep): unknown {
     if (err.reason === 'auth_server_timeout') {
       return new HttpError(504, 'auth_server_timeout', `The auth server did not answer in time, so no token for the ${step}.${afterDebit}`);
     }
+    if (err.reason === 'auth_server_rate_limited') {
+      return new HttpError(503, 'auth_server_rate_limited', `The auth server is rate limiting the payment-server's token requests, so no token for the ${step}.${afterDebit}`, {
+        'Retry-After': String(err.retryAfterSeconds ?? 1),
+      });
+    }
     if (err.retryable) {
       return new HttpError(503, 'auth_server_unavailable', `The auth server can't be reached, so no token for the ${step}.${afterDebit}`, RETRY_SOON);
     }
@@ -30,7 +35,8 @@ export function toPaymentHttpError(err: unknown, step: PaymentStep): unknown {
     case 'insufficient_funds':
       return new HttpError(409, 'insufficient_funds', `${err.message}. Nothing was debited.`.replace('.. ', '. '));
     case 'idempotency_key_reused':
-      return new HttpError(422, 'idempotency_key_reused', `${err.message} Use a new Idempotency-Key for a new payment.`);
+      // The wallet's own message names the remedy in its terms (a debit); say it once, in ours.
+      return new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different payment: use a new Idempotency-Key for a new payment.');
     case 'rejected_request':
       return new HttpError(err.status ?? 400, err.code ?? 'invalid_request', err.message);
     case 'unauthorized':

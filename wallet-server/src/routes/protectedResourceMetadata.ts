@@ -1,11 +1,13 @@
-import type { Request } from 'express';
 import { SCOPES } from '@m2m/shared';
 
 export const PROTECTED_RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource';
 
-/** This server's URL: the configured public URL, or else the one the caller used (scheme and Host). */
-export function resourceUrl(publicUrl: string | undefined, req: Request): string {
-  return (publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`).replace(/\/+$/, '');
+/**
+ * This server's URL, without a trailing slash. Never taken from a request (Host, X-Forwarded-Host):
+ * the metadata is cacheable (public, max-age=300), so a reflected header would be served to others.
+ */
+export function resourceUrl(publicUrl: string): string {
+  return publicUrl.replace(/\/+$/, '');
 }
 
 /** RFC 9728 §2: what a client needs to know to call this resource server. */

@@ -1,5 +1,5 @@
-import express, { Router, type Request } from 'express';
-import { CheckBalanceRequest, DebitRequest, HttpError, IdempotencyKey, methodNotAllowed, parseInput, SCOPES } from '@m2m/shared';
+import { Router, type Request } from 'express';
+import { CheckBalanceRequest, DebitRequest, HttpError, IdempotencyKey, jsonBody, methodNotAllowed, parseInput, SCOPES } from '@m2m/shared';
 import { authorizeToken, type AuthorizeTokenOptions, type M2MIdentity } from '@m2m/shared';
 import type { WalletStore } from '../wallets/walletStore';
 
@@ -7,7 +7,7 @@ import type { WalletStore } from '../wallets/walletStore';
 export function walletRoutes(wallets: WalletStore, authorize: AuthorizeTokenOptions): Router {
   const router = Router();
   // Bodies are parsed after the token is checked: an anonymous caller gets a 401, and costs no parsing.
-  const json = express.json({ limit: '16kb' });
+  const json = jsonBody({ limit: '16kb' });
 
   router
     .route('/api/check-balance')

@@ -1,0 +1,104 @@
+import type { RunningAuthServer } from '@m2m/auth-server';
+import type { RunningWalletServer } from '@m2m/wallet-server';
+import { createStytchClient, SCOPES } from '@m2m/shared';
+import { TokenProvider } from '../src/m2m/tokenProvider';
+import { TokenUnavailableError } from '../src/m2m/tokenErrors';
+import { startCountingProxy, type CountingProxy } from './support/countingProxy';
+import { createClient, pay, postPayment, projectOf, sdkFor, startAuth, startPayment, startWallet, tmpDir, type TestClient } from './support/stack';
+
+/**
+ * Issue 13.11: a 429 from the auth server makes the whole provider back off for its Retry-After:
+ * one token request, not one per payment. The real auth-server is driven into 429 (wrong secrets
+ * for the client from this address); the provider's clock moves instead of the test sleeping.
+ */
+describe('TokenProvider under the auth server\'s rate limit', () => {
+  let auth: RunningAuthServer;
+  let proxy: CountingProxy;
+  let wallet: RunningWalletServer;
+  const dir = tmpDir();
+
+  beforeAll(async () => {
+    auth = await startAuth({ rateLimit: { perClientPerMinute: 3, perIpPerMinute: 1000 } });
+    proxy = await startCountingProxy(auth.url);
+    wallet = await startWallet(auth, dir);
+  });
+  afterAll(async () => {
+    await wallet.close();
+    await proxy.close();
+    await auth.close();
+  });
+  afterEach(() => proxy.reset());
+
+  /** Three wrong secrets for `client` from this address: its right secret now gets 429 for a minute. */
+  async function lockOut(client: TestClient): Promise<void> {
+    for (let i = 0; i < 3; i++) {
+      await expect(sdkFor(auth).m2m.token({ client_id: client.clientId, client_secret: `wrong-guess-${i}-abcdef` })).rejects.toMatchObject({ status_code: 401 });
+    }
+  }
+
+  const countRequests = () => Object.values(proxy.tokenRequests()).reduce((sum, n) => sum + n, 0);
+
+  it('sends one token request, fails every caller fast with the Retry-After, and asks again once it has passed', async () => {
+    const client = await createClient(auth);
+    let now = Date.now();
+    const tokens = new TokenProvider({
+      stytch: createStytchClient(projectOf(auth, proxy.url)),
+      credentials: client,
+      retryBaseDelayMs: 1,
+      now: () => now,
+    });
+    try {
+      await lockOut(client);
+      const first = await tokens.getToken([SCOPES.readUsers]).catch((err: unknown) => err);
+      expect(first).toBeInstanceOf(TokenUnavailableError);
+      expect(first).toMatchObject({ reason: 'auth_server_rate_limited', retryable: true, attempts: 1 });
+      const retryAfter = (first as TokenUnavailableError).retryAfterSeconds!;
+      expect(retryAfter).toBeGreaterThan(50); // the auth-server's Retry-After (its one-minute window), not a guess
+      expect(retryAfter).toBeLessThanOrEqual(60);
+
+      const during = await Promise.all(Array.from({ length: 50 }, (_, i) => tokens.getToken([i % 2 ? SCOPES.readUsers : SCOPES.writeWallets]).catch((err: unknown) => err)));
+      expect(during.every((err) => err instanceof TokenUnavailableError && err.reason === 'auth_server_rate_limited' && err.attempts === 0)).toBe(true);
+      expect(countRequests()).toBe(1);
+
+      now += (retryAfter + 1) * 1000;
+      await expect(tokens.getToken([SCOPES.readUsers])).rejects.toMatchObject({ reason: 'auth_server_rate_limited' });
+      expect(countRequests()).toBe(2);
+    } finally {
+      tokens.close();
+    }
+  });
+
+  it('keeps serving a still-usable cached token while backing off', async () => {
+    const client = await createClient(auth);
+    const tokens = new TokenProvider({ stytch: createStytchClient(projectOf(auth, proxy.url)), credentials: client });
+    try {
+      const cached = await tokens.getToken([SCOPES.readUsers]);
+      await lockOut(client);
+      await expect(tokens.getToken([SCOPES.writeWallets])).rejects.toMatchObject({ reason: 'auth_server_rate_limited' });
+      expect(await tokens.getToken([SCOPES.readUsers])).toBe(cached);
+      await expect(tokens.getToken([SCOPES.writeWallets])).rejects.toMatchObject({ reason: 'auth_server_rate_limited', attempts: 0 });
+      expect(countRequests()).toBe(2);
+    } finally {
+      tokens.close();
+    }
+  });
+
+  it('payments answer 503 auth_server_rate_limited with Retry-After, and 20 payments cost one token request', async () => {
+    const client = await createClient(auth);
+    const server = await startPayment(dir, { stytchProject: projectOf(auth, proxy.url), walletServerUrl: wallet.url, credentialsFile: `${tmpDir()}/credentials.json`, clientId: client.clientId, clientSecret: client.clientSecret });
+    try {
+      for (const scopes of [[SCOPES.readUsers], [SCOPES.writeWallets], [SCOPES.readUsers, SCOPES.writeWallets]]) server.tokenProvider.invalidate(scopes);
+      await lockOut(client);
+      proxy.reset();
+      const answers = [];
+      for (let i = 0; i < 20; i++) answers.push(await postPayment(server.url, pay({ debitAmount: 1 })));
+      for (const answer of answers) {
+        expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status: 503, code: 'auth_server_rate_limited' });
+        expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+      expect(countRequests()).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+});
