@@ -16,17 +16,18 @@ export interface PaymentAppDeps {
   adminApiKey: string;
   /** Wrong admin keys one IP may send a minute before 429 (default 10). */
   adminKeyFailuresPerMinute?: number;
+  /** Payments one caller (client_id) may attempt a minute before 429 (default 600). */
+  paymentsPerMinute?: number;
   logger: Logger;
   /** false while shutting down, so a load balancer stops sending traffic before the port closes. */
   isReady?: () => boolean;
 }
 
 /** The payment-server as an Express app (it does not listen). */
-export function createPaymentApp({ wallet, rotation, stytch, adminApiKey, adminKeyFailuresPerMinute, logger, isReady = () => true }: PaymentAppDeps): Express {
+export function createPaymentApp({ wallet, rotation, stytch, adminApiKey, adminKeyFailuresPerMinute, paymentsPerMinute, logger, isReady = () => true }: PaymentAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(httpLogger(logger));
-  app.use(express.json({ limit: '16kb' }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -37,9 +38,11 @@ export function createPaymentApp({ wallet, rotation, stytch, adminApiKey, adminK
   });
   app.all(['/healthz', '/readyz'], methodNotAllowed(['GET']));
 
-  app.use(paymentRoutes({ wallet }));
+  // Callers are M2M clients of the same project: their tokens are verified with its Stytch client.
+  app.use(paymentRoutes({ wallet, authorize: { client: stytch, realm: 'payment-server', logger }, ...(paymentsPerMinute && { paymentsPerMinute }) }));
 
   app.use('/admin', requireAdminKey(adminApiKey, adminKeyFailuresPerMinute));
+  app.use('/admin', express.json({ limit: '16kb' }));
   app.use('/admin', rotationRoutes({ rotation }));
   app.use('/admin', clientRoutes({ stytch, ownClientId: () => rotation.clientId }));
 

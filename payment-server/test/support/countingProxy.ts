@@ -16,8 +16,8 @@ export interface CountingProxy {
   answers(): Record<string, number>;
   reset(): void;
   setMode(mode: 'forward' | 'hang' | 'drop'): void;
-  /** Like setMode, for token-endpoint requests only (management calls keep being forwarded). */
-  setTokenMode(mode: 'forward' | 'drop'): void;
+  /** Like setMode, for token-endpoint requests only (management calls and the JWKS keep being forwarded). */
+  setTokenMode(mode: 'forward' | 'hang' | 'drop'): void;
   close(): Promise<void>;
 }
 
@@ -29,7 +29,7 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
   let tokens: Record<string, number> = {};
   let answers: Record<string, number> = {};
   let mode: 'forward' | 'hang' | 'drop' = 'forward';
-  let tokenMode: 'forward' | 'drop' = 'forward';
+  let tokenMode: 'forward' | 'hang' | 'drop' = 'forward';
   const hung = new Set<http.ServerResponse>();
 
   const running = await listen(
@@ -42,6 +42,7 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
         if (mode === 'drop') return void req.socket.destroy();
         if (mode === 'hang') return void hung.add(res);
         if (tokenMode === 'drop' && TOKEN_PATH.test(pathname)) return void req.socket.destroy();
+        if (tokenMode === 'hang' && TOKEN_PATH.test(pathname)) return void hung.add(res);
         if (TOKEN_PATH.test(pathname)) {
           const scope = (new URLSearchParams(body.toString('utf8')).get('scope') ?? '').split(' ').filter(Boolean).sort().join(' ') || '*';
           tokens[scope] = (tokens[scope] ?? 0) + 1;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startAuthServer, type AuthServerOptions, type RunningAuthServer } from '@m2m/auth-server';
 import { startWalletServer, type RunningWalletServer, type WalletServerOptions } from '@m2m/wallet-server';
-import { createLogger, createStytchClient, SCOPES, type Logger, type StytchProject } from '@m2m/shared';
+import { createLogger, createStytchClient, PAYMENT_API_SCOPE, SCOPES, type Logger, type StytchProject } from '@m2m/shared';
 import type { Client } from 'stytch';
 import { startPaymentServer, type PaymentServerOptions, type RunningPaymentServer } from '../../src/server';
 
@@ -36,10 +36,23 @@ export interface TestClient {
   clientSecret: string;
 }
 
-export async function createClient(auth: RunningAuthServer, scopes = PAYMENT_SCOPES, name = 'payment-service'): Promise<TestClient> {
+export async function createClient(auth: RunningAuthServer, scopes: string[] = PAYMENT_SCOPES, name = 'payment-service'): Promise<TestClient> {
   const { m2m_client } = await sdkFor(auth).m2m.clients.create({ scopes, client_name: name });
   return { clientId: m2m_client.client_id, clientSecret: m2m_client.client_secret };
 }
+
+/**
+ * A caller of the payment API, made the Stytch way: an M2M client with write:payments created with
+ * the project's credentials, and its token from the token endpoint (through the SDK).
+ */
+export async function createCaller(auth: RunningAuthServer, name = 'checkout-service', scopes: string[] = [PAYMENT_API_SCOPE]): Promise<TestClient & { token: string }> {
+  const client = await createClient(auth, scopes, name);
+  const { access_token } = await sdkFor(auth).m2m.token({ client_id: client.clientId, client_secret: client.clientSecret });
+  return { ...client, token: access_token };
+}
+
+/** The header a caller sends /initiate-payment. */
+export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
 export function startWallet(auth: RunningAuthServer, dir: string, options: Partial<WalletServerOptions> = {}): Promise<RunningWalletServer> {
   return startWalletServer({ port: 0, databaseFile: path.join(dir, `wallet-${Math.random().toString(36).slice(2)}.db`), stytchProject: projectOf(auth), ...options });
