@@ -6,7 +6,9 @@ import { startAuthServer, type AuthServerOptions, type RunningAuthServer } from 
 import { startWalletServer, type RunningWalletServer, type WalletServerOptions } from '@m2m/wallet-server';
 import { createLogger, createStytchClient, PAYMENT_API_SCOPE, SCOPES, type Logger, type StytchProject } from '@m2m/shared';
 import type { Client } from 'stytch';
+import { freePort } from '../../../shared/test/support/npmStart';
 import { startPaymentServer, type PaymentServerOptions, type RunningPaymentServer } from '../../src/server';
+import { startCountingProxy, type CountingProxy } from './countingProxy';
 
 export const JOHN = { customerId: '67uhjio098uhgt6l', walletId: 'oipk9ifgl7yto9w', balance: 1790 };
 export const JANE = { customerId: 'plu8iio0t3uhh06h', walletId: 'ui099jlolrrao6g', balance: 970 };
@@ -20,6 +22,18 @@ export function tmpDir(): string {
 export async function startAuth(options: AuthServerOptions = {}): Promise<RunningAuthServer> {
   // Generous failure limits: some tests try wrong secrets on purpose.
   return startAuthServer({ port: 0, rateLimit: { perClientPerMinute: 1000, perIpPerMinute: 1000 }, ...options });
+}
+
+/**
+ * An auth-server reached through a counting proxy, for tests that count or break what reaches it.
+ * Its public URL (its tokens' `iss`) is the proxy's, so every server given `project` accepts its
+ * tokens: the payment-server verifies its callers' tokens against the project's base URL.
+ */
+export async function startAuthBehindProxy(options: AuthServerOptions = {}): Promise<{ auth: RunningAuthServer; proxy: CountingProxy; project: StytchProject }> {
+  const port = await freePort();
+  const proxy = await startCountingProxy(`http://127.0.0.1:${port}/`);
+  const auth = await startAuth({ ...options, port, publicUrl: proxy.url });
+  return { auth, proxy, project: projectOf(auth, proxy.url) };
 }
 
 /** The project as the payment-server sees it, optionally through a proxy in front of the auth-server. */
