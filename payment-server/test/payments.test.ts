@@ -2,9 +2,8 @@ import http from 'node:http';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { closeServer, listen } from '@m2m/shared';
-import { freePort } from '../../shared/test/support/npmStart';
 import type { RunningPaymentServer } from '../src/server';
-import { startCountingProxy, type CountingProxy } from './support/countingProxy';
+import type { CountingProxy } from './support/countingProxy';
 import {
   balanceOf,
   bearer,
@@ -18,6 +17,7 @@ import {
   projectOf,
   request,
   startAuth,
+  startAuthBehindProxy,
   startPayment,
   startWallet,
   tmpDir,
@@ -238,15 +238,13 @@ describe('POST /initiate-payment when a dependency fails', () => {
    * tokens' issuer is what the payment-server expects; and a caller's token in hand.
    */
   const tokenEndpoint = async (mode: 'drop' | 'hang') => {
-    const port = await freePort();
-    const proxy = await startCountingProxy(`http://127.0.0.1:${port}/`);
+    const { auth: behind, proxy, project } = await startAuthBehindProxy();
     proxies.push(proxy);
-    const behind = await startAuth({ port, publicUrl: proxy.url });
     authServers.push(behind);
     const someone = await createCaller(behind);
     const own = await createClient(behind);
     proxy.setTokenMode(mode);
-    return { project: projectOf(behind, proxy.url), own, token: someone.token };
+    return { project, own, token: someone.token };
   };
   const paymentWith = async (options: { walletServerUrl: string; authUrl?: string; secret?: string; walletTimeoutMs?: number }) => {
     const server = await startPayment(tmpDir(), {

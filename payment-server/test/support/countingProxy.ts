@@ -18,13 +18,15 @@ export interface CountingProxy {
   setMode(mode: 'forward' | 'hang' | 'drop'): void;
   /** Like setMode, for token-endpoint requests only (management calls and the JWKS keep being forwarded). */
   setTokenMode(mode: 'forward' | 'hang' | 'drop'): void;
+  /** Points the proxy at its upstream; for when the upstream must know the proxy's URL first. */
+  setTarget(targetUrl: string): void;
   close(): Promise<void>;
 }
 
 const TOKEN_PATH = /^\/v1\/public\/[^/]+\/oauth2\/token$/;
 
 export async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
-  const target = new URL(targetUrl);
+  let target = new URL(targetUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   let tokens: Record<string, number> = {};
   let answers: Record<string, number> = {};
@@ -82,6 +84,9 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
     },
     setTokenMode: (next) => {
       tokenMode = next;
+    },
+    setTarget: (next) => {
+      target = new URL(next);
     },
     close: async () => {
       for (const res of hung) res.socket?.destroy();

@@ -6,7 +6,6 @@ import { startAuthServer, type AuthServerOptions, type RunningAuthServer } from 
 import { startWalletServer, type RunningWalletServer, type WalletServerOptions } from '@m2m/wallet-server';
 import { createLogger, createStytchClient, PAYMENT_API_SCOPE, SCOPES, type Logger, type StytchProject } from '@m2m/shared';
 import type { Client } from 'stytch';
-import { freePort } from '../../../shared/test/support/npmStart';
 import { startPaymentServer, type PaymentServerOptions, type RunningPaymentServer } from '../../src/server';
 import { startCountingProxy, type CountingProxy } from './countingProxy';
 
@@ -30,9 +29,9 @@ export async function startAuth(options: AuthServerOptions = {}): Promise<Runnin
  * tokens: the payment-server verifies its callers' tokens against the project's base URL.
  */
 export async function startAuthBehindProxy(options: AuthServerOptions = {}): Promise<{ auth: RunningAuthServer; proxy: CountingProxy; project: StytchProject }> {
-  const port = await freePort();
-  const proxy = await startCountingProxy(`http://127.0.0.1:${port}/`);
-  const auth = await startAuth({ ...options, port, publicUrl: proxy.url });
+  const proxy = await startCountingProxy('http://127.0.0.1:1/');
+  const auth = await startAuth({ ...options, publicUrl: proxy.url });
+  proxy.setTarget(auth.url);
   return { auth, proxy, project: projectOf(auth, proxy.url) };
 }
 
