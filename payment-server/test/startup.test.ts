@@ -16,9 +16,12 @@ describe('configuration', () => {
       host: '127.0.0.1',
       walletServerUrl: 'http://127.0.0.1:4000/',
       walletTimeoutMs: 5000,
+      paymentsPerMinute: 600,
       local: true,
       credentialsFile: '/tmp/pay-data/payment-server-credentials.json',
+      demoCallerFile: '/tmp/pay-data/demo-caller-credentials.json',
     });
+    expect(loadPaymentServerConfig({ PAYMENT_RATE_LIMIT_PER_MINUTE: '30' }).paymentsPerMinute).toBe(30);
   });
 
   it('derives the wallet URL from WALLET_SERVER_PORT unless WALLET_SERVER_URL is set', () => {
@@ -30,6 +33,9 @@ describe('configuration', () => {
     expect(() => loadPaymentServerConfig({ WALLET_SERVER_URL: 'wallet:4000' })).toThrow(/^WALLET_SERVER_URL is invalid/);
     expect(() => loadPaymentServerConfig({ PAYMENT_SERVER_PORT: 'sixthousand' })).toThrow(/^PAYMENT_SERVER_PORT/);
     expect(() => loadPaymentServerConfig({ WALLET_TIMEOUT_MS: '10' })).toThrow(/^WALLET_TIMEOUT_MS is invalid \("10"\)/);
+    for (const bad of ['0', '-5', '2.5', 'lots']) {
+      expect(() => loadPaymentServerConfig({ PAYMENT_RATE_LIMIT_PER_MINUTE: bad })).toThrow(/^PAYMENT_RATE_LIMIT_PER_MINUTE is invalid/);
+    }
   });
 });
 
