@@ -24,7 +24,7 @@ export function stackBanner(stack: RunningStack, env: Env): string {
     '',
     ...(local
       ? [`Make a payment as the demo caller checkout-service (a ${PAYMENT_API_SCOPE} token, then the payment):`, demoCallerToken(url('auth-server'), env, dataDir, relative), pay]
-      : [`Make a payment with a ${PAYMENT_API_SCOPE} token of your caller's M2M client in $TOKEN (README, "Calling the payment API"):`, pay]),
+      : [`Make a payment with a ${PAYMENT_API_SCOPE} token of your caller's M2M client in $TOKEN (payment-server/README.md, "Callers of the payment API"):`, pay]),
     '',
     'Ctrl-C stops everything.',
     '',
