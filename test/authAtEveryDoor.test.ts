@@ -364,3 +364,24 @@ describe('brute force is rate-limited', () => {
     }
   });
 });
+
+describe('payment-server POST /initiate-payment: a write:payments token required', () => {
+  const payJohn = { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId };
+  const balances = () => [JOHN, JANE].map((c) => wallet.wallets.findByCustomer(c.customerId)!.balance);
+
+  it('no token → 401 with a Bearer challenge; a token without write:payments (even the wallet scopes) → 403; nothing debited', async () => {
+    const before = balances();
+    const anonymous = await post(at(payment.url, '/initiate-payment'), payJohn, { 'Idempotency-Key': 'door-pay' });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="payment-server"');
+
+    // The payment-server's own token (read:users write:wallets) can reach the wallet, not the payment API.
+    const walletScopes = await payment.tokenProvider.getToken(['read:users', 'write:wallets']);
+    for (const token of [await accessToken(sdk(auth), victim), walletScopes]) {
+      const answer = await post(at(payment.url, '/initiate-payment'), payJohn, { Authorization: bearer(token), 'Idempotency-Key': 'door-pay' });
+      expect(answer.status).toBe(403);
+      expect(answer.headers.get('www-authenticate')).toContain('scope="write:payments"');
+    }
+    expect(balances()).toEqual(before);
+  });
+});

@@ -9,7 +9,7 @@ import type { RunningPaymentServer } from '@m2m/payment-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { at, basic, bearer, get, rawRequest, request, type HttpAnswer } from './support/http';
 import { LogCapture } from './support/logCapture';
-import { accessToken, ADMIN_API_KEY, createM2MClient, JANE, JOHN, sdk, startAuth, startPayment, startWallet, tempDir, type M2MCredentials } from './support/stack';
+import { accessToken, ADMIN_API_KEY, createM2MClient, JANE, JOHN, paymentCallerToken, sdk, startAuth, startPayment, startWallet, tempDir, type M2MCredentials } from './support/stack';
 
 const tmp = tempDir('badinput');
 const logs = new LogCapture();
@@ -18,6 +18,8 @@ let wallet: RunningWalletServer;
 let payment: RunningPaymentServer;
 let client: M2MCredentials;
 let token: string;
+/** A caller of the payment API (write:payments): bad input is judged after the token. */
+let payerToken: string;
 
 beforeAll(async () => {
   auth = await startAuth({ databaseFile: path.join(tmp.dir, 'auth.db'), logger: logs.logger('auth-server'), rateLimit: { perClientPerMinute: 10_000, perIpPerMinute: 10_000 } });
@@ -25,6 +27,7 @@ beforeAll(async () => {
   payment = await startPayment(auth, wallet.url, { credentialsFile: path.join(tmp.dir, 'payment-credentials.json'), logger: logs.logger('payment-server') });
   client = await createM2MClient(sdk(auth), ['read:users', 'write:wallets'], 'bad-input-client');
   token = await accessToken(sdk(auth), client);
+  payerToken = await paymentCallerToken(sdk(auth));
 });
 
 afterAll(async () => {
@@ -134,6 +137,7 @@ function badRequestsFor(route: RouteUnderTest): BadRequest[] {
 
 const walletHeaders = () => ({ Authorization: bearer(token), 'Idempotency-Key': `bad-input-${Math.random()}` });
 const adminHeaders = () => ({ Authorization: bearer(ADMIN_API_KEY) });
+const payerHeaders = () => ({ Authorization: bearer(payerToken) });
 const projectHeaders = () => ({ Authorization: basic(auth.projectId, auth.projectSecret) });
 const idString = ['', 42, null, true, ['x'], { id: 'x' }, 'x'.repeat(200)];
 
@@ -171,7 +175,7 @@ const ROUTES: RouteUnderTest[] = [
     name: 'payment POST /initiate-payment',
     method: 'POST',
     url: () => at(payment.url, '/initiate-payment'),
-    headers: () => ({}),
+    headers: payerHeaders,
     valid: () => ({ customerId: JOHN.customerId, debitAmount: 5, destinationWalletId: JANE.walletId }),
     required: ['customerId', 'debitAmount', 'destinationWalletId'],
     wrongTypes: { customerId: idString, destinationWalletId: idString, debitAmount: ['5', null, true, [5], { value: 5 }] },
@@ -334,7 +338,7 @@ describe.each(ROUTES.map((route) => [route.name, route] as const))('%s', (_name,
 it('a body sent as text/plain is not parsed as JSON: 415, nothing debited', async () => {
   const before = await state();
   const body = json({ customerId: JOHN.customerId, debitAmount: 5, destinationWalletId: JANE.walletId });
-  const answer = await request('POST', at(payment.url, '/initiate-payment'), { headers: { 'content-type': 'text/plain' }, body });
+  const answer = await request('POST', at(payment.url, '/initiate-payment'), { headers: { 'content-type': 'text/plain', ...payerHeaders() }, body });
   expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status: 415, code: 'unsupported_media_type' });
   expect(await state()).toEqual(before);
 });
@@ -454,7 +458,7 @@ it('an Idempotency-Key that is not printable ASCII or too long is refused by the
   const before = await state();
   for (const key of ['x'.repeat(256), 'has space', 'tab\tkey']) {
     const answer = await request('POST', at(payment.url, '/initiate-payment'), {
-      headers: { 'Idempotency-Key': key },
+      headers: { 'Idempotency-Key': key, ...payerHeaders() },
       json: { customerId: JOHN.customerId, debitAmount: 5, destinationWalletId: JANE.walletId },
     });
     expect({ key, status: answer.status, code: answer.body?.error?.code }).toEqual({ key, status: 400, code: 'invalid_idempotency_key' });
@@ -480,7 +484,7 @@ it('broken %-encoding in a path: a JSON 4xx from every server, never a 500', asy
     [wallet.url, 'POST', '/api/%', walletHeaders()],
     [payment.url, 'GET', '/admin/m2m/clients/%', adminHeaders()],
     [payment.url, 'DELETE', '/admin/m2m/clients/%E0%A4%A', adminHeaders()],
-    [payment.url, 'POST', '/initiate-payment/%', {}],
+    [payment.url, 'POST', '/initiate-payment/%', payerHeaders()],
   ];
   const before = await state();
   for (const [base, method, rawPath, headers] of cases) {

@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { readJsonFile } from '@m2m/shared';
+import { walletIdempotencyKey } from '@m2m/payment-server';
+import { DEMO_CALLER_FILE, readJsonFile } from '@m2m/shared';
 import { pickPorts, spawnServer, stackEnv, type ChildServer, type StackPorts } from './support/childServers';
 import { at, basic, bearer, get, post } from './support/http';
 import { runLoad, type LoadOutcome } from './support/load';
@@ -22,9 +23,11 @@ let env: Record<string, string>;
 const servers: Partial<Record<'auth' | 'wallet' | 'payment', ChildServer>> = {};
 let project: { projectId: string; projectSecret: string; url: string };
 
-/** Payments go to a payee outside this wallet-server, so a debit is the only thing that moves a balance. */
-const EXTERNAL_PAYEE = 'external-merchant-wallet';
+/** John and Jane pay each other: a balance is its seed, less what it paid, plus what it was paid. */
 const SEEDS = { [JOHN.customerId]: JOHN.balance, [JANE.customerId]: JANE.balance };
+const PAYEE = { [JOHN.customerId]: JANE.walletId, [JANE.customerId]: JOHN.walletId };
+/** The demo caller the payment-server provisions in local mode, who sends every payment. */
+let caller: { clientId: string; token: string };
 
 interface SentPayment {
   key: string;
@@ -42,12 +45,16 @@ async function start(which: 'auth' | 'wallet' | 'payment') {
 
 beforeAll(async () => {
   ports = await pickPorts();
-  env = stackEnv(tmp.dir, ports);
+  // Load and replays here pay faster than one caller may (the limit has its own test).
+  env = stackEnv(tmp.dir, ports, { PAYMENT_RATE_LIMIT_PER_MINUTE: '1000000' });
   await start('auth');
   await start('wallet');
   await start('payment');
   const stored = readJsonFile<{ project_id: string; secret: string }>(path.join(tmp.dir, 'stytch-project.json'))!;
   project = { projectId: stored.project_id, projectSecret: stored.secret, url: servers.auth!.url };
+  const demo = readJsonFile<{ client_id: string; client_secret: string }>(path.join(tmp.dir, DEMO_CALLER_FILE))!;
+  // One token for the whole run: it outlives the auth-server's crash and the key rotations.
+  caller = { clientId: demo.client_id, token: (await sdk(project).m2m.token({ client_id: demo.client_id, client_secret: demo.client_secret })).access_token };
 }, 60_000);
 
 afterAll(async () => {
@@ -57,7 +64,11 @@ afterAll(async () => {
 
 async function pay(payment: SentPayment): Promise<{ ok: boolean; error?: string }> {
   try {
-    const answer = await post(at(servers.payment!.url, '/initiate-payment'), { customerId: payment.customerId, debitAmount: payment.amount, destinationWalletId: EXTERNAL_PAYEE }, { 'Idempotency-Key': payment.key });
+    const answer = await post(
+      at(servers.payment!.url, '/initiate-payment'),
+      { customerId: payment.customerId, debitAmount: payment.amount, destinationWalletId: PAYEE[payment.customerId] },
+      { Authorization: bearer(caller.token), 'Idempotency-Key': payment.key },
+    );
     if (answer.status === 200) {
       const previous = confirmed.get(payment.key);
       if (previous !== undefined && previous !== answer.body.transactionId) return { ok: false, error: `key ${payment.key} confirmed twice with different transactions` };
@@ -208,7 +219,7 @@ it('kill -9 of the payment-server in the middle of its one-shot secret rotation,
   await expect(sdk(project).m2m.token({ client_id: clientId, client_secret: secret })).resolves.toHaveProperty('access_token');
 }, 60_000);
 
-it('every payment sent was confirmed once; balances = seed − confirmed debits; no key debited twice; ledgers add up', async () => {
+it('every payment sent was confirmed once; balances = seed − paid + received; no key debited twice; ledgers add up', async () => {
   expect(confirmed.size).toBe(sent.length);
   // Replaying every key now changes nothing and gives the same transaction.
   const replays = await Promise.all(sent.map((p) => pay(p)));
@@ -221,16 +232,19 @@ it('every payment sent was confirmed once; balances = seed − confirmed debits;
     for (const [customerId, seed] of Object.entries(SEEDS)) {
       const debited = sent.filter((p) => p.customerId === customerId).reduce((sum, p) => sum + p.amount, 0);
       const row = db.prepare('SELECT wallet_id, balance FROM wallets WHERE customer_id = ?').get(customerId) as { wallet_id: string; balance: number };
-      expect({ customerId, balance: row.balance }).toEqual({ customerId, balance: seed - debited });
+      const received = sent.filter((p) => PAYEE[p.customerId] === row.wallet_id).reduce((sum, p) => sum + p.amount, 0);
+      expect({ customerId, balance: row.balance }).toEqual({ customerId, balance: seed - debited + received });
       const ledger = db.prepare('SELECT sum(amount) AS total FROM ledger_entries WHERE wallet_id = ?').get(row.wallet_id) as { total: number };
       expect(ledger.total).toBe(row.balance);
     }
-    // One debit row per idempotency record, and one record per key we sent: nothing debited twice.
+    // One debit row per idempotency record, and one record per key we sent (as the wallet sees it:
+    // scoped to our caller): nothing debited twice.
     const records = db.prepare('SELECT idempotency_key, response FROM idempotent_debits').all() as { idempotency_key: string; response: string }[];
-    expect(records.map((r) => r.idempotency_key).sort()).toEqual(sent.map((p) => p.key).sort());
+    const callerKey = new Map(sent.map((p) => [walletIdempotencyKey(caller.clientId, p.key), p.key]));
+    expect(records.map((r) => callerKey.get(r.idempotency_key)).sort()).toEqual(sent.map((p) => p.key).sort());
     const debits = db.prepare("SELECT transaction_id FROM ledger_entries WHERE kind = 'debit'").all() as { transaction_id: string }[];
     expect(debits.map((d) => d.transaction_id).sort()).toEqual(records.map((r) => (JSON.parse(r.response) as { transactionId: string }).transactionId).sort());
-    for (const r of records) expect(confirmed.get(r.idempotency_key)).toBe((JSON.parse(r.response) as { transactionId: string }).transactionId);
+    for (const r of records) expect(confirmed.get(callerKey.get(r.idempotency_key)!)).toBe((JSON.parse(r.response) as { transactionId: string }).transactionId);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   } finally {
     db.close();

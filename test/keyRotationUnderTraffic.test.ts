@@ -13,7 +13,7 @@ import type { RunningPaymentServer } from '@m2m/payment-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { at, basic, bearer, get, post } from './support/http';
 import { failureSummary, runLoad } from './support/load';
-import { accessToken, createM2MClient, JANE, JOHN, sdk, startAuth, startPayment, startWallet, tempDir, type M2MCredentials } from './support/stack';
+import { accessToken, createM2MClient, JANE, JOHN, paymentCallerToken, sdk, startAuth, startPayment, startWallet, tempDir, type M2MCredentials } from './support/stack';
 
 const tmp = tempDir('key-rotation');
 const RICH_SEED = [
@@ -24,6 +24,8 @@ let auth: RunningAuthServer;
 let wallet: RunningWalletServer;
 let payment: RunningPaymentServer;
 let caller: M2MCredentials;
+/** The payment API's caller: its token, signed before the rotations, must keep paying through them. */
+let payerToken: string;
 const extra: { close(): Promise<void> }[] = [];
 
 beforeAll(async () => {
@@ -31,6 +33,7 @@ beforeAll(async () => {
   wallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet.db'), seed: RICH_SEED });
   payment = await startPayment(auth, wallet.url, { credentialsFile: path.join(tmp.dir, 'payment-credentials.json') });
   caller = await createM2MClient(sdk(auth), ['read:users']);
+  payerToken = await paymentCallerToken(sdk(auth));
 });
 
 afterAll(async () => {
@@ -42,7 +45,7 @@ afterAll(async () => {
 });
 
 const payAt = (server: RunningPaymentServer) => async () => {
-  const answer = await post(at(server.url, '/initiate-payment'), { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId }, { 'Idempotency-Key': randomUUID() });
+  const answer = await post(at(server.url, '/initiate-payment'), { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId }, { Authorization: bearer(payerToken), 'Idempotency-Key': randomUUID() });
   return answer.status === 200 ? { ok: true } : { ok: false, error: `payment ${answer.status} ${answer.body?.error?.code ?? ''}` };
 };
 

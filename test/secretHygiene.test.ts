@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningPaymentServer } from '@m2m/payment-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
-import { readJsonFile } from '@m2m/shared';
+import { DEMO_CALLER_FILE, PAYMENT_API_SCOPE, readJsonFile } from '@m2m/shared';
 import { pickPorts, spawnServer, stackEnv, type ChildServer } from './support/childServers';
 import { at, basic, bearer, request, type HttpAnswer } from './support/http';
 import { leakedSecrets, LogCapture } from './support/logCapture';
@@ -66,8 +66,10 @@ describe('in-process servers: every flow, every log line and answer', () => {
     answers.push({ what, answer });
     return answer;
   };
+  /** The payment API's caller's token. */
+  let payer: string;
   const pay = (what: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-    call(what, 'POST', at(payment.url, '/initiate-payment'), { json: body, headers });
+    call(what, 'POST', at(payment.url, '/initiate-payment'), { json: body, headers: { Authorization: bearer(payer), ...headers } });
   const admin = (what: string, method: string, route: string, json?: unknown, key = ADMIN_API_KEY) =>
     call(what, method, at(payment.url, route), { headers: { Authorization: bearer(key) }, ...(json !== undefined && { json }) });
   const payJohn = { customerId: JOHN.customerId, debitAmount: 3, destinationWalletId: JANE.walletId };
@@ -82,6 +84,10 @@ describe('in-process servers: every flow, every log line and answer', () => {
     wallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet.db'), logger: logs.logger('wallet-server') });
     payment = await startPayment(auth, wallet.url, { credentialsFile, logger: logs.logger('payment-server') });
     book.addCredentialsFile(credentialsFile, 'provisioned payment-service');
+    const caller = await createM2MClient(sdk(auth), [PAYMENT_API_SCOPE], 'checkout-service');
+    book.add('payment caller secret', caller.clientSecret);
+    payer = await accessToken(sdk(auth), caller);
+    book.add('payment caller token', payer);
   });
 
   afterAll(async () => {
@@ -98,6 +104,9 @@ describe('in-process servers: every flow, every log line and answer', () => {
     expect((await pay('too much', { ...payJohn, debitAmount: 10_000_000 })).status).toBe(409);
     expect((await pay('unknown customer', { ...payJohn, customerId: 'nobody' })).status).toBe(404);
     expect((await pay('key reused', { ...payJohn, debitAmount: 4 }, { 'Idempotency-Key': 'hyg-1' })).status).toBe(422);
+    expect((await pay('unknown destination', { ...payJohn, destinationWalletId: 'nowhere' })).status).toBe(404);
+    expect((await pay('caller token cut short', payJohn, { Authorization: bearer(payer.slice(0, -3)) })).status).toBe(401);
+    expect((await call('caller token in the query', 'POST', at(payment.url, `/initiate-payment?access_token=${payer}`), { json: payJohn })).status).toBe(400);
     for (const scopes of [['read:users'], ['write:wallets']]) book.add(`payment-server token ${scopes}`, await payment.tokenProvider.getToken(scopes));
   });
 
@@ -266,14 +275,20 @@ describe('the real processes (npm start): everything they print, at LOG_LEVEL=tr
     book.add('admin API key', adminKey);
     const credentialsFile = path.join(tmp.dir, 'payment-server-credentials.json');
     book.addCredentialsFile(credentialsFile, 'provisioned');
+    const demoCallerFile = path.join(tmp.dir, DEMO_CALLER_FILE);
+    book.addCredentialsFile(demoCallerFile, 'demo caller');
+    const demoCaller = readJsonFile<StoredCredentials>(demoCallerFile)!;
+    const callerToken = (await sdk({ projectId: project.project_id, projectSecret: project.secret, url: `http://127.0.0.1:${ports.auth}/` }).m2m.token({ client_id: demoCaller.client_id, client_secret: demoCaller.client_secret })).access_token;
+    book.add('the demo caller token', callerToken);
+    const asCaller = { Authorization: bearer(callerToken) };
 
     const payJohn = { customerId: JOHN.customerId, debitAmount: 2, destinationWalletId: JANE.walletId };
     const bodies: string[] = [];
     const keep = (answer: HttpAnswer) => (bodies.push(answer.text), answer);
-    expect(keep(await request('POST', `${paymentUrl}initiate-payment`, { json: payJohn })).status).toBe(200);
+    expect(keep(await request('POST', `${paymentUrl}initiate-payment`, { json: payJohn, headers: asCaller })).status).toBe(200);
     expect(keep(await request('POST', `${paymentUrl}admin/m2m/secret-rotation`, { headers: { Authorization: bearer(adminKey) } })).status).toBe(200);
     book.addCredentialsFile(credentialsFile, 'rotated');
-    expect(keep(await request('POST', `${paymentUrl}initiate-payment`, { json: payJohn })).status).toBe(200);
+    expect(keep(await request('POST', `${paymentUrl}initiate-payment`, { json: payJohn, headers: asCaller })).status).toBe(200);
     expect(keep(await request('POST', `${paymentUrl}admin/m2m/secret-rotation`, { headers: { Authorization: bearer(`${adminKey}x`) } })).status).toBe(401);
     const authUrl = `http://127.0.0.1:${ports.auth}/`;
     const stored = readJsonFile<StoredCredentials>(credentialsFile)!;

@@ -7,18 +7,20 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { RunningAuthServer } from '@m2m/auth-server';
-import type { RunningPaymentServer } from '@m2m/payment-server';
+import { TokenProvider, type RunningPaymentServer } from '@m2m/payment-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
-import { readJsonFile } from '@m2m/shared';
+import { PAYMENT_API_SCOPE, readJsonFile } from '@m2m/shared';
 import { at, bearer, post } from './support/http';
 import { failureSummary, runLoad } from './support/load';
-import { ADMIN_API_KEY, JANE, JOHN, sdk, startAuth, startPayment, startWallet, tempDir } from './support/stack';
+import { ADMIN_API_KEY, createM2MClient, JANE, JOHN, sdk, startAuth, startPayment, startWallet, tempDir } from './support/stack';
 
 const tmp = tempDir('secret-rotation');
 const credentialsFile = path.join(tmp.dir, 'payment-credentials.json');
 let auth: RunningAuthServer;
 let wallet: RunningWalletServer;
 let payment: RunningPaymentServer;
+/** The payment API's caller keeps its own tokens fresh (they live 4 s here), as any caller would. */
+let callerTokens: TokenProvider;
 
 beforeAll(async () => {
   auth = await startAuth({ databaseFile: path.join(tmp.dir, 'auth.db'), tokenLifetimeSeconds: 4 });
@@ -30,9 +32,11 @@ beforeAll(async () => {
     ],
   });
   payment = await startPayment(auth, wallet.url, { credentialsFile });
+  callerTokens = new TokenProvider({ stytch: sdk(auth), credentials: await createM2MClient(sdk(auth), [PAYMENT_API_SCOPE], 'checkout-service') });
 });
 
 afterAll(async () => {
+  callerTokens?.close();
   await payment?.close();
   await wallet?.close();
   await auth?.close();
@@ -42,7 +46,7 @@ afterAll(async () => {
 const storedSecret = () => readJsonFile<{ client_id: string; client_secret: string; next_client_secret?: string }>(credentialsFile)!;
 
 async function pay(key = randomUUID()) {
-  const answer = await post(at(payment.url, '/initiate-payment'), { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId }, { 'Idempotency-Key': key });
+  const answer = await post(at(payment.url, '/initiate-payment'), { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId }, { Authorization: bearer(await callerTokens.getToken([PAYMENT_API_SCOPE])), 'Idempotency-Key': key });
   return answer.status === 200 ? { ok: true, value: Date.now() } : { ok: false, error: `payment ${answer.status} ${answer.body?.error?.code ?? ''}: ${answer.body?.error?.message ?? ''}` };
 }
 

@@ -1,4 +1,4 @@
-import { createStytchClient, type StytchProject } from '@m2m/shared';
+import { createStytchClient, PAYMENT_API_SCOPE, type StytchProject } from '@m2m/shared';
 import type { AuthInfo } from '../servers/kinds/authKind';
 
 export interface M2MClientCredentials {
@@ -10,10 +10,10 @@ export function projectOf(auth: AuthInfo, baseUrl: string = auth.url): StytchPro
   return { projectId: auth.projectId, secret: auth.projectSecret, baseUrl };
 }
 
-/** Creates the payment-service M2M client through the real SDK, as a user would. */
-export async function createM2MClient(auth: AuthInfo, scopes: string[] = ['read:users', 'write:wallets']): Promise<M2MClientCredentials> {
+/** Creates an M2M client (by default the payment-service one) through the real SDK, as a user would. */
+export async function createM2MClient(auth: AuthInfo, scopes: string[] = ['read:users', 'write:wallets'], name = 'bench payment-service'): Promise<M2MClientCredentials> {
   const sdk = createStytchClient(projectOf(auth));
-  const { m2m_client } = await sdk.m2m.clients.create({ scopes, client_name: 'bench payment-service' });
+  const { m2m_client } = await sdk.m2m.clients.create({ scopes, client_name: name });
   return { clientId: m2m_client.client_id, clientSecret: m2m_client.client_secret };
 }
 
@@ -22,6 +22,11 @@ export async function fetchToken(auth: AuthInfo, client: M2MClientCredentials, s
   const sdk = createStytchClient(projectOf(auth));
   const { access_token } = await sdk.m2m.token({ client_id: client.clientId, client_secret: client.clientSecret, scopes });
   return access_token;
+}
+
+/** A caller of the payment API (a write:payments client) and its token: what every payment sends. */
+export async function paymentCallerToken(auth: AuthInfo): Promise<string> {
+  return fetchToken(auth, await createM2MClient(auth, [PAYMENT_API_SCOPE], 'bench checkout-service'), [PAYMENT_API_SCOPE]);
 }
 
 export function tokenRequestBody(client: M2MClientCredentials, scope: string): string {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Scenario } from '../lib/context';
 import { assertClean, int, ms, ratio } from '../lib/format';
-import { createM2MClient, fetchToken, projectOf } from '../lib/provision';
+import { createM2MClient, fetchToken, paymentCallerToken, projectOf } from '../lib/provision';
 import { runInterleaved } from '../load/interleave';
 import { hostServer } from '../servers/hostServer';
 import { BENCH_ADMIN_API_KEY, JANE_DOE_WALLET, JOHN_DOE } from './fixtures';
@@ -40,6 +40,8 @@ export const paymentEndToEnd: Scenario = {
       });
       try {
         const token = await fetchToken(auth.info, client, ['write:wallets']);
+        // The payment API's caller: its token is verified once, then served from the guard's cache.
+        const callerToken = await paymentCallerToken(auth.info);
         ctx.log(`  direct wallet debit and POST /initiate-payment: ${profile.connections} connections, ${profile.rounds} interleaved rounds, ${profile.durationSeconds} s each`);
         const { results } = await runInterleaved(
           [
@@ -60,7 +62,7 @@ export const paymentEndToEnd: Scenario = {
                 url: payment.info.url,
                 method: 'POST',
                 path: '/initiate-payment',
-                headers: { 'content-type': 'application/json' },
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${callerToken}` },
                 body: JSON.stringify({ customerId: JOHN_DOE, debitAmount: 1, destinationWalletId: JANE_DOE_WALLET }),
                 uniqueHeader: 'Idempotency-Key',
               },
@@ -102,7 +104,7 @@ export const paymentEndToEnd: Scenario = {
           checks: [],
           reading: [
             `A payment through the payment-server runs at ${ratio(viaPayment.requestsPerSecond, direct.requestsPerSecond)} the rate of a bare wallet debit, with a p99 ${ratio(viaPayment.latencyMs.p99, direct.latencyMs.p99)} as long:`,
-            `the hop adds a second wallet call (check-balance before the debit), an HTTP client, and validation; the tokens come from the cache (${int(tokenStats.tokenRequests ?? 0)} token requests in all, ${int(tokenStats.cacheHits ?? 0)} cache hits), so payments did not wait on the auth-server.`,
+            `the hop adds the caller's token check (authorizeToken, cached after the first), a second wallet call (check-balance before the debit), an HTTP client, and validation; the tokens come from the cache (${int(tokenStats.tokenRequests ?? 0)} token requests in all, ${int(tokenStats.cacheHits ?? 0)} cache hits), so payments did not wait on the auth-server.`,
             'Every request debited for real (a fresh Idempotency-Key each), one SQLite transaction with synchronous=FULL per debit.',
           ],
         };

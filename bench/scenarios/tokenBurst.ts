@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { BenchContext, Scenario } from '../lib/context';
 import { assertClean, int, ms } from '../lib/format';
-import { createM2MClient, projectOf } from '../lib/provision';
+import { createM2MClient, paymentCallerToken, projectOf } from '../lib/provision';
 import type { Check } from '../lib/result';
 import { startCountingProxy, type CountingProxy } from '../load/countingProxy';
 import { runLoad } from '../load/runLoad';
@@ -33,12 +33,16 @@ export const tokenBurst: Scenario = {
   title: 'Token cache under a burst of cold payments',
   async run(ctx) {
     const n = ctx.profile.burstPayments;
-    const auth = await hostServer('auth', { databaseFile: path.join(ctx.workDir, 'auth-s2.db') });
-    const proxy = await startCountingProxy(auth.info.url);
+    // The auth-server's public URL (its tokens' iss) is the proxy's: the payment-server verifies its
+    // callers' tokens against the project's base URL, which is the proxy.
+    const proxy = await startCountingProxy();
+    const auth = await hostServer('auth', { databaseFile: path.join(ctx.workDir, 'auth-s2.db'), publicUrl: proxy.url });
+    proxy.setTarget(auth.info.url);
     try {
       const client = await createM2MClient(auth.info);
+      const callerToken = await paymentCallerToken(auth.info);
       ctx.log(`  ${n} concurrent cold payments through the payment-server`);
-      const ours = await burst(ctx, 'ours', auth.info, proxy, n, async (walletUrl) =>
+      const ours = await burst(ctx, 'ours', auth.info, proxy, n, callerToken, async (walletUrl) =>
         hostServer('payment', {
           stytchProject: projectOf(auth.info, proxy.url),
           walletServerUrl: walletUrl,
@@ -52,7 +56,7 @@ export const tokenBurst: Scenario = {
         }),
       );
       ctx.log(`  ${n} concurrent cold payments through the tutorial-cache baseline`);
-      const tutorial = await burst(ctx, 'tutorial', auth.info, proxy, n, async (walletUrl) =>
+      const tutorial = await burst(ctx, 'tutorial', auth.info, proxy, n, callerToken, async (walletUrl) =>
         hostServer('tutorialPayment', {
           stytchProject: projectOf(auth.info, proxy.url),
           walletServerUrl: walletUrl,
@@ -121,11 +125,12 @@ async function burst(
   auth: AuthInfo,
   proxy: CountingProxy,
   n: number,
+  callerToken: string,
   startPayment: (walletUrl: string) => Promise<ServerProcess<{ url: string }>>,
 ): Promise<BurstOutcome> {
-  // A fresh wallet per burst, so that both bursts find the same balance. It verifies tokens
-  // against the auth-server directly: only the payment side goes through the counting proxy.
-  const wallet = await hostServer('wallet', { databaseFile: path.join(ctx.workDir, `wallet-s2-${label}.db`), stytchProject: projectOf(auth) });
+  // A fresh wallet per burst, so that both bursts find the same balance. It fetches its keys through
+  // the proxy too (the issuer is the proxy's URL); only token requests are counted.
+  const wallet = await hostServer('wallet', { databaseFile: path.join(ctx.workDir, `wallet-s2-${label}.db`), stytchProject: projectOf(auth, proxy.url) });
   const payment = await startPayment(wallet.info.url);
   try {
     proxy.reset();
@@ -133,7 +138,8 @@ async function burst(
       url: payment.info.url,
       method: 'POST',
       path: '/initiate-payment',
-      headers: { 'content-type': 'application/json' },
+      // The tutorial's baseline ignores it (it has no caller check); ours verifies it once.
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${callerToken}` },
       body: JSON.stringify({ customerId: JOHN_DOE, debitAmount: 1, destinationWalletId: JANE_DOE_WALLET }),
       connections: n,
       amount: n,

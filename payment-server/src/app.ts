@@ -18,13 +18,25 @@ export interface PaymentAppDeps {
   adminKeyFailuresPerMinute?: number;
   /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
   trustProxy?: TrustProxy;
+  /** Payments one caller (client_id) may attempt a minute before 429 (default 600). */
+  paymentsPerMinute?: number;
   logger: Logger;
   /** false while shutting down, so a load balancer stops sending traffic before the port closes. */
   isReady?: () => boolean;
 }
 
 /** The payment-server as an Express app (it does not listen). */
-export function createPaymentApp({ wallet, rotation, stytch, adminApiKey, adminKeyFailuresPerMinute, trustProxy = false, logger, isReady = () => true }: PaymentAppDeps): Express {
+export function createPaymentApp({
+  wallet,
+  rotation,
+  stytch,
+  adminApiKey,
+  adminKeyFailuresPerMinute,
+  trustProxy = false,
+  paymentsPerMinute,
+  logger,
+  isReady = () => true,
+}: PaymentAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy);
@@ -39,12 +51,11 @@ export function createPaymentApp({ wallet, rotation, stytch, adminApiKey, adminK
   });
   app.all(['/healthz', '/readyz'], methodNotAllowed(['GET']));
 
-  const json = jsonBody({ limit: '16kb' });
-  app.use('/initiate-payment', json);
-  app.use(paymentRoutes({ wallet }));
+  // Callers are M2M clients of the same project: their tokens are verified with its Stytch client.
+  app.use(paymentRoutes({ wallet, authorize: { client: stytch, realm: 'payment-server', logger }, ...(paymentsPerMinute && { paymentsPerMinute }) }));
 
   // The key is checked before the body is read: an anonymous caller costs no parsing.
-  app.use('/admin', requireAdminKey(adminApiKey, adminKeyFailuresPerMinute), json);
+  app.use('/admin', requireAdminKey(adminApiKey, adminKeyFailuresPerMinute), jsonBody({ limit: '16kb' }));
   app.use('/admin', rotationRoutes({ rotation }));
   app.use('/admin', clientRoutes({ stytch, ownClientId: () => rotation.clientId }));
 

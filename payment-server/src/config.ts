@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { common, parseEnv, reachableHost, resolveDataDir, stytchMode, type Env, type StytchSettings, type TrustProxy } from '@m2m/shared';
+import { common, DEMO_CALLER_FILE, parseEnv, reachableHost, resolveDataDir, stytchMode, type Env, type StytchSettings, type TrustProxy } from '@m2m/shared';
 
 /** The payment-server's settings (README, "Configuration"). */
 export const paymentServerEnv = {
@@ -18,6 +18,8 @@ export const paymentServerEnv = {
   WALLET_SERVER_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Deadline of each call to the wallet-server, in milliseconds. */
   WALLET_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** Payments one caller (the token's client_id) may attempt a minute before 429. */
+  PAYMENT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   CLIENT_ID: z.string().min(1).max(128).optional(),
   CLIENT_SECRET: z.string().optional(),
   ADMIN_API_KEY: z.string().optional(),
@@ -32,6 +34,7 @@ export interface PaymentServerConfig {
   logLevel: string;
   walletServerUrl: string;
   walletTimeoutMs: number;
+  paymentsPerMinute: number;
   clientId?: string | undefined;
   clientSecret?: string | undefined;
   adminApiKey?: string | undefined;
@@ -40,6 +43,8 @@ export interface PaymentServerConfig {
   local: boolean;
   /** DATA_DIR/payment-server-credentials.json */
   credentialsFile: string;
+  /** DATA_DIR/demo-caller-credentials.json: the local demo caller of the payment API. */
+  demoCallerFile: string;
   stytch: StytchSettings;
 }
 
@@ -53,12 +58,14 @@ export function loadPaymentServerConfig(env: Env): PaymentServerConfig {
     logLevel: c.LOG_LEVEL,
     walletServerUrl: c.WALLET_SERVER_URL ?? `http://${reachableHost(c.HOST)}:${c.WALLET_SERVER_PORT}/`,
     walletTimeoutMs: c.WALLET_TIMEOUT_MS,
+    paymentsPerMinute: c.PAYMENT_RATE_LIMIT_PER_MINUTE,
     clientId: c.CLIENT_ID,
     clientSecret: c.CLIENT_SECRET,
     adminApiKey: c.ADMIN_API_KEY,
     trustProxy: c.TRUST_PROXY,
     local: stytchMode(c.STYTCH_ENV).kind === 'local',
     credentialsFile: path.join(dataDir, 'payment-server-credentials.json'),
+    demoCallerFile: path.join(dataDir, DEMO_CALLER_FILE),
     stytch: {
       STYTCH_ENV: c.STYTCH_ENV,
       STYTCH_PROJECT_ID: c.STYTCH_PROJECT_ID,

@@ -10,3 +10,6 @@ export { SecretRotation, type RotationView } from './credentials/secretRotation'
 export { PAYMENT_CLIENT_NAME, PAYMENT_CLIENT_SCOPES } from './credentials/loadCredentials';
 export { resolveAdminKey, adminKeyFile, MIN_ADMIN_KEY_LENGTH } from './admin/adminKey';
 export { PaymentRequest, type PaymentResponse } from './payments/paymentRoutes';
+export { walletIdempotencyKey } from './payments/callerIdempotencyKey';
+export { DEFAULT_PAYMENTS_PER_MINUTE, paymentRateLimit } from './payments/paymentRateLimit';
+export { DEMO_CALLER_NAME, DEMO_CALLER_SCOPES, ensureDemoCaller } from './credentials/demoCaller';

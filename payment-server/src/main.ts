@@ -25,8 +25,13 @@ runMain('payment-server', async () => {
     adminApiKey: admin.key,
     selfProvision: config.local,
     trustProxy: config.trustProxy,
+    ...(config.local && { demoCallerFile: config.demoCallerFile }),
+    paymentsPerMinute: config.paymentsPerMinute,
     logger,
   });
-  logger.info({ url: server.url, clientId: server.clientId, credentials_file: config.credentialsFile }, 'payment-server listening');
+  logger.info(
+    { url: server.url, clientId: server.clientId, credentials_file: config.credentialsFile, ...(server.demoCallerClientId && { demoCallerClientId: server.demoCallerClientId, demo_caller_file: config.demoCallerFile }) },
+    'payment-server listening',
+  );
   stopOnSignals(() => server.close(), logger);
 });

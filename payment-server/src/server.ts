@@ -1,7 +1,8 @@
-import { closeServer, createLogger, createStytchClient, listen, type Logger, type StytchProject, type TrustProxy } from '@m2m/shared';
+import { closeServer, ConfigError, createLogger, createStytchClient, listen, type Logger, type StytchProject, type TrustProxy } from '@m2m/shared';
 import { assertAdminKey } from './admin/adminKey';
 import { createPaymentApp } from './app';
 import { CredentialsFile } from './credentials/credentialsFile';
+import { DEMO_CALLER_NAME, ensureDemoCaller } from './credentials/demoCaller';
 import { loadCredentials } from './credentials/loadCredentials';
 import { SecretRotation } from './credentials/secretRotation';
 import { TokenProvider, type TokenProviderTuning } from './m2m/tokenProvider';
@@ -26,6 +27,10 @@ export interface PaymentServerOptions {
   trustProxy?: TrustProxy;
   /** With no credentials in the file or the options, provision a `payment-service` client (local mode). */
   selfProvision?: boolean;
+  /** Local mode: provision (or reuse) the `checkout-service` demo caller, its credentials in this file (0600). */
+  demoCallerFile?: string;
+  /** Payments one caller (client_id) may attempt a minute before 429 (default 600). */
+  paymentsPerMinute?: number;
   logger?: Logger;
   tokenProvider?: TokenProviderTuning;
   /** Deadline of each wallet call (default 5 s). */
@@ -38,6 +43,8 @@ export interface RunningPaymentServer {
   port: number;
   /** The payment-server's own M2M client. */
   clientId: string;
+  /** The demo caller's client, when `demoCallerFile` was given. */
+  demoCallerClientId: string | undefined;
   tokenProvider: TokenProvider;
   /** Stops accepting requests, lets in-flight payments finish, then releases everything. */
   close(): Promise<void>;
@@ -59,6 +66,17 @@ export async function startPaymentServer(options: PaymentServerOptions): Promise
     logger,
   });
 
+  let demoCallerClientId: string | undefined;
+  if (options.demoCallerFile) {
+    try {
+      demoCallerClientId = await ensureDemoCaller({ file: new CredentialsFile(options.demoCallerFile), stytch, logger });
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      const e = err as { error_type?: string; message?: string };
+      throw new ConfigError(`provisioning the ${DEMO_CALLER_NAME} demo caller failed (${e.error_type ?? e.message ?? String(err)}): is the auth-server running?`);
+    }
+  }
+
   const tokenProvider = new TokenProvider({ stytch, credentials: loaded.credentials, logger: logger.child({ component: 'token-provider' }), ...options.tokenProvider });
   const wallet = new WalletClient({ baseUrl: options.walletServerUrl, tokens: tokenProvider, ...(options.walletTimeoutMs && { timeoutMs: options.walletTimeoutMs }) });
   const rotation = new SecretRotation({
@@ -71,7 +89,17 @@ export async function startPaymentServer(options: PaymentServerOptions): Promise
   });
 
   let stopping = false;
-  const app = createPaymentApp({ wallet, rotation, stytch, adminApiKey: options.adminApiKey, adminKeyFailuresPerMinute: options.adminKeyFailuresPerMinute, trustProxy: options.trustProxy ?? false, logger, isReady: () => !stopping });
+  const app = createPaymentApp({
+    wallet,
+    rotation,
+    stytch,
+    adminApiKey: options.adminApiKey,
+    adminKeyFailuresPerMinute: options.adminKeyFailuresPerMinute,
+    trustProxy: options.trustProxy ?? false,
+    paymentsPerMinute: options.paymentsPerMinute,
+    logger,
+    isReady: () => !stopping,
+  });
   let running;
   try {
     running = await listen(app, port, host, 'PAYMENT_SERVER_PORT');
@@ -87,6 +115,7 @@ export async function startPaymentServer(options: PaymentServerOptions): Promise
     url: running.url,
     port: running.port,
     clientId: loaded.credentials.clientId,
+    demoCallerClientId,
     tokenProvider,
     close() {
       closing ??= (async () => {

@@ -4,7 +4,7 @@ import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { SCOPES } from '@m2m/shared';
 import type { RunningPaymentServer } from '../src/server';
-import { ADMIN_KEY, createClient, LogCapture, pay, postPayment, projectOf, request, sdkFor, startAuth, startPayment, startWallet, tmpDir, type TestClient } from './support/stack';
+import { ADMIN_KEY, bearer, createCaller, createClient, LogCapture, pay, postPayment, projectOf, request, sdkFor, startAuth, startPayment, startWallet, tmpDir, type TestClient } from './support/stack';
 
 // The /admin routes over real HTTP, with the real auth-server behind the real SDK.
 describe('admin routes', () => {
@@ -13,6 +13,7 @@ describe('admin routes', () => {
   let auth: RunningAuthServer;
   let wallet: RunningWalletServer;
   let own: TestClient;
+  let callerToken: string;
   let payment: RunningPaymentServer;
   const logs = new LogCapture();
   /** Every answer body, to check that none carries a secret. */
@@ -31,6 +32,7 @@ describe('admin routes', () => {
     auth = await startAuth();
     wallet = await startWallet(auth, dir);
     own = await createClient(auth);
+    callerToken = (await createCaller(auth)).token;
     secrets.push(own.clientSecret, auth.projectSecret, ADMIN_KEY);
     payment = await startPayment(dir, {
       stytchProject: projectOf(auth),
@@ -127,8 +129,9 @@ describe('admin routes', () => {
       expect(res.body.m2m_clients.map((c: { client_id: string }) => c.client_id)).toEqual([created.client_id]);
       expect(res.body.results_metadata).toMatchObject({ total: 1 });
 
+      // The project's clients: ours, the caller of the payment API, and the one just created.
       const all = await admin('POST', '/admin/m2m/clients/search', {});
-      expect(all.body.m2m_clients.length).toBe(2);
+      expect(all.body.m2m_clients.length).toBe(3);
     });
 
     it.each([
@@ -190,7 +193,7 @@ describe('admin routes', () => {
       expect(narrowed.body.error.message).toContain('write:wallets');
       const widened = await admin('PUT', `/admin/m2m/clients/${own.clientId}`, { scopes: ['read:users', 'write:wallets', 'read:reports'] });
       expect(widened.status).toBe(200);
-      expect((await postPayment(payment.url, pay({ debitAmount: 1 }))).status).toBe(200);
+      expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
     });
 
     it('deletes another client', async () => {
@@ -230,7 +233,7 @@ describe('admin routes', () => {
       expect(res.body).toMatchObject({ rotation: 'cancelled', next_client_secret_last_four: null, in_use: 'client_secret' });
       expect(stored()).toEqual({ client_id: own.clientId, client_secret: own.clientSecret });
       await expect(sdkFor(auth).m2m.token({ client_id: own.clientId, client_secret: next })).rejects.toMatchObject({ error_type: 'invalid_client' });
-      expect((await postPayment(payment.url, pay({ debitAmount: 1 }))).status).toBe(200);
+      expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
     });
 
     it('start then complete switches to the new secret; the old one stops working', async () => {
@@ -251,7 +254,7 @@ describe('admin routes', () => {
       // New tokens come with the new secret.
       payment.tokenProvider.invalidate([SCOPES.readUsers]);
       payment.tokenProvider.invalidate([SCOPES.writeWallets]);
-      expect((await postPayment(payment.url, pay({ debitAmount: 1 }))).status).toBe(200);
+      expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
     });
   });
 

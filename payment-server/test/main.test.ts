@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
-import { pay, postPayment, request, sdkFor, startAuth, startWallet, tmpDir } from './support/stack';
+import { bearer, pay, postPayment, request, sdkFor, startAuth, startWallet, tmpDir } from './support/stack';
 
 const MAIN = path.join(__dirname, '..', 'src', 'main.ts');
 
@@ -73,17 +73,23 @@ describe('main (npm start -w payment-server)', () => {
     await auth.close();
   });
 
-  it('provisions its client and admin key, prints where the key is (never the key), pays, and stops on SIGTERM', async () => {
+  it('provisions its client, the demo caller and the admin key, prints where they are (never a secret), pays as the demo caller, and stops on SIGTERM', async () => {
     const first = await startMain(env);
     const keyFile = path.join(dataDir, 'payment-server-admin-key');
     const key = fs.readFileSync(keyFile, 'utf8').trim();
     const credentials = JSON.parse(fs.readFileSync(path.join(dataDir, 'payment-server-credentials.json'), 'utf8')) as { client_id: string; client_secret: string };
+    const callerFile = path.join(dataDir, 'demo-caller-credentials.json');
+    const caller = JSON.parse(fs.readFileSync(callerFile, 'utf8')) as { client_id: string; client_secret: string };
 
     expect(first.output()).toContain(keyFile);
+    expect(first.output()).toContain(callerFile);
     expect(first.output()).not.toContain(key);
     expect(first.output()).not.toContain(credentials.client_secret);
+    expect(first.output()).not.toContain(caller.client_secret);
     expect(first.output()).not.toContain(auth.projectSecret);
-    expect((await postPayment(first.url, pay({ debitAmount: 1 }))).status).toBe(200);
+    const { access_token } = await sdkFor(auth).m2m.token({ client_id: caller.client_id, client_secret: caller.client_secret });
+    expect((await postPayment(first.url, pay({ debitAmount: 1 }), bearer(access_token))).status).toBe(200);
+    expect((await postPayment(first.url, pay({ debitAmount: 1 }))).status).toBe(401);
     expect((await request(first.url, 'GET', '/admin/m2m/secret-rotation', { token: key })).status).toBe(200);
 
     first.child.kill('SIGTERM');
@@ -95,6 +101,9 @@ describe('main (npm start -w payment-server)', () => {
       expect((await request(second.url, 'GET', '/admin/m2m/secret-rotation', { token: key })).body.client_id).toBe(credentials.client_id);
       const { m2m_clients } = await sdkFor(auth).m2m.clients.search({ query: { operator: 'AND', operands: [{ filter_name: 'client_name', filter_value: ['payment-service'] }] } });
       expect(m2m_clients).toHaveLength(1);
+      const callers = await sdkFor(auth).m2m.clients.search({ query: { operator: 'AND', operands: [{ filter_name: 'client_name', filter_value: ['checkout-service'] }] } });
+      expect(callers.m2m_clients.map((c) => c.client_id)).toEqual([caller.client_id]);
+      expect(JSON.parse(fs.readFileSync(callerFile, 'utf8'))).toEqual(caller);
     } finally {
       second.child.kill('SIGTERM');
       await second.exited;

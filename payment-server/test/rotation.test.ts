@@ -4,8 +4,9 @@ import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { ConfigError } from '@m2m/shared';
 import type { RunningPaymentServer } from '../src/server';
-import { startCountingProxy, type CountingProxy } from './support/countingProxy';
-import { ADMIN_KEY, createClient, LogCapture, pay, postPayment, projectOf, request, sdkFor, sleep, startAuth, startPayment, startWallet, tmpDir, type TestClient } from './support/stack';
+import type { CountingProxy } from './support/countingProxy';
+import type { StytchProject } from '@m2m/shared';
+import { ADMIN_KEY, bearer, createCaller, createClient, LogCapture, postPayment, request, sdkFor, sleep, startAuthBehindProxy, startPayment, startWallet, tmpDir, type TestClient } from './support/stack';
 
 interface Stored {
   client_id: string;
@@ -18,14 +19,22 @@ interface Stored {
 describe('one-shot secret rotation', () => {
   let auth: RunningAuthServer;
   let authProxy: CountingProxy;
+  let project: StytchProject;
   let wallet: RunningWalletServer;
+  let caller: TestClient;
   const dir = tmpDir();
 
   beforeAll(async () => {
     // Short-lived tokens, so that payments keep fetching tokens (with whichever secret is current) during the rotations.
-    auth = await startAuth({ tokenLifetimeSeconds: 3 });
-    authProxy = await startCountingProxy(auth.url);
-    wallet = await startWallet(auth, dir, { seed: [{ customerId: 'c-1', customerName: 'rich', walletId: 'w-1', balance: 1_000_000_000 }] });
+    ({ auth, proxy: authProxy, project } = await startAuthBehindProxy({ tokenLifetimeSeconds: 3 }));
+    wallet = await startWallet(auth, dir, {
+      stytchProject: project,
+      seed: [
+        { customerId: 'c-1', customerName: 'rich', walletId: 'w-1', balance: 1_000_000_000 },
+        { customerId: 'c-2', customerName: 'payee', walletId: 'w-2', balance: 0 },
+      ],
+    });
+    caller = await createCaller(auth);
   });
   afterAll(async () => {
     await wallet.close();
@@ -35,7 +44,7 @@ describe('one-shot secret rotation', () => {
 
   const start = (credentialsFile: string, client: TestClient, logger = new LogCapture().logger) =>
     startPayment(dir, {
-      stytchProject: projectOf(auth, authProxy.url),
+      stytchProject: project,
       walletServerUrl: wallet.url,
       credentialsFile,
       clientId: client.clientId,
@@ -44,7 +53,12 @@ describe('one-shot secret rotation', () => {
       tokenProvider: { retryBaseDelayMs: 10, retryMaxDelayMs: 50 },
     });
   const read = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as Stored;
-  const payment = (debitAmount = 1) => ({ customerId: 'c-1', debitAmount, destinationWalletId: 'external-payee' });
+  const payment = (debitAmount = 1) => ({ customerId: 'c-1', debitAmount, destinationWalletId: 'w-2' });
+  /** A payment by the caller, with a token of its own fetched for it (tokens here live 3 s). */
+  const payAsCaller = async (url: string) => {
+    const { access_token } = await sdkFor(auth).m2m.token({ client_id: caller.clientId, client_secret: caller.clientSecret });
+    return postPayment(url, payment(), bearer(access_token));
+  };
   const tokenWith = (clientId: string, secret: string) => sdkFor(auth).m2m.token({ client_id: clientId, client_secret: secret });
 
   it('rotates three times while payments run, and no payment fails', async () => {
@@ -55,7 +69,7 @@ describe('one-shot secret rotation', () => {
     const statuses: number[] = [];
     let running = true;
     const payer = async () => {
-      while (running) statuses.push((await postPayment(server.url, payment())).status);
+      while (running) statuses.push((await payAsCaller(server.url)).status);
     };
     // Drop cached tokens all the time, so token requests (with whichever secret is current) keep
     // happening in every window of the rotations: between start and complete, and right after.
@@ -107,7 +121,7 @@ describe('one-shot secret rotation', () => {
     authProxy.reset();
     const second = await start(file, client);
     try {
-      expect((await postPayment(second.url, payment())).status).toBe(200);
+      expect((await payAsCaller(second.url)).status).toBe(200);
       expect(authProxy.tokenRequestTotal()).toBeGreaterThan(0);
       await expect(tokenWith(client.clientId, client.clientSecret)).rejects.toMatchObject({ error_type: 'invalid_client' });
     } finally {
@@ -120,7 +134,7 @@ describe('one-shot secret rotation', () => {
     const file = path.join(tmpDir(), 'credentials.json');
     const server = await start(file, client);
     try {
-      expect((await postPayment(server.url, payment())).status).toBe(200);
+      expect((await payAsCaller(server.url)).status).toBe(200);
       // The token endpoint goes away after rotateStart (a management call, still answered): the proof fails.
       authProxy.setTokenMode('drop');
       const res = await request(server.url, 'POST', '/admin/m2m/secret-rotation', { token: ADMIN_KEY });
@@ -134,7 +148,7 @@ describe('one-shot secret rotation', () => {
       await expect(tokenWith(client.clientId, client.clientSecret)).resolves.toHaveProperty('access_token');
       // Payments go on with the old secret, cached tokens or new ones.
       server.tokenProvider.invalidate(['read:users']);
-      expect((await postPayment(server.url, payment())).status).toBe(200);
+      expect((await payAsCaller(server.url)).status).toBe(200);
     } finally {
       authProxy.setTokenMode('forward');
       await server.close();
@@ -189,7 +203,7 @@ describe('one-shot secret rotation', () => {
       const { client, file, next } = await interrupted();
       const server = await start(file, client);
       try {
-        expect((await postPayment(server.url, payment())).status).toBe(200);
+        expect((await payAsCaller(server.url)).status).toBe(200);
         const status = await request(server.url, 'GET', '/admin/m2m/secret-rotation', { token: ADMIN_KEY });
         expect(status.body).toMatchObject({ rotation: 'started', in_use: 'next_client_secret', next_client_secret_last_four: next.slice(-4) });
 
@@ -207,7 +221,7 @@ describe('one-shot secret rotation', () => {
       const server = await start(file, client);
       try {
         expect(read(file)).toEqual({ client_id: client.clientId, client_secret: next });
-        expect((await postPayment(server.url, payment())).status).toBe(200);
+        expect((await payAsCaller(server.url)).status).toBe(200);
       } finally {
         await server.close();
       }
@@ -219,7 +233,7 @@ describe('one-shot secret rotation', () => {
       const server = await start(file, client);
       try {
         expect(read(file)).toEqual({ client_id: client.clientId, client_secret: client.clientSecret });
-        expect((await postPayment(server.url, payment())).status).toBe(200);
+        expect((await payAsCaller(server.url)).status).toBe(200);
       } finally {
         await server.close();
       }

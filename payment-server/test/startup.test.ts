@@ -6,7 +6,7 @@ import type { RunningWalletServer } from '@m2m/wallet-server';
 import { ConfigError, listen, closeServer } from '@m2m/shared';
 import { resolveAdminKey } from '../src/admin/adminKey';
 import { loadPaymentServerConfig } from '../src/config';
-import { ADMIN_KEY, JOHN, pay, postPayment, projectOf, request, sdkFor, startAuth, startPayment, startWallet, tmpDir } from './support/stack';
+import { ADMIN_KEY, bearer, createCaller, JOHN, pay, postPayment, projectOf, request, sdkFor, startAuth, startPayment, startWallet, tmpDir } from './support/stack';
 
 describe('configuration', () => {
   it('has the documented defaults', () => {
@@ -16,9 +16,12 @@ describe('configuration', () => {
       host: '127.0.0.1',
       walletServerUrl: 'http://127.0.0.1:4000/',
       walletTimeoutMs: 5000,
+      paymentsPerMinute: 600,
       local: true,
       credentialsFile: '/tmp/pay-data/payment-server-credentials.json',
+      demoCallerFile: '/tmp/pay-data/demo-caller-credentials.json',
     });
+    expect(loadPaymentServerConfig({ PAYMENT_RATE_LIMIT_PER_MINUTE: '30' }).paymentsPerMinute).toBe(30);
   });
 
   it('derives the wallet URL from WALLET_SERVER_PORT unless WALLET_SERVER_URL is set', () => {
@@ -30,6 +33,9 @@ describe('configuration', () => {
     expect(() => loadPaymentServerConfig({ WALLET_SERVER_URL: 'wallet:4000' })).toThrow(/^WALLET_SERVER_URL is invalid/);
     expect(() => loadPaymentServerConfig({ PAYMENT_SERVER_PORT: 'sixthousand' })).toThrow(/^PAYMENT_SERVER_PORT/);
     expect(() => loadPaymentServerConfig({ WALLET_TIMEOUT_MS: '10' })).toThrow(/^WALLET_TIMEOUT_MS is invalid \("10"\)/);
+    for (const bad of ['0', '-5', '2.5', 'lots']) {
+      expect(() => loadPaymentServerConfig({ PAYMENT_RATE_LIMIT_PER_MINUTE: bad })).toThrow(/^PAYMENT_RATE_LIMIT_PER_MINUTE is invalid/);
+    }
   });
 });
 
@@ -74,11 +80,13 @@ describe('the admin API key', () => {
 describe('credentials at start-up', () => {
   let auth: RunningAuthServer;
   let wallet: RunningWalletServer;
+  let callerToken: string;
   const dir = tmpDir();
 
   beforeAll(async () => {
     auth = await startAuth();
     wallet = await startWallet(auth, dir);
+    callerToken = (await createCaller(auth)).token;
   });
   afterAll(async () => {
     await wallet.close();
@@ -96,7 +104,7 @@ describe('credentials at start-up', () => {
       expect(fs.statSync(opts.credentialsFile).mode & 0o777).toBe(0o600);
       const { m2m_client } = await sdkFor(auth).m2m.clients.get({ client_id: server.clientId });
       expect(m2m_client).toMatchObject({ client_name: 'payment-service', scopes: ['read:users', 'write:wallets'] });
-      expect((await postPayment(server.url, pay({ debitAmount: 1 }))).status).toBe(200);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
     } finally {
       await server.close();
     }
@@ -116,7 +124,7 @@ describe('credentials at start-up', () => {
       expect(stored.next_client_secret).toBeUndefined();
       expect(stored.client_secret).not.toBe(lostSecret);
       await expect(sdkFor(auth).m2m.token({ client_id: two.clientId, client_secret: lostSecret })).rejects.toMatchObject({ error_type: 'invalid_client' });
-      expect((await postPayment(two.url, pay({ debitAmount: 1 }))).status).toBe(200);
+      expect((await postPayment(two.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
     } finally {
       await two.close();
     }
@@ -137,11 +145,55 @@ describe('credentials at start-up', () => {
       expect(m2m_client.next_client_secret_last_four ?? null).toBeNull();
       expect(m2m_client.client_secret_last_four).toBe(started.next_client_secret.slice(-4));
       await expect(sdk.m2m.token({ client_id: existing.client_id, client_secret: existing.client_secret })).rejects.toMatchObject({ error_type: 'invalid_client' });
-      expect((await postPayment(server.url, pay({ debitAmount: 1 }))).status).toBe(200);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
     } finally {
       await server.close();
       await sdk.m2m.clients.delete({ client_id: existing.client_id });
     }
+  });
+
+  it('local mode: provisions the checkout-service demo caller (write:payments only) in its own 0600 file, and its token pays', async () => {
+    const opts = options();
+    const demoCallerFile = path.join(path.dirname(opts.credentialsFile), 'demo-caller-credentials.json');
+    const server = await startPayment(dir, { ...opts, selfProvision: true, demoCallerFile });
+    try {
+      const caller = JSON.parse(fs.readFileSync(demoCallerFile, 'utf8')) as { client_id: string; client_secret: string };
+      expect(server.demoCallerClientId).toBe(caller.client_id);
+      expect(fs.statSync(demoCallerFile).mode & 0o777).toBe(0o600);
+      const { m2m_client } = await sdkFor(auth).m2m.clients.get({ client_id: caller.client_id });
+      expect(m2m_client).toMatchObject({ client_name: 'checkout-service', scopes: ['write:payments'], status: 'active' });
+      const { access_token } = await sdkFor(auth).m2m.token({ client_id: caller.client_id, client_secret: caller.client_secret });
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(access_token))).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('the demo caller: reused as is on restart; a lost file gets the same client a rotated secret; a deleted client is made anew', async () => {
+    const demoCallerFile = path.join(tmpDir(), 'demo-caller-credentials.json');
+    const restart = async () => (await startPayment(dir, { ...options(), selfProvision: true, demoCallerFile })).close();
+    const read = () => JSON.parse(fs.readFileSync(demoCallerFile, 'utf8')) as { client_id: string; client_secret: string };
+    const sdk = sdkFor(auth);
+    await restart();
+    const first = read();
+    await restart();
+    expect(read()).toEqual(first);
+
+    fs.rmSync(demoCallerFile);
+    await restart();
+    const rotated = read();
+    expect(rotated.client_id).toBe(first.client_id);
+    expect(rotated.client_secret).not.toBe(first.client_secret);
+    await expect(sdk.m2m.token({ client_id: first.client_id, client_secret: first.client_secret })).rejects.toMatchObject({ error_type: 'invalid_client' });
+    expect((await sdk.m2m.token({ client_id: rotated.client_id, client_secret: rotated.client_secret })).access_token).toEqual(expect.any(String));
+
+    // Every checkout-service client goes (earlier tests made some): the next start makes a new one.
+    const { m2m_clients } = await sdk.m2m.clients.search({ query: { operator: 'AND', operands: [{ filter_name: 'client_name', filter_value: ['checkout-service'] }] } });
+    for (const c of m2m_clients) await sdk.m2m.clients.delete({ client_id: c.client_id });
+    await restart();
+    const fresh = read();
+    expect(fresh.client_id).not.toBe(first.client_id);
+    expect((await sdk.m2m.clients.get({ client_id: fresh.client_id })).m2m_client.scopes).toEqual(['write:payments']);
   });
 
   it('local mode with the auth-server down: refuses to start with one line saying so', async () => {
@@ -189,6 +241,7 @@ describe('graceful shutdown', () => {
   it('lets a payment in flight finish, then stops accepting', async () => {
     const auth = await startAuth();
     const client = await sdkFor(auth).m2m.clients.create({ scopes: ['read:users', 'write:wallets'] });
+    const { token } = await createCaller(auth);
     // A slow wallet: the balance check takes 300 ms.
     const slow = await listen(
       (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -206,14 +259,14 @@ describe('graceful shutdown', () => {
       clientSecret: client.m2m_client.client_secret,
     });
     try {
-      const inFlight = postPayment(server.url, pay());
+      const inFlight = postPayment(server.url, pay(), bearer(token));
       await new Promise((r) => setTimeout(r, 100));
       const closed = server.close();
       const res = await inFlight;
       await closed;
       expect(res.status).toBe(200);
       expect(res.body.transactionId).toBe('tx-1');
-      await expect(postPayment(server.url, pay())).rejects.toThrow();
+      await expect(postPayment(server.url, pay(), bearer(token))).rejects.toThrow();
     } finally {
       await server.close();
       await closeServer(slow.server, 100);

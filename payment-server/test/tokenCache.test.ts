@@ -1,8 +1,9 @@
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import type { RunningPaymentServer } from '../src/server';
+import type { StytchProject } from '@m2m/shared';
 import { startCountingProxy, type CountingProxy } from './support/countingProxy';
-import { balanceOf, createClient, JOHN, pay, postPayment, projectOf, sleep, startAuth, startPayment, startWallet, tmpDir, type TestClient } from './support/stack';
+import { balanceOf, bearer, createCaller, createClient, JOHN, pay, postPayment, sleep, startAuthBehindProxy, startPayment, startWallet, tmpDir, type TestClient } from './support/stack';
 
 // The token cache seen from outside: payments through the real stack, token requests counted at a
 // proxy in front of the auth-server, wallet answers counted at a proxy in front of the wallet.
@@ -10,13 +11,15 @@ describe('payments and the token cache', () => {
   const dir = tmpDir();
   let auth: RunningAuthServer;
   let authProxy: CountingProxy;
+  let project: StytchProject;
   let client: TestClient;
+  let callerToken: string;
   const closers: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
-    auth = await startAuth();
-    authProxy = await startCountingProxy(auth.url);
+    ({ auth, proxy: authProxy, project } = await startAuthBehindProxy());
     client = await createClient(auth);
+    callerToken = (await createCaller(auth)).token;
   });
   afterEach(async () => {
     for (const close of closers.splice(0).reverse()) await close();
@@ -28,12 +31,12 @@ describe('payments and the token cache', () => {
   });
 
   const stack = async (walletOptions: Parameters<typeof startWallet>[2] = {}) => {
-    const wallet = await startWallet(auth, dir, walletOptions);
+    const wallet = await startWallet(auth, dir, { stytchProject: project, ...walletOptions });
     closers.push(() => wallet.close());
     const walletProxy = await startCountingProxy(wallet.url);
     closers.push(() => walletProxy.close());
     const payment = await startPayment(tmpDir(), {
-      stytchProject: projectOf(auth, authProxy.url),
+      stytchProject: project,
       walletServerUrl: walletProxy.url,
       clientId: client.clientId,
       clientSecret: client.clientSecret,
@@ -46,7 +49,7 @@ describe('payments and the token cache', () => {
     const { wallet, payment } = await stack();
     const before = balanceOf(wallet, JOHN.customerId);
 
-    const results = await Promise.all(Array.from({ length: 100 }, () => postPayment(payment.url, pay({ debitAmount: 1 }))));
+    const results = await Promise.all(Array.from({ length: 100 }, () => postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))));
 
     expect(results.map((r) => r.status)).toEqual(Array(100).fill(200));
     // Each token carries only the scope its call needs: two scope sets, one request each.
@@ -59,12 +62,12 @@ describe('payments and the token cache', () => {
     // A real reason for a wallet to refuse a valid token: it accepts only tokens issued in the last
     // 2 seconds (authorizeToken's maxTokenAgeSeconds), while the payment-server caches them for an hour.
     const { wallet, walletProxy, payment } = await stack({ authorize: { maxTokenAgeSeconds: 2 } });
-    expect((await postPayment(payment.url, pay({ debitAmount: 1 }))).status).toBe(200);
+    expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
     await sleep(2_100);
     const before = balanceOf(wallet, JOHN.customerId);
 
     // Several payments at once hit the stale tokens together: still one new token per scope set.
-    const results = await Promise.all(Array.from({ length: 5 }, () => postPayment(payment.url, pay({ debitAmount: 1 }))));
+    const results = await Promise.all(Array.from({ length: 5 }, () => postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))));
 
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect(balanceOf(wallet, JOHN.customerId)).toBe(before - 5);
@@ -79,7 +82,7 @@ describe('payments and the token cache', () => {
     const { wallet, walletProxy, payment } = await stack({ authorize: { maxTokenAgeSeconds: 0 } });
     const before = balanceOf(wallet, JOHN.customerId);
 
-    const res = await postPayment(payment.url, pay({ debitAmount: 1 }));
+    const res = await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken));
 
     expect(res.status).toBe(502);
     expect(res.body.error.code).toBe('wallet_rejected_token');

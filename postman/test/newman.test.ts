@@ -21,18 +21,23 @@ describe('the Postman collection, run by newman against the stack npm start runs
     stack = npmStart(env);
     await stack.waitFor('Stytch M2M stack is ready');
     const adminKey = fs.readFileSync(path.join(env.DATA_DIR, 'payment-server-admin-key'), 'utf8').trim();
+    // What a Postman user pastes into the environment: the demo caller's credentials.
+    const caller = JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'demo-caller-credentials.json'), 'utf8')) as { client_id: string; client_secret: string };
 
     const summary = await runCollection([
       { key: 'auth_url', value: `http://127.0.0.1:${env.AUTH_SERVER_PORT}` },
       { key: 'wallet_url', value: `http://127.0.0.1:${env.WALLET_SERVER_PORT}` },
       { key: 'payment_url', value: `http://127.0.0.1:${env.PAYMENT_SERVER_PORT}` },
       { key: 'admin_key', value: adminKey },
+      { key: 'caller_client_id', value: caller.client_id },
+      { key: 'caller_client_secret', value: caller.client_secret },
     ]);
 
     const failures = summary.run.failures.map((f) => `${f.source?.name ?? '?'}: ${f.error.test ?? ''} ${f.error.message}`);
     expect(failures).toEqual([]);
     const requests = summary.run.stats.requests;
-    expect(requests.total).toBe(36);
+    // 39 in the collection, plus the pre-request script's discovery and caller token: once, then reused.
+    expect(requests.total).toBe(41);
     expect(requests.failed).toBe(0);
     // Every request asserts at least its status.
     expect(summary.run.stats.assertions.total).toBeGreaterThanOrEqual(requests.total);

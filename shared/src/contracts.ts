@@ -30,4 +30,11 @@ export interface DebitResponse {
 /** Idempotency keys: opaque, printable, bounded (as in Stripe's API). */
 export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters');
 
+/** The wallet's scopes (what its RFC 9728 metadata advertises). */
 export const SCOPES = { readUsers: 'read:users', writeWallets: 'write:wallets' } as const;
+
+/** The payment API's scope: a caller of POST /initiate-payment needs a token carrying it. */
+export const PAYMENT_API_SCOPE = 'write:payments';
+
+/** In local mode, the demo caller's credentials (DATA_DIR/…): written by the payment-server, read by the npm start banner's command. */
+export const DEMO_CALLER_FILE = 'demo-caller-credentials.json';

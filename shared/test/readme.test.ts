@@ -37,16 +37,22 @@ describe("the README's curl walkthrough, run as written against npm start", () =
 
   const blocks = bashBlocks('Walkthrough with curl');
 
-  it('has the three blocks this test knows', () => {
-    expect(blocks).toHaveLength(3);
+  it('has the four blocks this test knows', () => {
+    expect(blocks).toHaveLength(4);
   });
 
-  it('pays once for two requests with one Idempotency-Key, and refuses an overdraft with 409', async () => {
+  let firstPayment: { transactionId: string };
+
+  it("gets the demo caller a token, pays once for two requests with one Idempotency-Key, refuses an overdraft (409, no balance), a destination we don't hold (404) and no token (401)", async () => {
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', onThisStack(blocks[0]!, env)], { cwd: repoRoot });
-    const [first, retry, overdraft] = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const [first, retry, overdraft, nowhere, anonymous] = stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(first).toMatchObject({ walletBalance: 1690, idempotencyKey: 'order-1001' });
     expect(retry).toEqual(first);
     expect(overdraft.error.code).toBe('insufficient_funds');
+    expect(overdraft.error.message).not.toMatch(/\d/);
+    expect(nowhere.error.code).toBe('destination_not_found');
+    expect(anonymous.error.code).toBe('missing_token');
+    firstPayment = first;
   });
 
   it('gets a token by hand and shows 200, 401 with a challenge, and 403 insufficient_scope at the wallet', async () => {
@@ -67,5 +73,12 @@ describe("the README's curl walkthrough, run as written against npm start", () =
     expect(search.m2m_clients.map((c: { client_name: string }) => c.client_name)).toContain('payment-service');
     expect(stdout).not.toContain(after);
     expect(stdout).not.toContain(before);
+  });
+
+  it("makes another caller the Stytch way (a write:payments client, a token, Bearer), whose order-1001 is its own payment", async () => {
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', onThisStack(blocks[3]!, env)], { cwd: repoRoot });
+    const paid = JSON.parse(stdout.trim()) as { transactionId: string; idempotencyKey: string; customerName: string };
+    expect(paid).toMatchObject({ customerName: 'jane_doe', idempotencyKey: 'order-1001', transactionId: expect.any(String) });
+    expect(paid.transactionId).not.toBe(firstPayment.transactionId);
   });
 });

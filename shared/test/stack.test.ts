@@ -1,17 +1,25 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createServer } from 'node:net';
+import { promisify } from 'node:util';
 import { startAuthServer } from '@m2m/auth-server';
 import { createStytchClient } from '../src';
-import { freshStackEnv, logLinesOf, npmStart, type NpmStart } from './support/npmStart';
+import { freshStackEnv, logLinesOf, npmStart, repoRoot, type NpmStart } from './support/npmStart';
 
 const READY = 'Stytch M2M stack is ready';
 
-/** Runs the payment the banner's curl line describes (same URL, same body). */
-async function payAsTheBannerSays(output: string): Promise<Response> {
-  const curl = /curl -s -w '\\n' -X POST (\S+) -H 'Content-Type: application\/json' -d '([^']+)'/.exec(output);
-  if (!curl) throw new Error(`no curl line in:\n${output}`);
-  return fetch(curl[1]!, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: curl[2]! });
+const run = promisify(execFile);
+
+/**
+ * Runs the banner's payment commands as a user pastes them into a shell (from the repository root):
+ * in local mode they get the demo caller a token first; otherwise `token` stands for the user's own.
+ */
+async function payAsTheBannerSays(output: string, token?: string): Promise<any> {
+  const block = /Make a payment[^\n]*:\n((?: {2}\S[^\n]*\n)+)/.exec(output);
+  if (!block) throw new Error(`no payment commands in:\n${output}`);
+  const { stdout } = await run('sh', ['-euc', block[1]!], { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', ...(token && { TOKEN: token }) } });
+  return JSON.parse(stdout);
 }
 
 describe('npm start (the whole stack)', () => {
@@ -21,7 +29,7 @@ describe('npm start (the whole stack)', () => {
     stack = undefined;
   });
 
-  it('starts all three servers with no .env, prints one block, and the curl line makes a payment; SIGTERM stops everything with code 0', async () => {
+  it('starts all three servers with no .env, prints one block, and its commands get the demo caller a token and pay; SIGTERM stops everything with code 0', async () => {
     const env = await freshStackEnv();
     stack = npmStart(env);
     const output = await stack.waitFor(READY);
@@ -30,16 +38,19 @@ describe('npm start (the whole stack)', () => {
     expect(output).toContain(`payment-server  http://127.0.0.1:${env.PAYMENT_SERVER_PORT}/`);
     expect(output).toContain(path.join('payment-server-admin-key'));
 
-    const paid = await payAsTheBannerSays(output);
-    expect(paid.status).toBe(200);
-    expect(await paid.json()).toMatchObject({ walletBalance: 1690 });
+    expect(await payAsTheBannerSays(output)).toMatchObject({ transactionId: expect.any(String), walletBalance: 1690 });
+    // The demo caller's credentials are kept like the payment-server's own: 0600 under DATA_DIR.
+    const demoCaller = path.join(env.DATA_DIR, 'demo-caller-credentials.json');
+    expect(fs.statSync(demoCaller).mode & 0o777).toBe(0o600);
 
     // Piped output is JSON lines, one server per `name`, none of them carrying a secret.
     for (const name of ['auth-server', 'wallet-server', 'payment-server']) expect(logLinesOf(output, name).length).toBeGreaterThan(0);
     const project = JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'stytch-project.json'), 'utf8')) as { secret: string };
     const adminKey = fs.readFileSync(path.join(env.DATA_DIR, 'payment-server-admin-key'), 'utf8').trim();
+    const callerSecret = (JSON.parse(fs.readFileSync(demoCaller, 'utf8')) as { client_secret: string }).client_secret;
     expect(output).not.toContain(project.secret);
     expect(output).not.toContain(adminKey);
+    expect(output).not.toContain(callerSecret);
 
     expect(await stack.stop()).toBe(0);
     for (const port of [env.AUTH_SERVER_PORT, env.WALLET_SERVER_PORT, env.PAYMENT_SERVER_PORT]) {
@@ -47,20 +58,21 @@ describe('npm start (the whole stack)', () => {
     }
   });
 
-  it('reuses the project and the payment-service client on the next start', async () => {
+  it('reuses the project, the payment-service client and the demo caller on the next start', async () => {
     const env = await freshStackEnv();
     stack = npmStart(env);
     await stack.waitFor(READY);
     await stack.stop();
     const projectFile = path.join(env.DATA_DIR, 'stytch-project.json');
     const credentialsFile = path.join(env.DATA_DIR, 'payment-server-credentials.json');
-    const before = [fs.readFileSync(projectFile, 'utf8'), JSON.parse(fs.readFileSync(credentialsFile, 'utf8')).client_id];
+    const demoCaller = path.join(env.DATA_DIR, 'demo-caller-credentials.json');
+    const state = () => [fs.readFileSync(projectFile, 'utf8'), JSON.parse(fs.readFileSync(credentialsFile, 'utf8')).client_id, fs.readFileSync(demoCaller, 'utf8')];
+    const before = state();
 
     stack = npmStart(env);
     const output = await stack.waitFor(READY);
-    expect([fs.readFileSync(projectFile, 'utf8'), JSON.parse(fs.readFileSync(credentialsFile, 'utf8')).client_id]).toEqual(before);
-    const paid = await payAsTheBannerSays(output);
-    expect(paid.status).toBe(200);
+    expect(state()).toEqual(before);
+    expect(await payAsTheBannerSays(output)).toMatchObject({ walletBalance: 1690 });
   });
 
   it('names the port and the variable that changes it when a port is taken, and exits non-zero', async () => {
@@ -104,9 +116,14 @@ describe('npm start (the whole stack)', () => {
         started.push(alone);
         await alone.waitFor(/"msg":"[^"]*listening/);
       }
+      // The payment-server alone provisions the demo caller too (local mode): pay with its token.
+      const caller = JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'demo-caller-credentials.json'), 'utf8')) as { client_id: string; client_secret: string };
+      const project = JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'stytch-project.json'), 'utf8')) as { project_id: string; secret: string };
+      const sdk = createStytchClient({ projectId: project.project_id, secret: project.secret, baseUrl: `http://127.0.0.1:${env.AUTH_SERVER_PORT}/` });
+      const { access_token } = await sdk.m2m.token({ client_id: caller.client_id, client_secret: caller.client_secret, scopes: ['write:payments'] });
       const paid = await fetch(`http://127.0.0.1:${env.PAYMENT_SERVER_PORT}/initiate-payment`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${access_token}` },
         body: JSON.stringify({ customerId: '67uhjio098uhgt6l', debitAmount: 100, destinationWalletId: 'ui099jlolrrao6g' }),
       });
       expect(paid.status).toBe(200);
@@ -135,8 +152,10 @@ describe('npm start (the whole stack)', () => {
       expect(output).not.toContain('auth-server     http');
       expect(logLinesOf(output, 'auth-server')).toHaveLength(0);
       await expect(fetch(`http://127.0.0.1:${env.AUTH_SERVER_PORT}/healthz`)).rejects.toThrow();
-      const paid = await payAsTheBannerSays(output);
-      expect(paid.status).toBe(200);
+      // Against Stytch, a caller is any M2M client with write:payments, made with the project's credentials.
+      const checkout = await sdk.m2m.clients.create({ client_name: 'checkout-service', scopes: ['write:payments'] });
+      const { access_token } = await sdk.m2m.token({ client_id: checkout.m2m_client.client_id, client_secret: checkout.m2m_client.client_secret });
+      expect(await payAsTheBannerSays(output, access_token)).toMatchObject({ transactionId: expect.any(String), walletBalance: 1690 });
     } finally {
       await stack?.stop();
       await remote.close();

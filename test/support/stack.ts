@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startAuthServer, type AuthServerOptions, type RunningAuthServer } from '@m2m/auth-server';
 import { startPaymentServer, type PaymentServerOptions, type RunningPaymentServer } from '@m2m/payment-server';
-import { createStytchClient, type Logger, type StytchProject } from '@m2m/shared';
+import { createStytchClient, PAYMENT_API_SCOPE, type Logger, type StytchProject } from '@m2m/shared';
 import { startWalletServer, type RunningWalletServer, type WalletServerOptions } from '@m2m/wallet-server';
 import type * as stytch from 'stytch';
 
@@ -46,6 +46,11 @@ export async function accessToken(admin: stytch.Client, credentials: M2MCredenti
   return access_token;
 }
 
+/** A caller of the payment API made the Stytch way (a write:payments client of the project), and its token. */
+export async function paymentCallerToken(admin: stytch.Client, name = 'checkout-service'): Promise<string> {
+  return accessToken(admin, await createM2MClient(admin, [PAYMENT_API_SCOPE], name));
+}
+
 export function startWallet(
   auth: Pick<RunningAuthServer, 'projectId' | 'projectSecret' | 'url'>,
   options: Partial<WalletServerOptions> & { logger?: Logger } = {},
@@ -67,6 +72,8 @@ export function startPayment(
     adminApiKey: ADMIN_API_KEY,
     // These suites send many wrong keys on purpose; the limit itself has its own test.
     adminKeyFailuresPerMinute: 1_000,
+    // Load suites pay faster than a caller may; the per-caller limit has its own test.
+    paymentsPerMinute: 1_000_000,
     selfProvision: true,
     // Short retries: an outage test should learn "unavailable" in a second, not after 4 slow attempts.
     tokenProvider: { maxAttempts: 2, retryBaseDelayMs: 50, retryMaxDelayMs: 200, requestTimeoutMs: 2_000 },

@@ -7,7 +7,10 @@ import { WalletStore } from '../src/wallets/walletStore';
 import { accessToken, createM2MClient, projectOf, sdkClient, startTestAuthServer } from './support/authStack';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
-const SEED = [{ customerId: 'c-shared', customerName: 'shared', walletId: 'w-shared', balance: 1000 }];
+const SEED = [
+  { customerId: 'c-shared', customerName: 'shared', walletId: 'w-shared', balance: 1000 },
+  { customerId: 'c-payee', customerName: 'payee', walletId: 'w-payee', balance: 0 },
+];
 
 /** Two wallet-server processes on one SQLite file: the IMMEDIATE transaction, not the event loop, keeps debits serial. */
 describe('two wallet-server processes sharing one database', () => {
@@ -64,7 +67,7 @@ describe('two wallet-server processes sharing one database', () => {
         fetch(`${i % 2 ? first : second}/api/debit`, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': `split-${i}` },
-          body: JSON.stringify({ customerId: 'c-shared', amount: 30, destinationWalletId: 'external' }),
+          body: JSON.stringify({ customerId: 'c-shared', amount: 30, destinationWalletId: 'w-payee' }),
         }).then((res) => res.status),
       ),
     );
@@ -75,6 +78,7 @@ describe('two wallet-server processes sharing one database', () => {
     try {
       expect(store.findByCustomer('c-shared')?.balance).toBe(10);
       expect(store.ledgerSum('w-shared')).toBe(10);
+      expect(store.findByCustomer('c-payee')?.balance).toBe(990);
     } finally {
       store.close();
     }

@@ -99,15 +99,19 @@ describe('wallet-server', () => {
       expect((await checkBalance(JOHN.customerId).expect(200)).body.walletBalance).toBe(1021);
     });
 
-    it('debits only, for a destination outside this server (an external payee)', async () => {
-      const before = balanceOf(JANE.customerId)!;
-      const res = await debit({ customerId: JANE.customerId, amount: 39, destinationWalletId: 'external-payee-1' }, 'k-external').expect(200);
-      expect(res.body.walletBalance).toBe(before - 39);
-      expect(wallet.wallets.ledgerSum(JANE.walletId)).toBe(before - 39);
+    it('refuses a destination it does not hold with 404 destination_not_found, and moves nothing', async () => {
+      const before = [balanceOf(JOHN.customerId), balanceOf(JANE.customerId)];
+      const res = await debit({ customerId: JANE.customerId, amount: 39, destinationWalletId: 'external-payee-1' }, 'k-external').expect(404);
+      expect(res.body.error.code).toBe('destination_not_found');
+      expect([balanceOf(JOHN.customerId), balanceOf(JANE.customerId)]).toEqual(before);
+      expect(wallet.wallets.ledgerSum(JANE.walletId)).toBe(before[1]);
+      // Nothing was recorded under the key: the same key with a destination we hold is a fresh debit.
+      await debit({ customerId: JANE.customerId, amount: 39, destinationWalletId: JOHN.walletId }, 'k-external').expect(200);
+      await debit({ customerId: JOHN.customerId, amount: 39, destinationWalletId: JANE.walletId }, 'k-external-back').expect(200);
     });
 
     it('replays the first answer for a repeated Idempotency-Key, and debits once', async () => {
-      const body = { customerId: JOHN.customerId, amount: 21, destinationWalletId: 'external-payee-2' };
+      const body = { customerId: JOHN.customerId, amount: 21, destinationWalletId: JANE.walletId };
       const first = await debit(body, 'k-replay').expect(200);
       const balance = balanceOf(JOHN.customerId);
       const again = await debit({ destinationWalletId: body.destinationWalletId, amount: 21, customerId: body.customerId }, 'k-replay').expect(200);
@@ -119,7 +123,7 @@ describe('wallet-server', () => {
 
     it('debits once when the same key arrives many times at once', async () => {
       const balance = balanceOf(JOHN.customerId)!;
-      const body = { customerId: JOHN.customerId, amount: 3, destinationWalletId: 'external-payee-3' };
+      const body = { customerId: JOHN.customerId, amount: 3, destinationWalletId: JANE.walletId };
       const answers = await Promise.all(Array.from({ length: 10 }, () => debit(body, 'k-burst')));
       expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
       expect(new Set(answers.map((a) => a.body.transactionId)).size).toBe(1);
@@ -148,6 +152,9 @@ describe('wallet-server', () => {
       const janeBalance = balanceOf(JANE.customerId);
       const res = await debit({ customerId: JOHN.customerId, amount: balance + 1, destinationWalletId: JANE.walletId }, 'k-too-much').expect(409);
       expect(res.body.error.code).toBe('insufficient_funds');
+      // The balance is not the caller's business: no digit of it (nor any other) in the answer.
+      expect(res.body.error.message).toMatch(/^Insufficient funds/);
+      expect(res.body.error.message).not.toMatch(/\d/);
       expect(balanceOf(JOHN.customerId)).toBe(balance);
       expect(balanceOf(JANE.customerId)).toBe(janeBalance);
       expect(wallet.wallets.ledgerSum(JOHN.walletId)).toBe(balance);
@@ -241,7 +248,10 @@ describe('wallet-server', () => {
         port: 0,
         databaseFile: path.join(concurrentDir, 'wallet.db'),
         stytchProject: projectOf(auth),
-        seed: [{ customerId: 'c-1', customerName: 'busy', walletId: 'w-1', balance: 1000 }],
+        seed: [
+          { customerId: 'c-1', customerName: 'busy', walletId: 'w-1', balance: 1000 },
+          { customerId: 'c-2', customerName: 'payee', walletId: 'w-2', balance: 0 },
+        ],
       });
       try {
         const url = server.url.replace(/\/$/, '');
@@ -250,7 +260,7 @@ describe('wallet-server', () => {
             fetch(`${url}/api/debit`, {
               method: 'POST',
               headers: { authorization: `Bearer ${paymentToken}`, 'content-type': 'application/json', 'idempotency-key': `parallel-${i}` },
-              body: JSON.stringify({ customerId: 'c-1', amount: 30, destinationWalletId: 'external' }),
+              body: JSON.stringify({ customerId: 'c-1', amount: 30, destinationWalletId: 'w-2' }),
             }).then((res) => res.status),
           ),
         );
@@ -259,6 +269,7 @@ describe('wallet-server', () => {
         expect(statuses.filter((s) => s === 409)).toHaveLength(17);
         expect(server.wallets.findByCustomer('c-1')?.balance).toBe(10);
         expect(server.wallets.ledgerSum('w-1')).toBe(10);
+        expect(server.wallets.ledgerSum('w-2')).toBe(990);
       } finally {
         await server.close();
         fs.rmSync(concurrentDir, { recursive: true, force: true });
@@ -276,7 +287,7 @@ describe('wallet-server', () => {
           .post('/api/debit')
           .set('Authorization', `Bearer ${paymentToken}`)
           .set('Idempotency-Key', 'persist-1')
-          .send({ customerId: JOHN.customerId, amount: 90, destinationWalletId: 'external' })
+          .send({ customerId: JOHN.customerId, amount: 90, destinationWalletId: JANE.walletId })
           .expect(200);
         await first.close();
         const second = await startWalletServer({ port: 0, databaseFile: file, stytchProject: projectOf(auth) });
@@ -287,7 +298,7 @@ describe('wallet-server', () => {
             .post('/api/debit')
             .set('Authorization', `Bearer ${paymentToken}`)
             .set('Idempotency-Key', 'persist-1')
-            .send({ customerId: JOHN.customerId, amount: 90, destinationWalletId: 'external' })
+            .send({ customerId: JOHN.customerId, amount: 90, destinationWalletId: JANE.walletId })
             .expect(200);
           expect(replay.body.walletBalance).toBe(1700);
           expect(second.wallets.findByCustomer(JOHN.customerId)?.balance).toBe(1700);

@@ -11,6 +11,9 @@ const RETRY_SOON = { 'Retry-After': '1' };
  * 4xx; the wallet's or the auth server's become 502 (it answered wrongly), 503 (it can't be reached:
  * try again) or 504 (it did not answer in time). For the debit step the message says whether money
  * may have moved, and that a retry with the same Idempotency-Key is safe either way.
+ *
+ * A failing peer is named (the wallet-server, the auth server), never where it lives or its own
+ * words (the route logs those); and no answer carries a balance.
  */
 export function toPaymentHttpError(err: unknown, step: PaymentStep): unknown {
   const afterDebit = step === 'debit' ? ' Retry with the same Idempotency-Key: it never debits twice.' : ' Nothing was debited.';
@@ -32,8 +35,10 @@ export function toPaymentHttpError(err: unknown, step: PaymentStep): unknown {
   switch (err.kind) {
     case 'customer_not_found':
       return new HttpError(404, 'customer_not_found', err.message || 'No wallet for this customerId');
+    case 'destination_not_found':
+      return new HttpError(404, 'destination_not_found', 'No wallet with this destinationWalletId: payments move money only between wallets the wallet-server holds. Nothing was debited.');
     case 'insufficient_funds':
-      return new HttpError(409, 'insufficient_funds', `${err.message}. Nothing was debited.`.replace('.. ', '. '));
+      return new HttpError(409, 'insufficient_funds', 'Insufficient funds. Nothing was debited.');
     case 'idempotency_key_reused':
       // The wallet's own message names the remedy in its terms (a debit); say it once, in ours.
       return new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different payment: use a new Idempotency-Key for a new payment.');
@@ -43,7 +48,7 @@ export function toPaymentHttpError(err: unknown, step: PaymentStep): unknown {
       return new HttpError(502, 'wallet_rejected_token', `The wallet-server refused the payment-server's token for the ${step}.${afterDebit}`);
     case 'unreachable':
     case 'unavailable':
-      return new HttpError(503, 'wallet_unavailable', `The wallet-server is unavailable (${err.message}).${afterDebit}`, RETRY_SOON);
+      return new HttpError(503, 'wallet_unavailable', `The wallet-server is unavailable.${afterDebit}`, RETRY_SOON);
     case 'timeout':
       return new HttpError(
         504,
@@ -53,6 +58,6 @@ export function toPaymentHttpError(err: unknown, step: PaymentStep): unknown {
           : `The wallet-server did not answer the balance check in time.${afterDebit}`,
       );
     case 'bad_response':
-      return new HttpError(502, 'wallet_error', `The wallet-server failed on the ${step} (${err.message}).${afterDebit}`);
+      return new HttpError(502, 'wallet_error', `The wallet-server failed on the ${step}.${afterDebit}`);
   }
 }

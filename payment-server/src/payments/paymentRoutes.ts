@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { Amount, HttpError, Id, IdempotencyKey, methodNotAllowed, parseInput } from '@m2m/shared';
+import { Amount, authorizeToken, HttpError, Id, IdempotencyKey, jsonBody, methodNotAllowed, parseInput, PAYMENT_API_SCOPE, type AuthorizeTokenOptions, type Logger } from '@m2m/shared';
 import type { WalletClient } from '../wallet/walletClient';
+import { walletIdempotencyKey } from './callerIdempotencyKey';
 import { toPaymentHttpError, type PaymentStep } from './paymentErrors';
+import { DEFAULT_PAYMENTS_PER_MINUTE, paymentRateLimit } from './paymentRateLimit';
 
 /** The body of POST /initiate-payment (the tutorial's fields; debitAmount in minor units). */
 export const PaymentRequest = z.object({ customerId: Id, debitAmount: Amount, destinationWalletId: Id }).strict();
@@ -23,29 +25,47 @@ export interface PaymentResponse {
 
 export interface PaymentRoutesDeps {
   wallet: Pick<WalletClient, 'checkBalance' | 'debit'>;
+  /** How callers' tokens are verified (the project's Stytch client, realm, logger). */
+  authorize: AuthorizeTokenOptions;
+  /** Payments one caller may attempt a minute before 429 (default 600). */
+  paymentsPerMinute?: number;
 }
 
 /**
- * POST /initiate-payment: check-balance (read:users token) then debit (write:wallets token).
+ * POST /initiate-payment: an M2M resource itself. The caller needs a token with write:payments
+ * (authorizeToken, the wallet's own guard); then check-balance (read:users token) and debit
+ * (write:wallets token), with the payment-server's own tokens.
+ *
+ * Idempotency keys belong to the caller: the key sent to the wallet is derived from (caller
+ * client_id, caller key), so a replay by the same caller gets the first answer and the same key
+ * from another caller is another payment.
  *
  * The balance check does not decide whether the payment goes through: a balance can change
  * between the check and the debit, and a retried request must get the first outcome even if the
  * balance has dropped since. The wallet's debit is atomic and idempotent, so it is the only judge;
  * the check finds unknown customers early and gives the customer's name.
  */
-export function paymentRoutes({ wallet }: PaymentRoutesDeps): Router {
+export function paymentRoutes({ wallet, authorize, paymentsPerMinute = DEFAULT_PAYMENTS_PER_MINUTE }: PaymentRoutesDeps): Router {
   const router = Router();
+  // The body is parsed after the token is checked: an anonymous caller gets a 401, and costs no parsing.
+  const json = jsonBody({ limit: '16kb' });
 
-  router.post('/initiate-payment', async (req, res) => {
+  router.post('/initiate-payment', authorizeToken(PAYMENT_API_SCOPE, authorize), paymentRateLimit(paymentsPerMinute), json, async (req, res) => {
+    const caller = req.m2m!.client_id;
     const idempotencyKey = idempotencyKeyOf(req);
     // Set before any wallet call: even a 504 tells the caller which key to retry with.
     res.setHeader('Idempotency-Key', idempotencyKey);
     const payment = parseInput(PaymentRequest, req.body);
     const context = { requestId: String(req.id) };
+    const log = req.log as Logger;
 
-    const balance = await step('check-balance', () => wallet.checkBalance(payment.customerId, context));
-    const debit = await step('debit', () =>
-      wallet.debit({ customerId: payment.customerId, amount: payment.debitAmount, destinationWalletId: payment.destinationWalletId }, idempotencyKey, context),
+    const balance = await step('check-balance', log, () => wallet.checkBalance(payment.customerId, context));
+    const debit = await step('debit', log, () =>
+      wallet.debit(
+        { customerId: payment.customerId, amount: payment.debitAmount, destinationWalletId: payment.destinationWalletId },
+        walletIdempotencyKey(caller, idempotencyKey),
+        context,
+      ),
     );
 
     const body: PaymentResponse = {
@@ -59,23 +79,29 @@ export function paymentRoutes({ wallet }: PaymentRoutesDeps): Router {
     };
     // As Stripe does: tells a retrying caller that this is the first payment's outcome, not a new one.
     if (debit.replayed) res.setHeader('Idempotent-Replayed', 'true');
-    req.log.info({ transactionId: debit.transactionId, debitAmount: payment.debitAmount, idempotencyKey, replayed: debit.replayed }, 'payment debited');
+    req.log.info({ clientId: caller, transactionId: debit.transactionId, debitAmount: payment.debitAmount, idempotencyKey, replayed: debit.replayed }, 'payment debited');
     res.status(200).json(body);
   });
 
   router.all(
     '/initiate-payment',
-    methodNotAllowed(['POST'], 'Use POST /initiate-payment with a JSON body {"customerId", "debitAmount" (integer, minor units), "destinationWalletId"} and, optionally, an Idempotency-Key header'),
+    methodNotAllowed(
+      ['POST'],
+      'Use POST /initiate-payment with Authorization: Bearer <token with write:payments>, a JSON body {"customerId", "debitAmount" (integer, minor units), "destinationWalletId"} and, optionally, an Idempotency-Key header',
+    ),
   );
 
   return router;
 }
 
-async function step<T>(name: PaymentStep, call: () => Promise<T>): Promise<T> {
+async function step<T>(name: PaymentStep, log: Logger, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    throw toPaymentHttpError(err, name);
+    const answer = toPaymentHttpError(err, name);
+    // The caller is told which peer failed; where it lives and how it failed is for our log only.
+    if (answer instanceof HttpError && answer.status >= 502) log.warn({ step: name, code: answer.code, cause: (err as Error).message }, 'payment step failed');
+    throw answer;
   }
 }
 

@@ -121,6 +121,7 @@ function toWalletError(res: AxiosResponse<unknown>, what: string): WalletError {
   const message = parsed.success ? parsed.data.error.message : `HTTP ${res.status}`;
   const status = res.status;
   if (status === 404 && code === 'customer_not_found') return new WalletError('customer_not_found', message, status, code);
+  if (status === 404 && code === 'destination_not_found') return new WalletError('destination_not_found', message, status, code);
   if (status === 409 && code === 'insufficient_funds') return new WalletError('insufficient_funds', message, status, code);
   if (status === 422 && code?.includes('idempotency')) return new WalletError('idempotency_key_reused', message, status, code);
   if (status === 401 || status === 403) return new WalletError('unauthorized', `The wallet-server refused our token for ${what} (${status} ${code ?? ''}): ${message}`.replace(' )', ')'), status, code);

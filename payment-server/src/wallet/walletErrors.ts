@@ -6,6 +6,8 @@
 export type WalletFailureKind =
   /** 404: no such customer. */
   | 'customer_not_found'
+  /** 404: the destination is not a wallet the wallet-server holds; nothing was debited. */
+  | 'destination_not_found'
   /** 409: the balance does not cover the debit; nothing was debited. */
   | 'insufficient_funds'
   /** 422: the idempotency key was used before with another request. */

@@ -16,20 +16,22 @@ export interface CountingProxy {
   answers(): Record<string, number>;
   reset(): void;
   setMode(mode: 'forward' | 'hang' | 'drop'): void;
-  /** Like setMode, for token-endpoint requests only (management calls keep being forwarded). */
-  setTokenMode(mode: 'forward' | 'drop'): void;
+  /** Like setMode, for token-endpoint requests only (management calls and the JWKS keep being forwarded). */
+  setTokenMode(mode: 'forward' | 'hang' | 'drop'): void;
+  /** Points the proxy at its upstream; for when the upstream must know the proxy's URL first. */
+  setTarget(targetUrl: string): void;
   close(): Promise<void>;
 }
 
 const TOKEN_PATH = /^\/v1\/public\/[^/]+\/oauth2\/token$/;
 
 export async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
-  const target = new URL(targetUrl);
+  let target = new URL(targetUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   let tokens: Record<string, number> = {};
   let answers: Record<string, number> = {};
   let mode: 'forward' | 'hang' | 'drop' = 'forward';
-  let tokenMode: 'forward' | 'drop' = 'forward';
+  let tokenMode: 'forward' | 'hang' | 'drop' = 'forward';
   const hung = new Set<http.ServerResponse>();
 
   const running = await listen(
@@ -42,6 +44,7 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
         if (mode === 'drop') return void req.socket.destroy();
         if (mode === 'hang') return void hung.add(res);
         if (tokenMode === 'drop' && TOKEN_PATH.test(pathname)) return void req.socket.destroy();
+        if (tokenMode === 'hang' && TOKEN_PATH.test(pathname)) return void hung.add(res);
         if (TOKEN_PATH.test(pathname)) {
           const scope = (new URLSearchParams(body.toString('utf8')).get('scope') ?? '').split(' ').filter(Boolean).sort().join(' ') || '*';
           tokens[scope] = (tokens[scope] ?? 0) + 1;
@@ -81,6 +84,9 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
     },
     setTokenMode: (next) => {
       tokenMode = next;
+    },
+    setTarget: (next) => {
+      target = new URL(next);
     },
     close: async () => {
       for (const res of hung) res.socket?.destroy();

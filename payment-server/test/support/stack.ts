@@ -4,9 +4,10 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startAuthServer, type AuthServerOptions, type RunningAuthServer } from '@m2m/auth-server';
 import { startWalletServer, type RunningWalletServer, type WalletServerOptions } from '@m2m/wallet-server';
-import { createLogger, createStytchClient, SCOPES, type Logger, type StytchProject } from '@m2m/shared';
+import { createLogger, createStytchClient, PAYMENT_API_SCOPE, SCOPES, type Logger, type StytchProject } from '@m2m/shared';
 import type { Client } from 'stytch';
 import { startPaymentServer, type PaymentServerOptions, type RunningPaymentServer } from '../../src/server';
+import { startCountingProxy, type CountingProxy } from './countingProxy';
 
 export const JOHN = { customerId: '67uhjio098uhgt6l', walletId: 'oipk9ifgl7yto9w', balance: 1790 };
 export const JANE = { customerId: 'plu8iio0t3uhh06h', walletId: 'ui099jlolrrao6g', balance: 970 };
@@ -20,6 +21,18 @@ export function tmpDir(): string {
 export async function startAuth(options: AuthServerOptions = {}): Promise<RunningAuthServer> {
   // Generous failure limits: some tests try wrong secrets on purpose.
   return startAuthServer({ port: 0, rateLimit: { perClientPerMinute: 1000, perIpPerMinute: 1000 }, ...options });
+}
+
+/**
+ * An auth-server reached through a counting proxy, for tests that count or break what reaches it.
+ * Its public URL (its tokens' `iss`) is the proxy's, so every server given `project` accepts its
+ * tokens: the payment-server verifies its callers' tokens against the project's base URL.
+ */
+export async function startAuthBehindProxy(options: AuthServerOptions = {}): Promise<{ auth: RunningAuthServer; proxy: CountingProxy; project: StytchProject }> {
+  const proxy = await startCountingProxy('http://127.0.0.1:1/');
+  const auth = await startAuth({ ...options, publicUrl: proxy.url });
+  proxy.setTarget(auth.url);
+  return { auth, proxy, project: projectOf(auth, proxy.url) };
 }
 
 /** The project as the payment-server sees it, optionally through a proxy in front of the auth-server. */
@@ -36,10 +49,23 @@ export interface TestClient {
   clientSecret: string;
 }
 
-export async function createClient(auth: RunningAuthServer, scopes = PAYMENT_SCOPES, name = 'payment-service'): Promise<TestClient> {
+export async function createClient(auth: RunningAuthServer, scopes: string[] = PAYMENT_SCOPES, name = 'payment-service'): Promise<TestClient> {
   const { m2m_client } = await sdkFor(auth).m2m.clients.create({ scopes, client_name: name });
   return { clientId: m2m_client.client_id, clientSecret: m2m_client.client_secret };
 }
+
+/**
+ * A caller of the payment API, made the Stytch way: an M2M client with write:payments created with
+ * the project's credentials, and its token from the token endpoint (through the SDK).
+ */
+export async function createCaller(auth: RunningAuthServer, name = 'checkout-service', scopes: string[] = [PAYMENT_API_SCOPE]): Promise<TestClient & { token: string }> {
+  const client = await createClient(auth, scopes, name);
+  const { access_token } = await sdkFor(auth).m2m.token({ client_id: client.clientId, client_secret: client.clientSecret });
+  return { ...client, token: access_token };
+}
+
+/** The header a caller sends /initiate-payment. */
+export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
 export function startWallet(auth: RunningAuthServer, dir: string, options: Partial<WalletServerOptions> = {}): Promise<RunningWalletServer> {
   return startWalletServer({ port: 0, databaseFile: path.join(dir, `wallet-${Math.random().toString(36).slice(2)}.db`), stytchProject: projectOf(auth), ...options });

@@ -34,8 +34,11 @@ export function walletRoutes(wallets: WalletStore, authorize: AuthorizeTokenOpti
           throw new HttpError(404, 'customer_not_found', `No wallet for customer ${request.customerId}`);
         case 'same_wallet':
           throw new HttpError(400, 'invalid_request', 'destinationWalletId: must be another wallet than the customer\'s own');
+        case 'unknown_destination':
+          throw new HttpError(404, 'destination_not_found', `No wallet ${request.destinationWalletId} to pay into: money moves only between wallets this server holds`);
         case 'insufficient_funds':
-          throw new HttpError(409, 'insufficient_funds', `The wallet holds ${outcome.balance}, less than the ${request.amount} to debit`);
+          // Never the balance: an error body is no way to read a wallet.
+          throw new HttpError(409, 'insufficient_funds', 'Insufficient funds: the balance does not cover this debit');
         case 'key_reused':
           throw new HttpError(
             422,

@@ -15,7 +15,8 @@ export type DebitOutcome =
   | { status: 'debited'; response: DebitResponse; replayed: boolean }
   | { status: 'unknown_customer' }
   | { status: 'same_wallet' }
-  | { status: 'insufficient_funds'; balance: number }
+  | { status: 'unknown_destination' }
+  | { status: 'insufficient_funds' }
   | { status: 'key_reused' };
 
 export interface DebitCommand {
@@ -88,9 +89,9 @@ export class WalletStore {
   }
 
   /**
-   * Debits the customer's wallet, once per idempotency key. The destination, when it is one of our
-   * wallets, is credited in the same transaction (an internal transfer: money is neither created nor
-   * lost); any other destination is an external payee, recorded on the ledger row.
+   * Moves money from the customer's wallet to another of our wallets, once per idempotency key: the
+   * debit and the credit are one transaction, so money is neither created nor lost. A destination
+   * we don't hold is refused before anything moves (money never leaves for an arbitrary string).
    */
   debit({ clientId, idempotencyKey, request }: DebitCommand): DebitOutcome {
     const run = this.db.transaction((): DebitOutcome => {
@@ -103,16 +104,15 @@ export class WalletStore {
       const source = this.statements.byCustomer.get(request.customerId);
       if (!source) return { status: 'unknown_customer' };
       if (source.wallet_id === request.destinationWalletId) return { status: 'same_wallet' };
-      if (source.balance < request.amount) return { status: 'insufficient_funds', balance: source.balance };
+      if (!this.statements.byWallet.get(request.destinationWalletId)) return { status: 'unknown_destination' };
+      if (source.balance < request.amount) return { status: 'insufficient_funds' };
 
       const transactionId = randomUUID();
       const now = new Date().toISOString();
       this.statements.addToBalance.run(-request.amount, source.wallet_id);
       this.statements.insertEntry.run(transactionId, source.wallet_id, -request.amount, 'debit', request.destinationWalletId, clientId, now);
-      if (this.statements.byWallet.get(request.destinationWalletId)) {
-        this.statements.addToBalance.run(request.amount, request.destinationWalletId);
-        this.statements.insertEntry.run(transactionId, request.destinationWalletId, request.amount, 'credit', source.wallet_id, clientId, now);
-      }
+      this.statements.addToBalance.run(request.amount, request.destinationWalletId);
+      this.statements.insertEntry.run(transactionId, request.destinationWalletId, request.amount, 'credit', source.wallet_id, clientId, now);
       const response: DebitResponse = { transactionId, walletBalance: source.balance - request.amount };
       this.statements.recordDebit.run(clientId, idempotencyKey, requestHash, JSON.stringify(response), now);
       return { status: 'debited', response, replayed: false };
