@@ -343,12 +343,12 @@ it('a body sent as text/plain is not parsed as JSON: 415, nothing debited', asyn
   expect(await state()).toEqual(before);
 });
 
-/** Issue 10.7, 13.6, 13.12: one body reader on every server (shared/src/jsonBody.ts). */
+/** One body reader on every server (shared/src/jsonBody.ts). */
 describe('the JSON body reader of every server', () => {
   /** One route per server and error shape, each with a body it accepts. */
   const doors = () => [
     { name: 'wallet /api/debit', url: at(wallet.url, '/api/debit'), headers: walletHeaders(), valid: { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId } },
-    { name: 'payment /initiate-payment', url: at(payment.url, '/initiate-payment'), headers: {}, valid: { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId } },
+    { name: 'payment /initiate-payment', url: at(payment.url, '/initiate-payment'), headers: payerHeaders(), valid: { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId } },
     { name: 'payment /admin/m2m/clients/search', url: at(payment.url, '/admin/m2m/clients/search'), headers: adminHeaders(), valid: { limit: 1 } },
     { name: 'auth /v1/m2m/clients/search', url: at(auth.url, '/v1/m2m/clients/search'), headers: projectHeaders(), valid: { limit: 1 } },
     { name: 'auth token endpoint', url: at(auth.url, `/v1/public/${auth.projectId}/oauth2/token`), headers: {}, valid: { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret } },
@@ -430,11 +430,11 @@ describe('the JSON body reader of every server', () => {
   });
 });
 
-/** Issue 10.8: every message says a thing once. */
+/** Every message says a thing once. */
 describe('messages read once', () => {
   it('an amount beyond the safe integers reports the limit once', async () => {
     const answer = await request('POST', at(payment.url, '/initiate-payment'), {
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...payerHeaders() },
       body: json({ customerId: JOHN.customerId, debitAmount: '__N__', destinationWalletId: JANE.walletId }).replace('"__N__"', '1e300'),
     });
     expect(answer.status).toBe(400);
@@ -445,7 +445,7 @@ describe('messages read once', () => {
 
   it('the 422 for a reused Idempotency-Key tells the remedy once', async () => {
     const key = `reused-${Math.random()}`;
-    const pay = (debitAmount: number) => request('POST', at(payment.url, '/initiate-payment'), { headers: { 'Idempotency-Key': key }, json: { customerId: JOHN.customerId, debitAmount, destinationWalletId: JANE.walletId } });
+    const pay = (debitAmount: number) => request('POST', at(payment.url, '/initiate-payment'), { headers: { 'Idempotency-Key': key, ...payerHeaders() }, json: { customerId: JOHN.customerId, debitAmount, destinationWalletId: JANE.walletId } });
     expect((await pay(1)).status).toBe(200);
     const reused = await pay(2);
     expect(reused.status).toBe(422);

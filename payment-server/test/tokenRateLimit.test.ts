@@ -3,8 +3,8 @@ import type { RunningWalletServer } from '@m2m/wallet-server';
 import { createStytchClient, SCOPES } from '@m2m/shared';
 import { TokenProvider } from '../src/m2m/tokenProvider';
 import { TokenUnavailableError } from '../src/m2m/tokenErrors';
-import { startCountingProxy, type CountingProxy } from './support/countingProxy';
-import { createClient, pay, postPayment, projectOf, sdkFor, startAuth, startPayment, startWallet, tmpDir, type TestClient } from './support/stack';
+import type { CountingProxy } from './support/countingProxy';
+import { bearer, createCaller, createClient, pay, postPayment, projectOf, sdkFor, startAuthBehindProxy, startPayment, startWallet, tmpDir, type TestClient } from './support/stack';
 
 /**
  * Issue 13.11: a 429 from the auth server makes the whole provider back off for its Retry-After:
@@ -18,8 +18,8 @@ describe('TokenProvider under the auth server\'s rate limit', () => {
   const dir = tmpDir();
 
   beforeAll(async () => {
-    auth = await startAuth({ rateLimit: { perClientPerMinute: 3, perIpPerMinute: 1000 } });
-    proxy = await startCountingProxy(auth.url);
+    // Behind the proxy, its tokens name the proxy as issuer, so the payment-server accepts its callers' tokens.
+    ({ auth, proxy } = await startAuthBehindProxy({ rateLimit: { perClientPerMinute: 3, perIpPerMinute: 1000 } }));
     wallet = await startWallet(auth, dir);
   });
   afterAll(async () => {
@@ -85,13 +85,14 @@ describe('TokenProvider under the auth server\'s rate limit', () => {
 
   it('payments answer 503 auth_server_rate_limited with Retry-After, and 20 payments cost one token request', async () => {
     const client = await createClient(auth);
+    const caller = await createCaller(auth);
     const server = await startPayment(dir, { stytchProject: projectOf(auth, proxy.url), walletServerUrl: wallet.url, credentialsFile: `${tmpDir()}/credentials.json`, clientId: client.clientId, clientSecret: client.clientSecret });
     try {
       for (const scopes of [[SCOPES.readUsers], [SCOPES.writeWallets], [SCOPES.readUsers, SCOPES.writeWallets]]) server.tokenProvider.invalidate(scopes);
       await lockOut(client);
       proxy.reset();
       const answers = [];
-      for (let i = 0; i < 20; i++) answers.push(await postPayment(server.url, pay({ debitAmount: 1 })));
+      for (let i = 0; i < 20; i++) answers.push(await postPayment(server.url, pay({ debitAmount: 1 }), bearer(caller.token)));
       for (const answer of answers) {
         expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status: 503, code: 'auth_server_rate_limited' });
         expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
