@@ -125,13 +125,13 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
     expect(verifications() - before).toBe(1);
   });
 
-  it('keeps accepting a token whose client was deactivated after issue, until it expires (Stytch semantics)', async () => {
+  it('with clientStatus: false, keeps accepting a token whose client was deactivated after issue, until it expires (Stytch semantics)', async () => {
     const soonInactive = await createM2MClient(admin, ['read:users']);
     const token = await accessToken(admin, soonInactive);
     await admin.m2m.clients.update({ client_id: soonInactive.clientId, status: 'inactive' });
     await expect(accessToken(admin, soonInactive)).rejects.toThrow();
     // A fresh app (empty cache) verifies the token from scratch.
-    const fresh = await startGuardedApp({ client: sdkClient(auth) });
+    const fresh = await startGuardedApp({ client: sdkClient(auth), clientStatus: false });
     try {
       const res = await request(fresh.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
       expect(res.body.client_id).toBe(soonInactive.clientId);
@@ -253,9 +253,9 @@ describe('authorizeToken when the signing keys are unreachable', () => {
 });
 
 describe('authorizeToken at token expiry', () => {
-  it('accepts a deactivated client\'s token until it expires, then refuses it, cached or not', async () => {
+  it('with clientStatus: false, accepts a deactivated client\'s token until it expires, then refuses it, cached or not', async () => {
     const auth = await startTestAuthServer({ tokenLifetimeSeconds: 2 });
-    const app = await startGuardedApp({ client: sdkClient(auth), clockToleranceSeconds: 0 });
+    const app = await startGuardedApp({ client: sdkClient(auth), clockToleranceSeconds: 0, clientStatus: false });
     try {
       const admin = sdkClient(auth);
       const caller = await createM2MClient(admin, ['read:users']);
