@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type * as stytch from 'stytch';
-import { createStytchClient } from '@m2m/shared';
+import { authorizeToken, createStytchClient } from '@m2m/shared';
 import { accessToken, countVerifications, createM2MClient, sdkClient, startTestAuthServer, type M2MCredentials } from './support/authStack';
 import { startGuardedApp } from './support/guardedApp';
 
@@ -113,6 +113,18 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
     await request(app.url).get('/write').set('Authorization', `Bearer ${token}`).expect(403);
     await request(app.url).get('/both').set('Authorization', `Bearer ${token}`).expect(403);
     expect(verifications() - before).toBe(1);
+  });
+
+  it('refuses padded spellings of a cached token without verifying them or caching them', async () => {
+    const token = await accessToken(admin, reader);
+    const cached = authorizeToken('read:users', { client: verifier });
+    await request(app.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
+    const [sizeBefore, before] = [cached.cache!.size, verifications()];
+    for (const variant of [`${token}=`, `${token}==`, `${token}======`]) {
+      const res = await request(app.url).get('/read').set('Authorization', `Bearer ${variant}`).expect(401);
+      expect(res.body.error.message).toBe('The token is not a well-formed JWT');
+    }
+    expect([cached.cache!.size, verifications() - before]).toEqual([sizeBefore, 0]);
   });
 
   it('shares one verification among concurrent requests carrying the same new token', async () => {
