@@ -19,6 +19,12 @@ export const walletServerEnv = {
   TOKEN_MAX_AGE_SECONDS: z.coerce.number().int().positive().optional(),
   /** Leeway for exp/nbf against the authorization server's clock. */
   CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  /** A deactivated or deleted client's tokens are refused within this many seconds (one status lookup per client per period). */
+  CLIENT_STATUS_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** While status lookups or JWKS reads fail, the last answer serves this much longer; then 503. */
+  CLIENT_STATUS_STALE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** The JWKS is re-read this often: a revoked signing key's tokens are refused within it. */
+  JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 };
 
 export interface WalletServerConfig {
@@ -30,6 +36,9 @@ export interface WalletServerConfig {
   publicUrl: string | undefined;
   maxTokenAgeSeconds: number | undefined;
   clockToleranceSeconds: number;
+  clientStatusMaxAgeSeconds: number;
+  clientStatusStaleSeconds: number;
+  jwksMaxAgeSeconds: number;
 }
 
 /** Reads and checks every variable; a problem throws a ConfigError naming the variable. */
@@ -44,5 +53,8 @@ export function loadWalletServerConfig(env: Env): WalletServerConfig {
     publicUrl: settings.WALLET_SERVER_URL,
     maxTokenAgeSeconds: settings.TOKEN_MAX_AGE_SECONDS,
     clockToleranceSeconds: settings.CLOCK_TOLERANCE_SECONDS,
+    clientStatusMaxAgeSeconds: settings.CLIENT_STATUS_MAX_AGE_SECONDS,
+    clientStatusStaleSeconds: settings.CLIENT_STATUS_STALE_SECONDS,
+    jwksMaxAgeSeconds: settings.JWKS_MAX_AGE_SECONDS,
   };
 }
