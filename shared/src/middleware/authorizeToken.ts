@@ -244,7 +244,7 @@ class TokenVerifier {
     }
     const status = await this.revocation.clients?.statusOf(clientId);
     if (status !== undefined && status !== 'active') {
-      throw invalidToken('The client this token was issued to is deactivated or deleted', `client revoked (${status})`, clientId);
+      throw invalidToken(CLIENT_REVOKED_DESCRIPTION, `client revoked (${status})`, clientId);
     }
     return verified;
   }
@@ -424,6 +424,9 @@ function describeCause(cause: unknown): string {
 // answer is trusted for `staleMs` more, then requests get 503: never fail open forever.
 
 type ClientStatus = 'active' | 'inactive' | 'deleted';
+
+/** The error_description of a revoked client's 401: a caller can tell that a fresh token won't help. */
+export const CLIENT_REVOKED_DESCRIPTION = 'The client this token was issued to is deactivated or deleted';
 
 /** Shared by the two caches: a value, when it was learnt, and one lookup at a time that backs off after failing. */
 class Refreshed<T> {
