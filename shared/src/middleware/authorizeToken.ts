@@ -238,12 +238,16 @@ class TokenVerifier {
   async verify(token: string, clockTolerance: number | undefined): Promise<VerifiedToken> {
     const verified = await this.verifySignature(token, clockTolerance);
     const clientId = verified.identity.client_id;
-    if (this.revocation.keys && !(await this.revocation.keys.isPublished(verified.kid))) {
+    const { keys, clients } = this.revocation;
+    // Fresh answers come back synchronously: the steady state adds two lookups per request, no await.
+    const published = keys?.isPublished(verified.kid) ?? true;
+    if (!(published instanceof Promise ? await published : published)) {
       this.cache?.delete(token);
       throw invalidToken('The token is signed with a key this project no longer publishes', `signing key revoked (kid ${verified.kid ?? 'missing'})`, clientId);
     }
-    const status = await this.revocation.clients?.statusOf(clientId);
-    if (status !== undefined && status !== 'active') {
+    const known = clients?.statusOf(clientId) ?? 'active';
+    const status = known instanceof Promise ? await known : known;
+    if (status !== 'active') {
       throw invalidToken(CLIENT_REVOKED_DESCRIPTION, `client revoked (${status})`, clientId);
     }
     return verified;
@@ -438,11 +442,16 @@ class Refreshed<T> {
 
   constructor(private readonly lookup: () => Promise<T>) {}
 
+  /** The value if learnt less than `maxAgeMs` ago. */
+  fresh(maxAgeMs: number): T | undefined {
+    return Date.now() - this.learntAt < maxAgeMs ? this.value : undefined;
+  }
+
   /** The value, looked up again once older than `maxAgeMs`; a failed lookup leaves the last value usable `staleMs` longer. */
   async get(maxAgeMs: number, staleMs: number, what: string, clientId?: string): Promise<T> {
-    const now = Date.now();
-    if (this.value !== undefined && now - this.learntAt < maxAgeMs) return this.value;
-    if (now - this.failedAt >= LOOKUP_RETRY_MS) this.pending ??= this.refresh();
+    const fresh = this.fresh(maxAgeMs);
+    if (fresh !== undefined) return fresh;
+    if (Date.now() - this.failedAt >= LOOKUP_RETRY_MS) this.pending ??= this.refresh();
     if (this.pending) await this.pending;
     if (this.value !== undefined && Date.now() - this.learntAt < maxAgeMs + staleMs) return this.value;
     throw temporarilyUnavailable(`The token could not be checked because the ${what} is unavailable; retry later`, `${what} lookup failed: ${this.failure}`, clientId);
@@ -462,7 +471,10 @@ class Refreshed<T> {
   }
 }
 
-/** Each client's status from `m2m.clients.get`, at most one lookup per client per period; an LRU of `maxEntries` clients. */
+/**
+ * Each client's status from `m2m.clients.get`, at most one lookup per client per period. Bounded to
+ * `maxEntries` clients, evicting the least recently looked up (an active client is looked up every period).
+ */
 class ClientStatusCache {
   private readonly entries = new Map<string, Refreshed<ClientStatus>>();
   constructor(
@@ -472,8 +484,11 @@ class ClientStatusCache {
     private readonly maxEntries: number,
   ) {}
 
-  statusOf(clientId: string): Promise<ClientStatus> {
+  /** The status, synchronously while fresh; otherwise a promise of it (a lookup, or 503 once too stale). */
+  statusOf(clientId: string): ClientStatus | Promise<ClientStatus> {
     let entry = this.entries.get(clientId);
+    const fresh = entry?.fresh(this.maxAgeMs);
+    if (fresh !== undefined) return fresh;
     if (entry) this.entries.delete(clientId);
     entry ??= new Refreshed(() => this.lookup(clientId));
     this.entries.set(clientId, entry);
@@ -526,8 +541,14 @@ class PublishedKeys {
     return keySet as SdkKeySet;
   }
 
-  async isPublished(kid: string | undefined): Promise<boolean> {
+  /** Synchronously true for a kid of a fresh JWKS; otherwise a promise (a re-read, or 503 once too stale). */
+  isPublished(kid: string | undefined): boolean | Promise<boolean> {
     if (kid === undefined) return false;
+    if (this.kids.fresh(this.maxAgeMs)?.has(kid)) return true;
+    return this.reread(kid);
+  }
+
+  private async reread(kid: string): Promise<boolean> {
     if ((await this.kids.get(this.maxAgeMs, this.staleMs, 'JWKS')).has(kid)) return true;
     // The SDK may have re-read the JWKS since (for a new kid): its set is never older than ours.
     const current = this.currentKids();
