@@ -1,4 +1,4 @@
-/** How long and how hard each load runs; the full run stays under 5 minutes on 2 cores. */
+/** How long and how hard each load runs; the full run stays under 10 minutes on 2 cores (scenario 6 waits out the real revocation windows). */
 export interface Profile {
   name: 'full' | 'quick';
   warmupSeconds: number;
@@ -20,7 +20,7 @@ export interface Profile {
   cacheMaxEntries: number;
   /**
    * Scenario 5 stops feeding tokens after this long (and says how many it fed), so that a machine
-   * busier than usual cannot push the whole run past its 5 minutes.
+   * busier than usual cannot stretch the whole run much.
    */
   feedBudgetSeconds: number;
   /** Scenario 6: revocations timed, each from the change to the first refused request. */
