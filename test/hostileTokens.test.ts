@@ -167,6 +167,102 @@ describe('claims an M2M access token must carry (real key)', () => {
   });
 });
 
+/**
+ * Issue 13.4: one valid token rewritten into variants that decode to the same bytes (padding, a
+ * non-canonical last character). Each is refused before any RSA work, so none can take a cache
+ * entry or slip past a denylist keyed by the token.
+ */
+describe('non-canonical spellings of a valid token (issue 13.4)', () => {
+  const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  /** The same signature bytes with different unused low bits in the last character. */
+  const lastCharVariant = (token: string) => {
+    const last = token.at(-1)!;
+    return `${token.slice(0, -1)}${BASE64URL[BASE64URL.indexOf(last) ^ 1]}`;
+  };
+  const cases: [string, () => string][] = [
+    ['one padding character', () => `${validToken}=`],
+    ['six padding characters', () => `${validToken}======`],
+    ['the last signature character changed in its unused bits', () => lastCharVariant(validToken)],
+  ];
+
+  it('sanity: the signature\'s last character has unused bits, so the variant decodes to the same bytes', () => {
+    const signature = validToken.split('.')[2]!;
+    expect(Buffer.from(lastCharVariant(validToken).split('.')[2]!, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+  });
+
+  it.each(cases)('%s: 401 invalid_token, nothing debited', async (_name, make) => {
+    const token = make();
+    const before = walletState();
+    const answer = await debitWith(`Bearer ${token}`);
+    expectRefused(answer, 401, 'invalid_token');
+    expect(answer.body.error.message).toBe('The token is not a well-formed JWT');
+    expect(walletState()).toEqual(before);
+  });
+});
+
+/** Issue 13.5: claims of the wrong type or range, signed with the real key. 401, never a 500. */
+describe('claims of the wrong type or range (issue 13.5, real key)', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const cases: [string, () => string, string][] = [
+    ['sub an object', () => forge.rs256({ sub: { id: 1 } }), 'The token has an invalid sub claim (not a string)'],
+    ['sub a number', () => forge.rs256({ sub: 42 }), 'The token has an invalid sub claim (not a string)'],
+    ['iat a year in the future', () => forge.rs256({ iat: now() + 31_536_000, nbf: now(), exp: now() + 31_539_600 }), 'The token was issued in the future (iat)'],
+    ['iat missing', () => forge.rs256({ iat: undefined }), 'The token has no valid issue time (iat claim missing or not a finite number)'],
+    ['exp 1e300', () => forge.rs256({ exp: 1e300 }), 'The token is valid for longer than 86400 seconds (exp - iat)'],
+    ['a lifetime of 24 h and 1 s', () => forge.rs256({ exp: now() + 86_401 }), 'The token is valid for longer than 86400 seconds (exp - iat)'],
+  ];
+
+  it.each(cases)('%s', async (_name, make, message) => {
+    const token = make();
+    const before = walletState();
+    const answer = await debitWith(bearer(token));
+    expectRefused(answer, 401, 'invalid_token', token);
+    expect(answer.body.error.message).toBe(message);
+    expect(walletState()).toEqual(before);
+  });
+});
+
+/**
+ * Issue 13.10: same project, same key, same issuer and audience, but not an M2M access token.
+ * The `sub` is the real M2M client's, so only the shape can refuse them (not the client status).
+ */
+describe('tokens of other Stytch products (issue 13.10, real key)', () => {
+  const cases: [string, () => string, string][] = [
+    [
+      'a Connected Apps access token (a client_id claim, OIDC and custom scopes)',
+      () => forge.rs256({ client_id: 'connected-app-test-d731954d-dab3-4a2b-bdee-07f3ad1be888', scope: 'openid email read:users write:wallets' }),
+      'client_id claim present (a Connected Apps access token)',
+    ],
+    [
+      'a Connected Apps access token for a user',
+      () => forge.rs256({ sub: 'user-test-16d9ba61-97a1-4ba4-9720-b03761dc50c6', client_id: 'connected-app-test-1', scope: 'openid write:wallets' }),
+      'client_id claim present (a Connected Apps access token)',
+    ],
+    [
+      'a session JWT given a scope',
+      () => forge.rs256({ 'https://stytch.com/session': { id: 'session-test-1', started_at: '2026-01-01T00:00:00Z' }, scope: 'write:wallets' }),
+      'session claim present (a session JWT)',
+    ],
+  ];
+
+  it.each(cases)('%s: 401 invalid_token', async (_name, make, reason) => {
+    const token = make();
+    const before = walletState();
+    const answer = await debitWith(bearer(token));
+    expectRefused(answer, 401, 'invalid_token', token);
+    expect(answer.body.error.message).toBe('The token is not an M2M access token');
+    expect(logs.linesContaining(reason).length).toBeGreaterThan(0);
+    expect(walletState()).toEqual(before);
+  });
+
+  it('the M2M shape the auth-server mints passes: no client_id claim, the client in sub', async () => {
+    const payload = JSON.parse(Buffer.from(validToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(payload).not.toHaveProperty('client_id');
+    expect(payload.sub).toBe(client.clientId);
+    expect((await debitWith(bearer(validToken))).status).toBe(200);
+  });
+});
+
 it('no Authorization header at all: 401 without an error code (RFC 6750 §3.1)', async () => {
   const before = walletState();
   expectRefused(await debitWith(undefined), 401, undefined);

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createStytchClient } from '@m2m/shared';
 import { startAuth, decodeJwt } from './fixtures';
 import { startAuthServer } from '../src';
 
@@ -118,6 +120,53 @@ describe('signing keys and persistent state', () => {
       } finally {
         Date.now = realNow;
       }
+    } finally {
+      await f.auth.close();
+    }
+  });
+
+  it('revokes the previous key with {"force": true, "revoke_previous": true}: gone from the JWKS and the database at once', async () => {
+    const databaseFile = path.join(tmpDir(), 'auth-server.db');
+    const f = await startAuth({ databaseFile });
+    try {
+      const { m2m_client: client } = await f.sdk.m2m.clients.create({ scopes: ['read:users'] });
+      const before = (await f.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret })).access_token;
+      const published = async () => (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map((k: { kid: string }) => k.kid) as string[];
+      const rotate = (body: object) => f.http().post('/v1/local/signing-keys/rotate').set('Authorization', f.basic).send(body);
+      expect((await rotate({ force: true, revoke_previous: 'yes' })).status).toBe(400);
+
+      const revoked = await rotate({ force: true, revoke_previous: true });
+      expect(revoked.status).toBe(200);
+      expect(revoked.body.retired_kid).toBe(decodeJwt(before).header.kid);
+      expect((await published()).sort()).toEqual([revoked.body.kid, revoked.body.next_kid].sort());
+      expect(revoked.body.keys.map((k: { kid: string }) => k.kid).sort()).toEqual([revoked.body.kid, revoked.body.next_kid].sort());
+      // The private half is deleted too: nothing left to steal, and a restart does not bring it back.
+      const db = new Database(databaseFile, { readonly: true });
+      try {
+        expect(db.prepare('SELECT kid FROM signing_keys').all().map((row) => (row as { kid: string }).kid).sort()).toEqual(
+          [revoked.body.kid, revoked.body.next_kid].sort(),
+        );
+      } finally {
+        db.close();
+      }
+
+      // A verifier that never saw the old key refuses its tokens; the new key's tokens verify.
+      const fresh = createStytchClient({ projectId: f.auth.projectId, secret: f.auth.projectSecret, baseUrl: f.auth.url });
+      await expect(fresh.m2m.authenticateToken({ access_token: before })).rejects.toMatchObject({ code: 'jwt_invalid' });
+      const after = (await f.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret })).access_token;
+      await expect(fresh.m2m.authenticateToken({ access_token: after })).resolves.toMatchObject({ client_id: client.client_id });
+    } finally {
+      await f.auth.close();
+    }
+  });
+
+  it('keeps the previous key published after a rotation without revoke_previous (the default)', async () => {
+    const f = await startAuth();
+    try {
+      const rotated = await f.http().post('/v1/local/signing-keys/rotate').set('Authorization', f.basic).send({ force: true, revoke_previous: false });
+      expect(rotated.status).toBe(200);
+      const kids = (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map((k: { kid: string }) => k.kid) as string[];
+      expect(kids).toContain(rotated.body.retired_kid);
     } finally {
       await f.auth.close();
     }

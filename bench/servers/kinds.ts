@@ -9,6 +9,7 @@ export const kinds = {
   walletVariant: () => import('./kinds/walletVariantKind.js').then((m) => m.walletVariantKind),
   tutorialPayment: () => import('./kinds/tutorialPaymentKind.js').then((m) => m.tutorialPaymentKind),
   cacheProbe: () => import('./kinds/cacheProbeKind.js').then((m) => m.cacheProbeKind),
+  revocationProbe: () => import('./kinds/revocationProbeKind.js').then((m) => m.revocationProbeKind),
 };
 
 export type KindName = keyof typeof kinds;

@@ -20,6 +20,12 @@ export const walletServerEnv = {
   /** Leeway for exp/nbf against the authorization server's clock. */
   TRUST_PROXY: common.TRUST_PROXY,
   CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  /** A deactivated or deleted client's tokens are refused within this many seconds (one status lookup per client per period). */
+  CLIENT_STATUS_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** While status lookups or JWKS reads fail, the last answer serves this much longer; then 503. */
+  CLIENT_STATUS_STALE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** The JWKS is re-read this often: a revoked signing key's tokens are refused within it. */
+  JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 };
 
 export interface WalletServerConfig {
@@ -32,6 +38,9 @@ export interface WalletServerConfig {
   maxTokenAgeSeconds: number | undefined;
   clockToleranceSeconds: number;
   trustProxy: TrustProxy;
+  clientStatusMaxAgeSeconds: number;
+  clientStatusStaleSeconds: number;
+  jwksMaxAgeSeconds: number;
 }
 
 /** Reads and checks every variable; a problem throws a ConfigError naming the variable. */
@@ -47,5 +56,8 @@ export function loadWalletServerConfig(env: Env): WalletServerConfig {
     maxTokenAgeSeconds: settings.TOKEN_MAX_AGE_SECONDS,
     clockToleranceSeconds: settings.CLOCK_TOLERANCE_SECONDS,
     trustProxy: settings.TRUST_PROXY,
+    clientStatusMaxAgeSeconds: settings.CLIENT_STATUS_MAX_AGE_SECONDS,
+    clientStatusStaleSeconds: settings.CLIENT_STATUS_STALE_SECONDS,
+    jwksMaxAgeSeconds: settings.JWKS_MAX_AGE_SECONDS,
   };
 }

@@ -16,6 +16,9 @@ runMain('wallet-server', async () => {
     ...(config.publicUrl !== undefined && { publicUrl: config.publicUrl }),
     authorize: {
       clockToleranceSeconds: config.clockToleranceSeconds,
+      clientStatusMaxAgeSeconds: config.clientStatusMaxAgeSeconds,
+      clientStatusStaleSeconds: config.clientStatusStaleSeconds,
+      jwksMaxAgeSeconds: config.jwksMaxAgeSeconds,
       ...(config.maxTokenAgeSeconds !== undefined && { maxTokenAgeSeconds: config.maxTokenAgeSeconds }),
     },
   });

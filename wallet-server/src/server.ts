@@ -16,7 +16,7 @@ export interface WalletServerOptions {
   /** Replaces the client built from `stytchProject` (e.g. one that counts verifications). */
   stytchClient?: stytch.Client;
   logger?: Logger;
-  /** authorizeToken options for both routes: maxTokenAgeSeconds, clockToleranceSeconds, cache, realm. */
+  /** authorizeToken options for both routes: maxTokenAgeSeconds, clockToleranceSeconds, cache, realm, the revocation windows... */
   authorize?: WalletAuthorizeOptions;
   /** This server's public URL, advertised in RFC 9728 metadata; default: http://host:port it listens on. */
   publicUrl?: string;

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type * as stytch from 'stytch';
-import { createStytchClient } from '@m2m/shared';
+import { authorizeToken, createStytchClient } from '@m2m/shared';
 import { accessToken, countVerifications, createM2MClient, sdkClient, startTestAuthServer, type M2MCredentials } from './support/authStack';
 import { startGuardedApp } from './support/guardedApp';
 
@@ -115,6 +115,18 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
     expect(verifications() - before).toBe(1);
   });
 
+  it('refuses padded spellings of a cached token without verifying them or caching them', async () => {
+    const token = await accessToken(admin, reader);
+    const cached = authorizeToken('read:users', { client: verifier });
+    await request(app.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
+    const [sizeBefore, before] = [cached.cache!.size, verifications()];
+    for (const variant of [`${token}=`, `${token}==`, `${token}======`]) {
+      const res = await request(app.url).get('/read').set('Authorization', `Bearer ${variant}`).expect(401);
+      expect(res.body.error.message).toBe('The token is not a well-formed JWT');
+    }
+    expect([cached.cache!.size, verifications() - before]).toEqual([sizeBefore, 0]);
+  });
+
   it('shares one verification among concurrent requests carrying the same new token', async () => {
     const token = await accessToken(admin, reader);
     const before = verifications();
@@ -125,13 +137,13 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
     expect(verifications() - before).toBe(1);
   });
 
-  it('keeps accepting a token whose client was deactivated after issue, until it expires (Stytch semantics)', async () => {
+  it('with clientStatus: false, keeps accepting a token whose client was deactivated after issue, until it expires (Stytch semantics)', async () => {
     const soonInactive = await createM2MClient(admin, ['read:users']);
     const token = await accessToken(admin, soonInactive);
     await admin.m2m.clients.update({ client_id: soonInactive.clientId, status: 'inactive' });
     await expect(accessToken(admin, soonInactive)).rejects.toThrow();
     // A fresh app (empty cache) verifies the token from scratch.
-    const fresh = await startGuardedApp({ client: sdkClient(auth) });
+    const fresh = await startGuardedApp({ client: sdkClient(auth), clientStatus: false });
     try {
       const res = await request(fresh.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
       expect(res.body.client_id).toBe(soonInactive.clientId);
@@ -253,9 +265,9 @@ describe('authorizeToken when the signing keys are unreachable', () => {
 });
 
 describe('authorizeToken at token expiry', () => {
-  it('accepts a deactivated client\'s token until it expires, then refuses it, cached or not', async () => {
+  it('with clientStatus: false, accepts a deactivated client\'s token until it expires, then refuses it, cached or not', async () => {
     const auth = await startTestAuthServer({ tokenLifetimeSeconds: 2 });
-    const app = await startGuardedApp({ client: sdkClient(auth), clockToleranceSeconds: 0 });
+    const app = await startGuardedApp({ client: sdkClient(auth), clockToleranceSeconds: 0, clientStatus: false });
     try {
       const admin = sdkClient(auth);
       const caller = await createM2MClient(admin, ['read:users']);

@@ -15,7 +15,8 @@ describe('authorizeToken refuses forged and broken tokens', () => {
   beforeAll(async () => {
     forger = await startForger();
     const client = createStytchClient({ projectId: forger.projectId, secret: 'forger-secret', baseUrl: forger.url });
-    app = await startGuardedApp({ client, clockToleranceSeconds: 0 });
+    // The forger serves only a JWKS (no management API to ask a client's status).
+    app = await startGuardedApp({ client, clockToleranceSeconds: 0, clientStatus: false });
   });
   afterAll(async () => {
     await app?.close();

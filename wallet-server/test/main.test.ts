@@ -53,6 +53,15 @@ describe('wallet-server configuration', () => {
     expect(config.port).toBe(4000);
     expect(config.databaseFile).toBe(path.join(dataDir, 'wallet-server.db'));
     expect(config.stytchProject).toEqual({ projectId: 'p', secret: 's', baseUrl: 'http://127.0.0.1:4999/' });
+    expect([config.clientStatusMaxAgeSeconds, config.jwksMaxAgeSeconds, config.clientStatusStaleSeconds]).toEqual([30, 60, 300]);
+  });
+
+  it('reads the revocation windows, and refuses a window of 0', () => {
+    const env = { STYTCH_ENV: 'http://127.0.0.1:4999', STYTCH_PROJECT_ID: 'p', STYTCH_SECRET: 's' };
+    const config = loadWalletServerConfig({ ...env, CLIENT_STATUS_MAX_AGE_SECONDS: '5', JWKS_MAX_AGE_SECONDS: '10', CLIENT_STATUS_STALE_SECONDS: '0' });
+    expect([config.clientStatusMaxAgeSeconds, config.jwksMaxAgeSeconds, config.clientStatusStaleSeconds]).toEqual([5, 10, 0]);
+    expect(() => loadWalletServerConfig({ ...env, CLIENT_STATUS_MAX_AGE_SECONDS: '0' })).toThrow(/^CLIENT_STATUS_MAX_AGE_SECONDS is invalid/);
+    expect(() => loadWalletServerConfig({ ...env, JWKS_MAX_AGE_SECONDS: 'soon' })).toThrow(/^JWKS_MAX_AGE_SECONDS is invalid/);
   });
 });
 

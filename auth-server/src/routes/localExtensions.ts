@@ -23,10 +23,10 @@ export function localExtensionRoutes({ keys, project }: LocalExtensionDeps): Rou
   router
     .route('/v1/local/signing-keys/rotate')
     .post(async (req, res) => {
-      const { force } = parseBody(rotateKeysBody, req.body);
+      const { force, revoke_previous: revokePrevious } = parseBody(rotateKeysBody, req.body);
       let rotated;
       try {
-        rotated = await keys.rotate({ force });
+        rotated = await keys.rotate({ force, revokePrevious });
       } catch (err) {
         if (err instanceof NextKeyTooNewError) {
           throw new StytchApiError(409, 'next_signing_key_too_new', err.message, { 'Retry-After': String(err.retryAfterSeconds) });
@@ -34,7 +34,7 @@ export function localExtensionRoutes({ keys, project }: LocalExtensionDeps): Rou
         throw err;
       }
       const { kid, retiredKid, nextKid } = rotated;
-      req.log.info({ kid, retired_kid: retiredKid, next_kid: nextKid, force }, 'signing key rotated');
+      req.log[revokePrevious ? 'warn' : 'info']({ kid, retired_kid: retiredKid, next_kid: nextKid, force, revoke_previous: revokePrevious }, 'signing key rotated');
       sendStytch(req, res, { kid, retired_kid: retiredKid, next_kid: nextKid, keys: keys.publicKeys() });
     })
     .all(stytchMethodNotAllowed(['POST']));

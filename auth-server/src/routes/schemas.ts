@@ -13,5 +13,8 @@ export const createClientBody = z.strictObject({
   trusted_metadata: M2MClientFields.trusted_metadata.optional(),
 });
 
-/** `POST /v1/local/signing-keys/rotate`: `force` rotates even to a next key published too recently. */
-export const rotateKeysBody = z.strictObject({ force: z.boolean().default(false) });
+/**
+ * `POST /v1/local/signing-keys/rotate`: `force` rotates even to a next key published too recently;
+ * `revoke_previous` removes the old key from the JWKS at once instead of when its tokens expire.
+ */
+export const rotateKeysBody = z.strictObject({ force: z.boolean().default(false), revoke_previous: z.boolean().default(false) });

@@ -52,16 +52,18 @@ export class SigningKeyStore {
   /**
    * In one transaction: retire the active key (published until every token it signed has expired),
    * make the next key the active one, add `newNextKey` as the next one, and drop keys whose
-   * publication has ended.
+   * publication has ended. `revokePrevious` ends the retired key's publication at once (a stolen
+   * key): it is deleted with its private half, and every token it signed stops verifying.
    */
-  rotate(newNextKey: { kid: string; privateKeyPem: string; maxTokenLifetimeSeconds: number }, nowSeconds: number): void {
+  rotate(newNextKey: { kid: string; privateKeyPem: string; maxTokenLifetimeSeconds: number }, nowSeconds: number, revokePrevious = false): void {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `UPDATE signing_keys SET retired_at = @now, publish_until = @now + max_token_lifetime_seconds + @skew
+          `UPDATE signing_keys SET retired_at = @now,
+             publish_until = CASE WHEN @revoke THEN @now ELSE @now + max_token_lifetime_seconds + @skew END
            WHERE retired_at IS NULL AND activated_at IS NOT NULL`,
         )
-        .run({ now: nowSeconds, skew: CLOCK_SKEW_SECONDS });
+        .run({ now: nowSeconds, skew: CLOCK_SKEW_SECONDS, revoke: revokePrevious ? 1 : 0 });
       this.db
         .prepare(
           `UPDATE signing_keys SET activated_at = @now, max_token_lifetime_seconds = MAX(max_token_lifetime_seconds, @lifetime)

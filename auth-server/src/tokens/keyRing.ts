@@ -95,19 +95,20 @@ export class KeyRing {
    * token expires. Refused (NextKeyTooNewError) while the next key is younger than
    * NEXT_KEY_MIN_AGE_SECONDS, unless no rotation happened yet (the first next key was created with
    * the first active key, so every JWKS ever served holds it) or `force` is set.
+   * `revokePrevious` (a stolen key) removes the old key from the JWKS and the database at once.
    */
-  rotate(options: { force?: boolean } = {}): Promise<{ kid: string; retiredKid: string; nextKid: string }> {
+  rotate(options: { force?: boolean; revokePrevious?: boolean } = {}): Promise<{ kid: string; retiredKid: string; nextKid: string }> {
     const rotation = this.rotating.then(() => this.rotateNow(options));
     this.rotating = rotation.catch(() => undefined);
     return rotation;
   }
 
-  private async rotateNow({ force = false }: { force?: boolean }): Promise<{ kid: string; retiredKid: string; nextKid: string }> {
+  private async rotateNow({ force = false, revokePrevious = false }: { force?: boolean; revokePrevious?: boolean }): Promise<{ kid: string; retiredKid: string; nextKid: string }> {
     const age = this.nowSeconds() - this.nextCreatedAt;
     if (!force && !this.firstPair && age < NEXT_KEY_MIN_AGE_SECONDS) throw new NextKeyTooNewError(NEXT_KEY_MIN_AGE_SECONDS - age);
     const retiredKid = this.activeKey.kid;
     const next = await newKey();
-    this.store.rotate({ ...next, maxTokenLifetimeSeconds: this.tokenLifetimeSeconds }, this.nowSeconds());
+    this.store.rotate({ ...next, maxTokenLifetimeSeconds: this.tokenLifetimeSeconds }, this.nowSeconds(), revokePrevious);
     this.reload();
     return { kid: this.activeKey.kid, retiredKid, nextKid: next.kid };
   }

@@ -46,6 +46,8 @@ export function toPaymentHttpError(err: unknown, step: PaymentStep): unknown {
       return new HttpError(err.status ?? 400, err.code ?? 'invalid_request', err.message);
     case 'unauthorized':
       return new HttpError(502, 'wallet_rejected_token', `The wallet-server refused the payment-server's token for the ${step}.${afterDebit}`);
+    case 'client_revoked':
+      return new HttpError(502, 'm2m_client_revoked', `The wallet-server refused the payment-server's M2M client: it is deactivated or deleted.${afterDebit}`);
     case 'unreachable':
     case 'unavailable':
       return new HttpError(503, 'wallet_unavailable', `The wallet-server is unavailable.${afterDebit}`, RETRY_SOON);

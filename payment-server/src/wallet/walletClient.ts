@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { z } from 'zod';
-import { SCOPES, type CheckBalanceResponse, type DebitRequest, type DebitResponse } from '@m2m/shared';
+import { CLIENT_REVOKED_DESCRIPTION, SCOPES, type CheckBalanceResponse, type DebitRequest, type DebitResponse } from '@m2m/shared';
 import type { TokenProvider } from '../m2m/tokenProvider';
 import { WalletError } from './walletErrors';
 
@@ -35,7 +35,11 @@ const ErrorAnswer = z.object({ error: z.object({ code: z.string(), message: z.st
  * the scope it needs. If the wallet answers 401 invalid_token (the auth server's keys rotated, the
  * token was revoked...), the token is dropped, a new one fetched, and the call retried ONCE: safe
  * for the debit too, because the wallet refused it before doing anything and the retry carries the
- * same Idempotency-Key. Every failure becomes a WalletError (or the provider's TokenUnavailableError).
+ * same Idempotency-Key. If the wallet says our client itself is revoked (deactivated or deleted),
+ * a fresh token can't help: the token is dropped and the call fails at once (client_revoked), so
+ * a revoked client costs one wallet call per payment, not a retry loop; once the client is active
+ * again, the next payment fetches a new token and goes through.
+ * Every failure becomes a WalletError (or the provider's TokenUnavailableError).
  */
 export class WalletClient {
   private readonly http: AxiosInstance;
@@ -82,8 +86,14 @@ export class WalletClient {
     if (res.status !== 401 || !isInvalidToken(res)) return res;
     // Only this token is dropped: concurrent calls refused with it share the one new token.
     this.options.tokens.invalidate(scopes, token);
+    if (isClientRevoked(res)) throw clientRevoked(path);
     const fresh = await this.options.tokens.getToken(scopes);
-    return this.send(path, body, fresh, headers, context);
+    const retried = await this.send(path, body, fresh, headers, context);
+    if (retried.status === 401 && isInvalidToken(retried)) {
+      this.options.tokens.invalidate(scopes, fresh);
+      if (isClientRevoked(retried)) throw clientRevoked(path);
+    }
+    return retried;
   }
 
   private async send(path: string, body: unknown, token: string, headers: Record<string, string>, context: CallContext): Promise<AxiosResponse<unknown>> {
@@ -113,6 +123,15 @@ export class WalletClient {
 function isInvalidToken(res: AxiosResponse<unknown>): boolean {
   const challenge = res.headers['www-authenticate'];
   return typeof challenge === 'string' && /error="invalid_token"/.test(challenge);
+}
+
+function isClientRevoked(res: AxiosResponse<unknown>): boolean {
+  const challenge = res.headers['www-authenticate'];
+  return typeof challenge === 'string' && challenge.includes(`error_description="${CLIENT_REVOKED_DESCRIPTION}"`);
+}
+
+function clientRevoked(path: string): WalletError {
+  return new WalletError('client_revoked', `The wallet-server refused ${path}: our M2M client is deactivated or deleted`, 401, 'invalid_token');
 }
 
 function toWalletError(res: AxiosResponse<unknown>, what: string): WalletError {

@@ -16,6 +16,8 @@ export type WalletFailureKind =
   | 'rejected_request'
   /** 401 again after a fresh token, or 403: the wallet won't accept our client. */
   | 'unauthorized'
+  /** 401: the wallet says our M2M client is deactivated or deleted (a fresh token would not help). */
+  | 'client_revoked'
   /** Connection refused, reset, DNS... */
   | 'unreachable'
   | 'timeout'

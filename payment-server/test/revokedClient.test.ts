@@ -1,0 +1,72 @@
+/**
+ * Issue 12.4: the payment-server's own client is deactivated. The wallet refuses its cached token
+ * within the wallet's window; the payment fails with a clear 502, the token is dropped, and no
+ * request is retried in a loop. Once the client is active again, payments recover by themselves.
+ */
+import type { RunningAuthServer } from '@m2m/auth-server';
+import type { RunningWalletServer } from '@m2m/wallet-server';
+import { eventually } from '../../test/support/eventually';
+import type { RunningPaymentServer } from '../src/server';
+import { startCountingProxy, type CountingProxy } from './support/countingProxy';
+import { balanceOf, createClient, JOHN, LogCapture, pay, postPayment, projectOf, sdkFor, startAuth, startPayment, startWallet, tmpDir, type TestClient } from './support/stack';
+
+describe('the payment-server when its M2M client is revoked', () => {
+  const dir = tmpDir();
+  const logs = new LogCapture();
+  let auth: RunningAuthServer;
+  let authProxy: CountingProxy;
+  let wallet: RunningWalletServer;
+  let client: TestClient;
+  let payment: RunningPaymentServer;
+
+  beforeAll(async () => {
+    auth = await startAuth();
+    authProxy = await startCountingProxy(auth.url);
+    // A 1 s status window keeps the test short; the default is 30 s.
+    wallet = await startWallet(auth, dir, { authorize: { clientStatusMaxAgeSeconds: 1 } });
+    client = await createClient(auth);
+    payment = await startPayment(dir, {
+      stytchProject: projectOf(auth, authProxy.url),
+      walletServerUrl: wallet.url,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      logger: logs.logger,
+    });
+  });
+  afterAll(async () => {
+    await payment?.close();
+    await wallet?.close();
+    await authProxy?.close();
+    await auth?.close();
+  });
+
+  it('fails payments with a 502 naming the revocation, without retry loops, then recovers after reactivation', async () => {
+    expect((await postPayment(payment.url, pay({ debitAmount: 1 }))).status).toBe(200);
+    const admin = sdkFor(auth);
+    await admin.m2m.clients.update({ client_id: client.clientId, status: 'inactive' });
+
+    // The cached token is refused once the wallet's status window has passed: dropped, no retry.
+    await eventually(async () => {
+      const res = await postPayment(payment.url, pay({ debitAmount: 1 }));
+      expect(res.status).toBe(502);
+      expect(res.body.error.code).toBe('m2m_client_revoked');
+      expect(res.body.error.message).toContain('Nothing was debited');
+    });
+
+    // Later payments: one token request each, refused at once (invalid_client), never retried; nothing debited.
+    const before = balanceOf(wallet, JOHN.customerId);
+    authProxy.reset();
+    for (let i = 0; i < 5; i++) {
+      const res = await postPayment(payment.url, pay({ debitAmount: 1 }));
+      expect([res.status, res.body.error.code]).toEqual([502, 'm2m_credentials_rejected']);
+    }
+    expect(authProxy.tokenRequestTotal()).toBe(5);
+    expect(balanceOf(wallet, JOHN.customerId)).toBe(before);
+
+    await admin.m2m.clients.update({ client_id: client.clientId, status: 'active' });
+    await eventually(async () => {
+      expect((await postPayment(payment.url, pay({ debitAmount: 1 }))).status).toBe(200);
+    });
+    expect(logs.text()).not.toContain(client.clientSecret);
+  });
+});
