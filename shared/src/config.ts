@@ -1,6 +1,7 @@
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { ServiceError } from './errors';
 import { TRUST_PROXY } from './trustProxy';
 
 /**
@@ -8,8 +9,10 @@ import { TRUST_PROXY } from './trustProxy';
  * Every server validates the variables it uses at start-up; a missing or malformed
  * one throws a ConfigError whose message names it in one line.
  */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+export class ConfigError extends ServiceError {
+  constructor(message: string) {
+    super('config_error', message);
+  }
 }
 
 export type Env = Record<string, string | undefined>;

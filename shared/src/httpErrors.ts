@@ -1,20 +1,15 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ServiceError } from './errors';
 
 /** The one error body of our own services. */
 export interface ErrorBody {
   error: { code: string; message: string; request_id: string };
 }
 
-/** An error a handler throws to answer with a status and a code; Express 5 routes it to `errorHandler`. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = 'HttpError';
+/** A ServiceError a handler throws to answer with a status and a code, its message shown to the client. */
+export class HttpError extends ServiceError {
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+    super(code, message, { status, expose: true, headers });
   }
 }
 
@@ -62,19 +57,22 @@ export function errorHandler(): ErrorRequestHandler {
     const requestId = String((req as { id?: unknown }).id ?? '');
     const http = toHttpError(err);
     // Our own bug gets the stack; a deliberate 502/503/504 (a peer is down) is told by the access log line.
-    if (!(err instanceof HttpError) && http.status >= 500) {
+    if (!(err instanceof ServiceError) && http.status >= 500) {
       req.log?.error({ err }, 'request failed');
     }
     if (res.headersSent) return;
     for (const [name, value] of Object.entries(http.headers)) res.setHeader(name, value);
-    const body: ErrorBody = { error: { code: http.code, message: http.message, request_id: requestId } };
+    const message = http.expose ? http.message : INTERNAL_MESSAGE;
+    const body: ErrorBody = { error: { code: http.code, message, request_id: requestId } };
     res.status(http.status).json(body);
   };
 }
 
-function toHttpError(err: unknown): HttpError {
-  if (err instanceof HttpError) return err;
+const INTERNAL_MESSAGE = 'Something went wrong on our side; the request id helps us find it';
+
+function toHttpError(err: unknown): ServiceError {
+  if (err instanceof ServiceError) return err;
   const unreadable = bodyReadError(err);
   if (unreadable) return new HttpError(unreadable.status, unreadable.code, unreadable.message);
-  return new HttpError(500, 'internal_error', 'Something went wrong on our side; the request id helps us find it');
+  return new ServiceError('internal_error', INTERNAL_MESSAGE);
 }

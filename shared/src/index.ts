@@ -1,4 +1,5 @@
 export * from './config';
+export * from './errors';
 export * from './contracts';
 export * from './files';
 export * from './httpErrors';

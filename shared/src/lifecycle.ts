@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import { createServer } from 'node:http';
+import { ServiceError } from './errors';
 import type { Logger } from './logger';
 
 export interface RunningServer {
@@ -11,8 +12,10 @@ export interface RunningServer {
   port: number;
 }
 
-export class PortInUseError extends Error {
-  override name = 'PortInUseError';
+export class PortInUseError extends ServiceError {
+  constructor(message: string) {
+    super('port_in_use', message);
+  }
 }
 
 /**
@@ -79,8 +82,9 @@ export function stopOnSignals(stop: () => Promise<void>, logger: Logger): void {
  */
 export function runMain(name: string, start: () => Promise<void>): void {
   start().catch((err: unknown) => {
-    const known = err instanceof Error && ['ConfigError', 'PortInUseError', 'DatabaseError'].includes(err.name);
-    process.stderr.write(`${name}: ${known ? (err as Error).message : (err as Error)?.stack ?? String(err)}\n`);
+    // A ServiceError is a problem we foresaw: its message is the one line; anything else is a bug, with its stack.
+    const line = err instanceof ServiceError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`${name}: ${line}\n`);
     process.exit(1);
   });
 }

@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ServiceError } from './errors';
 
 export type SqliteDatabase = Database.Database;
 
-export class DatabaseError extends Error {
-  override name = 'DatabaseError';
+export class DatabaseError extends ServiceError {
+  constructor(message: string) {
+    super('database_unusable', message);
+  }
 }
 
 /**
