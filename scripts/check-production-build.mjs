@@ -74,7 +74,10 @@ async function startFromBuild(workspace, port, env) {
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (exitCode !== undefined) throw new Error(`${workspace} exited (${exitCode}) before it was ready:\n${output}`);
-    const ready = await fetch(`${url}/readyz`).then((res) => res.ok, () => false);
+    const ready = await fetch(`${url}/readyz`).then(
+      (res) => res.ok,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`${workspace} was not ready within 30 s:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -122,7 +125,8 @@ async function exercise({ auth, wallet, payment, dataDir }) {
     }),
     'initiate-payment',
   );
-  if (paid.walletBalance !== balance.walletBalance - 1) throw new Error(`initiate-payment: expected balance ${balance.walletBalance - 1}, got ${JSON.stringify(paid)}`);
+  if (paid.walletBalance !== balance.walletBalance - 1)
+    throw new Error(`initiate-payment: expected balance ${balance.walletBalance - 1}, got ${JSON.stringify(paid)}`);
   step(`payment: the payment-server fetched its tokens and debited 1 (balance ${paid.walletBalance})`);
 }
 

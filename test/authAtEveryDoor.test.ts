@@ -10,7 +10,19 @@ import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningPaymentServer } from '@m2m/payment-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { at, basic, bearer, get, post, request, type HttpAnswer } from './support/http';
-import { accessToken, ADMIN_API_KEY, createM2MClient, JANE, JOHN, sdk, startAuth, startPayment, startWallet, tempDir, type M2MCredentials } from './support/stack';
+import {
+  accessToken,
+  ADMIN_API_KEY,
+  createM2MClient,
+  JANE,
+  JOHN,
+  sdk,
+  startAuth,
+  startPayment,
+  startWallet,
+  tempDir,
+  type M2MCredentials,
+} from './support/stack';
 
 const tmp = tempDir('doors');
 let auth: RunningAuthServer;
@@ -21,7 +33,10 @@ let victim: M2MCredentials;
 
 beforeAll(async () => {
   // High limits here: this server takes many deliberate failures; the rate-limit tests use their own servers.
-  auth = await startAuth({ databaseFile: path.join(tmp.dir, 'auth.db'), rateLimit: { perClientPerMinute: 10_000, perIpPerMinute: 10_000 } });
+  auth = await startAuth({
+    databaseFile: path.join(tmp.dir, 'auth.db'),
+    rateLimit: { perClientPerMinute: 10_000, perIpPerMinute: 10_000 },
+  });
   otherAuth = await startAuth();
   wallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet.db') });
   payment = await startPayment(auth, wallet.url, { credentialsFile: path.join(tmp.dir, 'payment-credentials.json') });
@@ -66,7 +81,9 @@ describe('auth-server management API: project Basic credentials required', () =>
     const { m2m_client } = await sdk(auth).m2m.clients.get({ client_id: victim.clientId });
     const search = await sdk(auth).m2m.clients.search({});
     const jwks = await get(at(auth.url, `/v1/sessions/jwks/${auth.projectId}`));
-    const template = await get(at(auth.url, '/v1/local/m2m/custom-claims-template'), { Authorization: basic(auth.projectId, auth.projectSecret) });
+    const template = await get(at(auth.url, '/v1/local/m2m/custom-claims-template'), {
+      Authorization: basic(auth.projectId, auth.projectSecret),
+    });
     return {
       client: { status: m2m_client.status, scopes: m2m_client.scopes, next: m2m_client.next_client_secret_last_four },
       clients: search.results_metadata.total,
@@ -97,7 +114,9 @@ describe('auth-server management API: project Basic credentials required', () =>
   });
 
   it('the right credentials open the same doors (so the 401s above are about credentials)', async () => {
-    const answer = await get(at(auth.url, `/v1/m2m/clients/${victim.clientId}`), { Authorization: basic(auth.projectId, auth.projectSecret) });
+    const answer = await get(at(auth.url, `/v1/m2m/clients/${victim.clientId}`), {
+      Authorization: basic(auth.projectId, auth.projectSecret),
+    });
     expect(answer.status).toBe(200);
     expect(answer.body.m2m_client.client_id).toBe(victim.clientId);
   });
@@ -115,14 +134,29 @@ describe('token endpoint: client authentication', () => {
   const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
   it.each<[string, () => { headers?: Record<string, string>; body: string }]>([
-    ['a wrong secret', () => ({ body: form({ grant_type: 'client_credentials', client_id: victim.clientId, client_secret: 'wrong-secret-1234567890' }) })],
-    ['an unknown client', () => ({ body: form({ grant_type: 'client_credentials', client_id: 'm2m-client-test-nobody', client_secret: victim.clientSecret }) })],
+    [
+      'a wrong secret',
+      () => ({ body: form({ grant_type: 'client_credentials', client_id: victim.clientId, client_secret: 'wrong-secret-1234567890' }) }),
+    ],
+    [
+      'an unknown client',
+      () => ({ body: form({ grant_type: 'client_credentials', client_id: 'm2m-client-test-nobody', client_secret: victim.clientSecret }) }),
+    ],
     ['no secret', () => ({ body: form({ grant_type: 'client_credentials', client_id: victim.clientId }) })],
-    ['the project secret as the client secret', () => ({ body: form({ grant_type: 'client_credentials', client_id: victim.clientId, client_secret: auth.projectSecret }) })],
-    ['Basic with a wrong secret', () => ({ headers: { Authorization: basic(victim.clientId, 'nope-nope-nope') }, body: form({ grant_type: 'client_credentials' }) })],
+    [
+      'the project secret as the client secret',
+      () => ({ body: form({ grant_type: 'client_credentials', client_id: victim.clientId, client_secret: auth.projectSecret }) }),
+    ],
+    [
+      'Basic with a wrong secret',
+      () => ({ headers: { Authorization: basic(victim.clientId, 'nope-nope-nope') }, body: form({ grant_type: 'client_credentials' }) }),
+    ],
   ])('%s → 401 invalid_client, no token', async (_label, make) => {
     const { headers = {}, body } = make();
-    const answer = await request('POST', tokenUrl(), { headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+    const answer = await request('POST', tokenUrl(), {
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body,
+    });
     expect(answer.status).toBe(401);
     expect(answer.body.error).toBe('invalid_client');
     expect(answer.body.access_token).toBeUndefined();
@@ -130,22 +164,26 @@ describe('token endpoint: client authentication', () => {
 });
 
 describe('wallet-server routes: an M2M token required', () => {
-  it.each([['/api/check-balance', { customerId: JOHN.customerId }], ['/api/debit', { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId }]])(
-    '%s without a token → 401 with a Bearer challenge',
-    async (route, body) => {
-      const answer = await post(at(wallet.url, route), body, { 'Idempotency-Key': 'door-test' });
-      expect(answer.status).toBe(401);
-      expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
-    },
-  );
+  it.each([
+    ['/api/check-balance', { customerId: JOHN.customerId }],
+    ['/api/debit', { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId }],
+  ])('%s without a token → 401 with a Bearer challenge', async (route, body) => {
+    const answer = await post(at(wallet.url, route), body, { 'Idempotency-Key': 'door-test' });
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
+  });
 
   it('a read:users token at /api/debit → 403 insufficient_scope naming write:wallets, nothing debited', async () => {
     const before = wallet.wallets.findByCustomer(JOHN.customerId)!.balance;
     const token = await accessToken(sdk(auth), victim);
-    const answer = await post(at(wallet.url, '/api/debit'), { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId }, {
-      Authorization: bearer(token),
-      'Idempotency-Key': 'door-scope',
-    });
+    const answer = await post(
+      at(wallet.url, '/api/debit'),
+      { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId },
+      {
+        Authorization: bearer(token),
+        'Idempotency-Key': 'door-scope',
+      },
+    );
     expect(answer.status).toBe(403);
     expect(answer.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
     expect(answer.headers.get('www-authenticate')).toContain('scope="write:wallets"');
@@ -196,8 +234,14 @@ describe('payment-server admin routes: Authorization: Bearer <ADMIN_API_KEY> req
     const failures: string[] = [];
     for (const [method, route, body] of routes()) {
       for (const [label, headers, query = ''] of keys()) {
-        const answer: HttpAnswer = await request(method, at(payment.url, route) + query, { headers, ...(body !== undefined && { json: body }) });
-        const ok = answer.status === 401 && answer.body?.error?.code === 'unauthorized' && /^Bearer /.test(answer.headers.get('www-authenticate') ?? '');
+        const answer: HttpAnswer = await request(method, at(payment.url, route) + query, {
+          headers,
+          ...(body !== undefined && { json: body }),
+        });
+        const ok =
+          answer.status === 401 &&
+          answer.body?.error?.code === 'unauthorized' &&
+          /^Bearer /.test(answer.headers.get('www-authenticate') ?? '');
         if (!ok) failures.push(`${method} ${route} with ${label}: ${answer.status} ${answer.text.slice(0, 160)}`);
         if (answer.text.includes(ADMIN_API_KEY)) failures.push(`${method} ${route} with ${label}: the key is echoed`);
       }
@@ -247,14 +291,21 @@ describe('brute force is rate-limited', () => {
     const limited = await startAuth({ rateLimit: { perClientPerMinute: 5, perIpPerMinute: 5 } });
     try {
       const client = await createM2MClient(sdk(limited), ['read:users']);
-      const statuses = await Promise.all(Array.from({ length: 40 }, () => accessToken(sdk(limited), client).then(() => 200, (err: { status_code?: number }) => err.status_code ?? 0)));
+      const statuses = await Promise.all(
+        Array.from({ length: 40 }, () =>
+          accessToken(sdk(limited), client).then(
+            () => 200,
+            (err: { status_code?: number }) => err.status_code ?? 0,
+          ),
+        ),
+      );
       expect(new Set(statuses)).toEqual(new Set([200]));
     } finally {
       await limited.close();
     }
   });
 
-  it('unknown client ids and wrong project secrets from one IP each have their own budget, and spend no one else\'s', async () => {
+  it("unknown client ids and wrong project secrets from one IP each have their own budget, and spend no one else's", async () => {
     const limited = await startAuth({ rateLimit: { perClientPerMinute: 1000, perIpPerMinute: 3 } });
     try {
       const client = await createM2MClient(sdk(limited), ['read:users']);
@@ -262,20 +313,34 @@ describe('brute force is rate-limited', () => {
       const spray = (i: number) =>
         request('POST', tokenUrl, {
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ grant_type: 'client_credentials', client_id: `m2m-client-test-spray-${i}`, client_secret: 'sprayed-secret-123456' }).toString(),
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: `m2m-client-test-spray-${i}`,
+            client_secret: 'sprayed-secret-123456',
+          }).toString(),
         });
       const sprayed: number[] = [];
       for (let i = 0; i < 5; i++) sprayed.push((await spray(i)).status);
       expect(sprayed).toEqual([401, 401, 401, 429, 429]);
       // A known client and the project credentials are untouched by the spray of unknown ids.
       expect(await accessToken(sdk(limited), client)).toBeTruthy();
-      expect((await post(at(limited.url, '/v1/m2m/clients/search'), {}, { Authorization: basic(limited.projectId, limited.projectSecret) })).status).toBe(200);
+      expect(
+        (await post(at(limited.url, '/v1/m2m/clients/search'), {}, { Authorization: basic(limited.projectId, limited.projectSecret) }))
+          .status,
+      ).toBe(200);
 
       const management: number[] = [];
-      for (let i = 0; i < 4; i++) management.push((await post(at(limited.url, '/v1/m2m/clients/search'), {}, { Authorization: basic(limited.projectId, `wrong-${i}`) })).status);
+      for (let i = 0; i < 4; i++)
+        management.push(
+          (await post(at(limited.url, '/v1/m2m/clients/search'), {}, { Authorization: basic(limited.projectId, `wrong-${i}`) })).status,
+        );
       expect(management).toEqual([401, 401, 401, 429]);
       // The same address, having guessed wrong 3 times, waits even with the right secret (else the limit would tell right from wrong).
-      const answer = await post(at(limited.url, '/v1/m2m/clients/search'), {}, { Authorization: basic(limited.projectId, limited.projectSecret) });
+      const answer = await post(
+        at(limited.url, '/v1/m2m/clients/search'),
+        {},
+        { Authorization: basic(limited.projectId, limited.projectSecret) },
+      );
       expect(answer.status).toBe(429);
       expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
       // ...while its clients' token requests are a separate budget.
@@ -285,7 +350,7 @@ describe('brute force is rate-limited', () => {
     }
   });
 
-  it('issue 13.1: behind a proxy (TRUST_PROXY), a stranger\'s failures never refuse another caller\'s valid credentials', async () => {
+  it("issue 13.1: behind a proxy (TRUST_PROXY), a stranger's failures never refuse another caller's valid credentials", async () => {
     const limited = await startAuth({ rateLimit: { perClientPerMinute: 5, perIpPerMinute: 5 }, trustProxy: ['loopback'] });
     try {
       const target = await createM2MClient(sdk(limited), ['read:users']);
@@ -295,7 +360,8 @@ describe('brute force is rate-limited', () => {
           headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
           body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }).toString(),
         });
-      const search = (ip: string, secret: string) => post(at(limited.url, '/v1/m2m/clients/search'), {}, { Authorization: basic(limited.projectId, secret), 'x-forwarded-for': ip });
+      const search = (ip: string, secret: string) =>
+        post(at(limited.url, '/v1/m2m/clients/search'), {}, { Authorization: basic(limited.projectId, secret), 'x-forwarded-for': ip });
       const stranger = '203.0.113.66';
       for (let i = 0; i < 60; i++) {
         await from(stranger, target.clientId, `guess-${i}-abcdefgh`);
@@ -315,7 +381,7 @@ describe('brute force is rate-limited', () => {
     }
   });
 
-  it('without TRUST_PROXY, X-Forwarded-For is ignored: a guesser can\'t escape its count by naming other addresses', async () => {
+  it("without TRUST_PROXY, X-Forwarded-For is ignored: a guesser can't escape its count by naming other addresses", async () => {
     const limited = await startAuth({ rateLimit: { perClientPerMinute: 3, perIpPerMinute: 1000 } });
     try {
       const target = await createM2MClient(sdk(limited), ['read:users']);
@@ -324,7 +390,11 @@ describe('brute force is rate-limited', () => {
       for (let i = 0; i < 5; i++) {
         const answer = await request('POST', tokenUrl, {
           headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': `203.0.113.${i}` },
-          body: new URLSearchParams({ grant_type: 'client_credentials', client_id: target.clientId, client_secret: `guess-${i}-abcdefgh` }).toString(),
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: target.clientId,
+            client_secret: `guess-${i}-abcdefgh`,
+          }).toString(),
         });
         statuses.push(answer.status);
       }
@@ -338,7 +408,11 @@ describe('brute force is rate-limited', () => {
     const limited = await startAuth({ rateLimit: { perClientPerMinute: 5, perIpPerMinute: 1000 } });
     try {
       const secret = 'Imported-Secret-9f3#kQ2v';
-      const { m2m_client } = await sdk(limited).m2m.clients.create({ scopes: ['read:users'], client_id: 'imported-scrypt-client', client_secret: secret });
+      const { m2m_client } = await sdk(limited).m2m.clients.create({
+        scopes: ['read:users'],
+        client_id: 'imported-scrypt-client',
+        client_secret: secret,
+      });
       const tokenUrl = at(limited.url, `/v1/public/${limited.projectId}/oauth2/token`);
       const guess = (value: string) =>
         request('POST', tokenUrl, {
@@ -357,8 +431,13 @@ describe('brute force is rate-limited', () => {
     const limited = await startAuth({ rateLimit: { perClientPerMinute: 3, perIpPerMinute: 1000 } });
     try {
       const secret = 'Imported-Secret-7h2$Lp4w';
-      const { m2m_client } = await sdk(limited).m2m.clients.create({ scopes: ['read:users'], client_id: 'imported-refund-client', client_secret: secret });
-      for (let i = 0; i < 12; i++) expect(await accessToken(sdk(limited), { clientId: m2m_client.client_id, clientSecret: secret })).toBeTruthy();
+      const { m2m_client } = await sdk(limited).m2m.clients.create({
+        scopes: ['read:users'],
+        client_id: 'imported-refund-client',
+        client_secret: secret,
+      });
+      for (let i = 0; i < 12; i++)
+        expect(await accessToken(sdk(limited), { clientId: m2m_client.client_id, clientSecret: secret })).toBeTruthy();
     } finally {
       await limited.close();
     }
@@ -378,7 +457,10 @@ describe('payment-server POST /initiate-payment: a write:payments token required
     // The payment-server's own token (read:users write:wallets) can reach the wallet, not the payment API.
     const walletScopes = await payment.tokenProvider.getToken(['read:users', 'write:wallets']);
     for (const token of [await accessToken(sdk(auth), victim), walletScopes]) {
-      const answer = await post(at(payment.url, '/initiate-payment'), payJohn, { Authorization: bearer(token), 'Idempotency-Key': 'door-pay' });
+      const answer = await post(at(payment.url, '/initiate-payment'), payJohn, {
+        Authorization: bearer(token),
+        'Idempotency-Key': 'door-pay',
+      });
       expect(answer.status).toBe(403);
       expect(answer.headers.get('www-authenticate')).toContain('scope="write:payments"');
     }

@@ -9,7 +9,20 @@ import type { RunningPaymentServer } from '@m2m/payment-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { at, basic, bearer, get, rawRequest, request, type HttpAnswer } from './support/http';
 import { LogCapture } from './support/logCapture';
-import { accessToken, ADMIN_API_KEY, createM2MClient, JANE, JOHN, paymentCallerToken, sdk, startAuth, startPayment, startWallet, tempDir, type M2MCredentials } from './support/stack';
+import {
+  accessToken,
+  ADMIN_API_KEY,
+  createM2MClient,
+  JANE,
+  JOHN,
+  paymentCallerToken,
+  sdk,
+  startAuth,
+  startPayment,
+  startWallet,
+  tempDir,
+  type M2MCredentials,
+} from './support/stack';
 
 const tmp = tempDir('badinput');
 const logs = new LogCapture();
@@ -22,9 +35,16 @@ let token: string;
 let payerToken: string;
 
 beforeAll(async () => {
-  auth = await startAuth({ databaseFile: path.join(tmp.dir, 'auth.db'), logger: logs.logger('auth-server'), rateLimit: { perClientPerMinute: 10_000, perIpPerMinute: 10_000 } });
+  auth = await startAuth({
+    databaseFile: path.join(tmp.dir, 'auth.db'),
+    logger: logs.logger('auth-server'),
+    rateLimit: { perClientPerMinute: 10_000, perIpPerMinute: 10_000 },
+  });
   wallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet.db'), logger: logs.logger('wallet-server') });
-  payment = await startPayment(auth, wallet.url, { credentialsFile: path.join(tmp.dir, 'payment-credentials.json'), logger: logs.logger('payment-server') });
+  payment = await startPayment(auth, wallet.url, {
+    credentialsFile: path.join(tmp.dir, 'payment-credentials.json'),
+    logger: logs.logger('payment-server'),
+  });
   client = await createM2MClient(sdk(auth), ['read:users', 'write:wallets'], 'bad-input-client');
   token = await accessToken(sdk(auth), client);
   payerToken = await paymentCallerToken(sdk(auth));
@@ -42,12 +62,20 @@ async function state() {
   const admin = sdk(auth);
   const { m2m_client } = await admin.m2m.clients.get({ client_id: client.clientId });
   const { m2m_client: own } = await admin.m2m.clients.get({ client_id: payment.clientId });
-  const template = await get(at(auth.url, '/v1/local/m2m/custom-claims-template'), { Authorization: basic(auth.projectId, auth.projectSecret) });
+  const template = await get(at(auth.url, '/v1/local/m2m/custom-claims-template'), {
+    Authorization: basic(auth.projectId, auth.projectSecret),
+  });
   const jwks = await get(at(auth.url, `/v1/sessions/jwks/${auth.projectId}`));
   return {
     wallets: [JOHN, JANE].map((w) => [wallet.wallets.findByCustomer(w.customerId)?.balance, wallet.wallets.ledgerSum(w.walletId)]),
     clients: (await admin.m2m.clients.search({})).results_metadata.total,
-    client: [m2m_client.status, m2m_client.scopes, m2m_client.client_name, m2m_client.trusted_metadata, m2m_client.next_client_secret_last_four],
+    client: [
+      m2m_client.status,
+      m2m_client.scopes,
+      m2m_client.client_name,
+      m2m_client.trusted_metadata,
+      m2m_client.next_client_secret_last_four,
+    ],
     own: [own.status, own.client_secret_last_four, own.next_client_secret_last_four],
     template: template.body.custom_claims_template,
     kids: (jwks.body.keys as { kid: string }[]).map((k) => k.kid),
@@ -111,14 +139,16 @@ function badRequestsFor(route: RouteUnderTest): BadRequest[] {
     );
   }
   // (The token endpoint takes extra parameters on purpose: they are the custom claims' request.* variables.)
-  if (route.strict && route.valid) cases.push({ label: 'deeply nested JSON', body: json({ ...valid, nested: JSON.parse('['.repeat(2000) + ']'.repeat(2000)) }) });
+  if (route.strict && route.valid)
+    cases.push({ label: 'deeply nested JSON', body: json({ ...valid, nested: JSON.parse('['.repeat(2000) + ']'.repeat(2000)) }) });
   if (route.strict && route.valid) cases.push({ label: 'an unknown field', body: json({ ...valid, isAdmin: true }), mentions: 'isAdmin' });
   for (const field of route.required ?? []) {
     const { [field]: _dropped, ...rest } = valid;
     cases.push({ label: `missing ${field}`, body: json(rest), mentions: field });
   }
   for (const [field, values] of Object.entries(route.wrongTypes ?? {})) {
-    for (const value of values) cases.push({ label: `${field} = ${JSON.stringify(value)}`, body: json({ ...valid, [field]: value }), mentions: field });
+    for (const value of values)
+      cases.push({ label: `${field} = ${JSON.stringify(value)}`, body: json({ ...valid, [field]: value }), mentions: field });
   }
   for (const { field, amount } of route.numbers ?? []) {
     const huge: [string, string][] = [
@@ -130,7 +160,8 @@ function badRequestsFor(route: RouteUnderTest): BadRequest[] {
     ];
     if (amount) huge.push(['0', '0'], ['-100', '-100'], ['1.5', '1.5'], ['-0.01', '-0.01'], ['1e-7', '1e-7']);
     const template = json({ ...valid, [field]: '__NUMBER__' });
-    for (const [label, literal] of huge) cases.push({ label: `${field} = ${label}`, body: template.replace('"__NUMBER__"', literal), mentions: field });
+    for (const [label, literal] of huge)
+      cases.push({ label: `${field} = ${label}`, body: template.replace('"__NUMBER__"', literal), mentions: field });
   }
   return [...cases, ...(route.extra?.() ?? [])];
 }
@@ -166,8 +197,16 @@ const ROUTES: RouteUnderTest[] = [
     strict: true,
     limitBytes: 16 * 1024,
     extra: () => [
-      { label: 'a body with no Idempotency-Key header', body: json({ customerId: JOHN.customerId, amount: 5, destinationWalletId: JANE.walletId }), mentions: 'Idempotency-Key' },
-      { label: 'the customer paying their own wallet', body: json({ customerId: JOHN.customerId, amount: 5, destinationWalletId: JOHN.walletId }), mentions: 'destinationWalletId' },
+      {
+        label: 'a body with no Idempotency-Key header',
+        body: json({ customerId: JOHN.customerId, amount: 5, destinationWalletId: JANE.walletId }),
+        mentions: 'Idempotency-Key',
+      },
+      {
+        label: 'the customer paying their own wallet',
+        body: json({ customerId: JOHN.customerId, amount: 5, destinationWalletId: JOHN.walletId }),
+        mentions: 'destinationWalletId',
+      },
     ],
   },
   // payment-server
@@ -190,7 +229,11 @@ const ROUTES: RouteUnderTest[] = [
     headers: adminHeaders,
     valid: () => ({ scopes: ['read:users'], client_name: 'never-created' }),
     required: ['scopes'],
-    wrongTypes: { scopes: ['read:users', [1], [''], ['has space'], null, {}], client_name: [1, null, 'x'.repeat(300)], trusted_metadata: ['x', [], 5] },
+    wrongTypes: {
+      scopes: ['read:users', [1], [''], ['has space'], null, {}],
+      client_name: [1, null, 'x'.repeat(300)],
+      trusted_metadata: ['x', [], 5],
+    },
     strict: true,
     limitBytes: 16 * 1024,
   },
@@ -200,7 +243,11 @@ const ROUTES: RouteUnderTest[] = [
     url: () => at(payment.url, '/admin/m2m/clients/search'),
     headers: adminHeaders,
     valid: () => ({ limit: 10 }),
-    wrongTypes: { limit: ['10', null, true], cursor: [5, ''], query: ['x', { operator: 'XOR', operands: [] }, { operator: 'AND', operands: [{ filter_name: 'secret', filter_value: ['x'] }] }] },
+    wrongTypes: {
+      limit: ['10', null, true],
+      cursor: [5, ''],
+      query: ['x', { operator: 'XOR', operands: [] }, { operator: 'AND', operands: [{ filter_name: 'secret', filter_value: ['x'] }] }],
+    },
     numbers: [{ field: 'limit', amount: false }],
     strict: true,
     limitBytes: 16 * 1024,
@@ -211,20 +258,23 @@ const ROUTES: RouteUnderTest[] = [
     url: () => at(payment.url, `/admin/m2m/clients/${client.clientId}`),
     headers: adminHeaders,
     valid: () => ({ client_name: 'renamed-never' }),
-    wrongTypes: { status: ['deleted', 1, null], scopes: ['read:users', [1]], client_name: [1, 'x'.repeat(300)], trusted_metadata: ['x', 5] },
+    wrongTypes: {
+      status: ['deleted', 1, null],
+      scopes: ['read:users', [1]],
+      client_name: [1, 'x'.repeat(300)],
+      trusted_metadata: ['x', 5],
+    },
     strict: true,
     limitBytes: 16 * 1024,
     extra: () => [{ label: 'an empty update', body: '{}' }],
   },
-  ...['', '/start', '/complete', '/cancel'].map(
-    (suffix): RouteUnderTest => ({
-      name: `payment POST /admin/m2m/secret-rotation${suffix}`,
-      method: 'POST',
-      url: () => at(payment.url, `/admin/m2m/secret-rotation${suffix}`),
-      headers: adminHeaders,
-      limitBytes: 16 * 1024,
-    }),
-  ),
+  ...['', '/start', '/complete', '/cancel'].map((suffix): RouteUnderTest => ({
+    name: `payment POST /admin/m2m/secret-rotation${suffix}`,
+    method: 'POST',
+    url: () => at(payment.url, `/admin/m2m/secret-rotation${suffix}`),
+    headers: adminHeaders,
+    limitBytes: 16 * 1024,
+  })),
   // auth-server management API (project credentials) and token endpoint
   {
     name: 'auth POST /v1/m2m/clients',
@@ -264,15 +314,13 @@ const ROUTES: RouteUnderTest[] = [
     strict: true,
     limitBytes: 64 * 1024,
   },
-  ...['/start', '/cancel', ''].map(
-    (suffix): RouteUnderTest => ({
-      name: `auth POST /v1/m2m/clients/:id/secrets/rotate${suffix}`,
-      method: 'POST',
-      url: () => at(auth.url, `/v1/m2m/clients/${client.clientId}/secrets/rotate${suffix}`),
-      headers: projectHeaders,
-      limitBytes: 64 * 1024,
-    }),
-  ),
+  ...['/start', '/cancel', ''].map((suffix): RouteUnderTest => ({
+    name: `auth POST /v1/m2m/clients/:id/secrets/rotate${suffix}`,
+    method: 'POST',
+    url: () => at(auth.url, `/v1/m2m/clients/${client.clientId}/secrets/rotate${suffix}`),
+    headers: projectHeaders,
+    limitBytes: 64 * 1024,
+  })),
   {
     name: 'auth POST /v1/local/signing-keys/rotate',
     method: 'POST',
@@ -302,9 +350,28 @@ const ROUTES: RouteUnderTest[] = [
     wrongTypes: { grant_type: ['password', 5, null], scope: [5, ['read:users']], scopes: ['read:users', [5]] },
     limitBytes: 16 * 1024,
     extra: () => [
-      { label: 'a scope the client does not hold', body: json({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret, scope: 'admin:everything' }), mentions: 'admin:everything' },
-      { label: 'form body with client_id repeated', contentType: 'application/x-www-form-urlencoded', body: `grant_type=client_credentials&client_id=${client.clientId}&client_id=x&client_secret=${client.clientSecret}`, mentions: 'client_id' },
-      { label: 'form body over the limit', contentType: 'application/x-www-form-urlencoded', body: `grant_type=client_credentials&pad=${'x'.repeat(17 * 1024)}`, status: 413 },
+      {
+        label: 'a scope the client does not hold',
+        body: json({
+          grant_type: 'client_credentials',
+          client_id: client.clientId,
+          client_secret: client.clientSecret,
+          scope: 'admin:everything',
+        }),
+        mentions: 'admin:everything',
+      },
+      {
+        label: 'form body with client_id repeated',
+        contentType: 'application/x-www-form-urlencoded',
+        body: `grant_type=client_credentials&client_id=${client.clientId}&client_id=x&client_secret=${client.clientSecret}`,
+        mentions: 'client_id',
+      },
+      {
+        label: 'form body over the limit',
+        contentType: 'application/x-www-form-urlencoded',
+        body: `grant_type=client_credentials&pad=${'x'.repeat(17 * 1024)}`,
+        status: 413,
+      },
     ],
   },
 ];
@@ -321,7 +388,8 @@ describe.each(ROUTES.map((route) => [route.name, route] as const))('%s', (_name,
       const expected = bad.status ?? 400;
       if (answer.status !== expected) problems.push(`${bad.label}: ${answer.status} (expected ${expected}) ${answer.text.slice(0, 200)}`);
       else if (!message || message.length < 10) problems.push(`${bad.label}: no clear message in ${answer.text.slice(0, 200)}`);
-      else if (bad.mentions && !message.includes(bad.mentions)) problems.push(`${bad.label}: the message does not name ${bad.mentions}: ${message}`);
+      else if (bad.mentions && !message.includes(bad.mentions))
+        problems.push(`${bad.label}: the message does not name ${bad.mentions}: ${message}`);
     }
     expect(problems).toEqual([]);
     expect(await state()).toEqual(before);
@@ -329,7 +397,10 @@ describe.each(ROUTES.map((route) => [route.name, route] as const))('%s', (_name,
 
   if (route.valid && route.method !== 'PUT' && !route.name.includes('POST /v1/m2m/clients') && !route.name.includes('admin/m2m/clients')) {
     it('accepts the valid body (so the refusals are about the bad parts)', async () => {
-      const answer = await request(route.method, route.url(), { headers: { 'content-type': 'application/json', ...route.headers() }, json: route.valid!() });
+      const answer = await request(route.method, route.url(), {
+        headers: { 'content-type': 'application/json', ...route.headers() },
+        json: route.valid!(),
+      });
       expect(answer.status).toBe(200);
     });
   }
@@ -338,7 +409,10 @@ describe.each(ROUTES.map((route) => [route.name, route] as const))('%s', (_name,
 it('a body sent as text/plain is not parsed as JSON: 415, nothing debited', async () => {
   const before = await state();
   const body = json({ customerId: JOHN.customerId, debitAmount: 5, destinationWalletId: JANE.walletId });
-  const answer = await request('POST', at(payment.url, '/initiate-payment'), { headers: { 'content-type': 'text/plain', ...payerHeaders() }, body });
+  const answer = await request('POST', at(payment.url, '/initiate-payment'), {
+    headers: { 'content-type': 'text/plain', ...payerHeaders() },
+    body,
+  });
   expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status: 415, code: 'unsupported_media_type' });
   expect(await state()).toEqual(before);
 });
@@ -347,11 +421,31 @@ it('a body sent as text/plain is not parsed as JSON: 415, nothing debited', asyn
 describe('the JSON body reader of every server', () => {
   /** One route per server and error shape, each with a body it accepts. */
   const doors = () => [
-    { name: 'wallet /api/debit', url: at(wallet.url, '/api/debit'), headers: walletHeaders(), valid: { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId } },
-    { name: 'payment /initiate-payment', url: at(payment.url, '/initiate-payment'), headers: payerHeaders(), valid: { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId } },
-    { name: 'payment /admin/m2m/clients/search', url: at(payment.url, '/admin/m2m/clients/search'), headers: adminHeaders(), valid: { limit: 1 } },
+    {
+      name: 'wallet /api/debit',
+      url: at(wallet.url, '/api/debit'),
+      headers: walletHeaders(),
+      valid: { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId },
+    },
+    {
+      name: 'payment /initiate-payment',
+      url: at(payment.url, '/initiate-payment'),
+      headers: payerHeaders(),
+      valid: { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId },
+    },
+    {
+      name: 'payment /admin/m2m/clients/search',
+      url: at(payment.url, '/admin/m2m/clients/search'),
+      headers: adminHeaders(),
+      valid: { limit: 1 },
+    },
     { name: 'auth /v1/m2m/clients/search', url: at(auth.url, '/v1/m2m/clients/search'), headers: projectHeaders(), valid: { limit: 1 } },
-    { name: 'auth token endpoint', url: at(auth.url, `/v1/public/${auth.projectId}/oauth2/token`), headers: {}, valid: { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret } },
+    {
+      name: 'auth token endpoint',
+      url: at(auth.url, `/v1/public/${auth.projectId}/oauth2/token`),
+      headers: {},
+      valid: { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret },
+    },
   ];
   const codeOf = (answer: HttpAnswer) => (answer.body?.error?.code ?? answer.body?.error_type ?? answer.body?.error) as string | undefined;
 
@@ -381,11 +475,16 @@ describe('the JSON body reader of every server', () => {
     const seen: unknown[] = [];
     for (const door of doors()) {
       for (const charset of ['utf-7', 'latin1', 'utf-16le', 'iso-8859-1', 'UTF-32']) {
-        const answer = await request('POST', door.url, { headers: { 'content-type': `application/json; charset=${charset}`, ...door.headers }, body: json(door.valid) });
+        const answer = await request('POST', door.url, {
+          headers: { 'content-type': `application/json; charset=${charset}`, ...door.headers },
+          body: json(door.valid),
+        });
         seen.push({ door: door.name, charset, status: answer.status, code: codeOf(answer) });
       }
     }
-    expect(seen).toEqual(seen.map((s) => ({ ...(s as object), status: 415, code: expect.stringMatching(/unsupported_media_type|invalid_request/) })));
+    expect(seen).toEqual(
+      seen.map((s) => ({ ...(s as object), status: 415, code: expect.stringMatching(/unsupported_media_type|invalid_request/) })),
+    );
     expect(await state()).toEqual(before);
     for (const door of doors().filter((d) => !d.name.includes('debit') && !d.name.includes('payment'))) {
       for (const type of ['application/json; charset=utf-8', 'application/json; charset="UTF-8"', 'application/json']) {
@@ -402,8 +501,18 @@ describe('the JSON body reader of every server', () => {
     const seen: unknown[] = [];
     const deepDoors = [
       ...doors(),
-      { name: 'auth POST /v1/m2m/clients', url: at(auth.url, '/v1/m2m/clients'), headers: projectHeaders(), valid: { scopes: ['read:users'] } },
-      { name: 'payment POST /admin/m2m/clients', url: at(payment.url, '/admin/m2m/clients'), headers: adminHeaders(), valid: { scopes: ['read:users'] } },
+      {
+        name: 'auth POST /v1/m2m/clients',
+        url: at(auth.url, '/v1/m2m/clients'),
+        headers: projectHeaders(),
+        valid: { scopes: ['read:users'] },
+      },
+      {
+        name: 'payment POST /admin/m2m/clients',
+        url: at(payment.url, '/admin/m2m/clients'),
+        headers: adminHeaders(),
+        valid: { scopes: ['read:users'] },
+      },
     ];
     for (const door of deepDoors) {
       for (const levels of [33, 7_000]) {
@@ -416,7 +525,10 @@ describe('the JSON body reader of every server', () => {
     expect(await state()).toEqual(before);
     // Brackets inside strings are text, not nesting.
     const [token] = doors().filter((d) => d.name.includes('token'));
-    const answer = await request('POST', token!.url, { headers: { 'content-type': 'application/json' }, body: json({ ...token!.valid, note: `${'[{'.repeat(40)}\\"[` }) });
+    const answer = await request('POST', token!.url, {
+      headers: { 'content-type': 'application/json' },
+      body: json({ ...token!.valid, note: `${'[{'.repeat(40)}\\"[` }),
+    });
     expect(answer.status).toBe(200);
   });
 
@@ -424,7 +536,12 @@ describe('the JSON body reader of every server', () => {
     for (const door of doors()) {
       for (const body of ['"x"', '42', 'null', '[]']) {
         const answer = await request('POST', door.url, { headers: { 'content-type': 'application/json', ...door.headers }, body });
-        expect({ door: door.name, body, status: answer.status, message: messageOf(answer) }).toEqual({ door: door.name, body, status: 400, message: expect.stringContaining('must be a JSON object') });
+        expect({ door: door.name, body, status: answer.status, message: messageOf(answer) }).toEqual({
+          door: door.name,
+          body,
+          status: 400,
+          message: expect.stringContaining('must be a JSON object'),
+        });
       }
     }
   });
@@ -445,7 +562,11 @@ describe('messages read once', () => {
 
   it('the 422 for a reused Idempotency-Key tells the remedy once', async () => {
     const key = `reused-${Math.random()}`;
-    const pay = (debitAmount: number) => request('POST', at(payment.url, '/initiate-payment'), { headers: { 'Idempotency-Key': key, ...payerHeaders() }, json: { customerId: JOHN.customerId, debitAmount, destinationWalletId: JANE.walletId } });
+    const pay = (debitAmount: number) =>
+      request('POST', at(payment.url, '/initiate-payment'), {
+        headers: { 'Idempotency-Key': key, ...payerHeaders() },
+        json: { customerId: JOHN.customerId, debitAmount, destinationWalletId: JANE.walletId },
+      });
     expect((await pay(1)).status).toBe(200);
     const reused = await pay(2);
     expect(reused.status).toBe(422);
@@ -489,7 +610,11 @@ it('broken %-encoding in a path: a JSON 4xx from every server, never a 500', asy
   const before = await state();
   for (const [base, method, rawPath, headers] of cases) {
     const answer = await rawRequest(base, method, rawPath, headers);
-    expect({ rawPath, status: answer.status >= 400 && answer.status < 500, json: answer.text.startsWith('{') }).toEqual({ rawPath, status: true, json: true });
+    expect({ rawPath, status: answer.status >= 400 && answer.status < 500, json: answer.text.startsWith('{') }).toEqual({
+      rawPath,
+      status: true,
+      json: true,
+    });
   }
   expect(await state()).toEqual(before);
 });

@@ -54,7 +54,10 @@ beforeAll(async () => {
   project = { projectId: stored.project_id, projectSecret: stored.secret, url: servers.auth!.url };
   const demo = readJsonFile<{ client_id: string; client_secret: string }>(path.join(tmp.dir, DEMO_CALLER_FILE))!;
   // One token for the whole run: it outlives the auth-server's crash and the key rotations.
-  caller = { clientId: demo.client_id, token: (await sdk(project).m2m.token({ client_id: demo.client_id, client_secret: demo.client_secret })).access_token };
+  caller = {
+    clientId: demo.client_id,
+    token: (await sdk(project).m2m.token({ client_id: demo.client_id, client_secret: demo.client_secret })).access_token,
+  };
 }, 60_000);
 
 afterAll(async () => {
@@ -71,7 +74,8 @@ async function pay(payment: SentPayment): Promise<{ ok: boolean; error?: string 
     );
     if (answer.status === 200) {
       const previous = confirmed.get(payment.key);
-      if (previous !== undefined && previous !== answer.body.transactionId) return { ok: false, error: `key ${payment.key} confirmed twice with different transactions` };
+      if (previous !== undefined && previous !== answer.body.transactionId)
+        return { ok: false, error: `key ${payment.key} confirmed twice with different transactions` };
       confirmed.set(payment.key, answer.body.transactionId);
       return { ok: true };
     }
@@ -92,7 +96,10 @@ const killAfter = (ms: number, which: 'auth' | 'wallet') =>
   new Promise<void>((resolve) => setTimeout(resolve, ms)).then(() => servers[which]!.kill('SIGKILL'));
 
 it('kill -9 of the wallet-server mid-load: payments refused meanwhile (never a 500), and none lost or doubled after the restart', async () => {
-  const [outcomes] = await Promise.all([runLoad({ ratePerSecond: 20, durationMs: 3_000 }, (i) => pay(nextPayment('wallet-crash', i))), killAfter(1_200, 'wallet')]);
+  const [outcomes] = await Promise.all([
+    runLoad({ ratePerSecond: 20, durationMs: 3_000 }, (i) => pay(nextPayment('wallet-crash', i))),
+    killAfter(1_200, 'wallet'),
+  ]);
   const failed = outcomes.filter((o) => !o.ok);
   expect(outcomes.some((o) => o.ok)).toBe(true);
   expect(failed.length).toBeGreaterThan(0); // the crash did land in the middle of the load
@@ -132,7 +139,11 @@ describe('kill -9 of the auth-server mid-load, while clients are created and key
       for (const delay of [200, 200, 200]) {
         await new Promise((resolve) => setTimeout(resolve, delay));
         try {
-          const answer = await post(at(project.url, '/v1/local/signing-keys/rotate'), { force: true }, { Authorization: basic(project.projectId, project.projectSecret) });
+          const answer = await post(
+            at(project.url, '/v1/local/signing-keys/rotate'),
+            { force: true },
+            { Authorization: basic(project.projectId, project.projectSecret) },
+          );
           if (answer.status === 200) rotatedKids.push(answer.body.kid as string);
         } catch {
           /* killed while generating the key: only confirmed rotations count */
@@ -164,19 +175,26 @@ describe('kill -9 of the auth-server mid-load, while clients are created and key
       const { m2m_client } = await admin.m2m.clients.get({ client_id: client.clientId });
       expect(m2m_client.status).toBe('active');
       // ...and its secret still gets a token.
-      await expect(admin.m2m.token({ client_id: client.clientId, client_secret: client.clientSecret })).resolves.toHaveProperty('access_token');
+      await expect(admin.m2m.token({ client_id: client.clientId, client_secret: client.clientSecret })).resolves.toHaveProperty(
+        'access_token',
+      );
     }
     const jwks = await get(at(project.url, `/v1/sessions/jwks/${project.projectId}`));
     const kids = (jwks.body.keys as { kid: string }[]).map((k) => k.kid);
     for (const kid of rotatedKids) expect(kids).toContain(kid);
     // The key that signs now is published, and it is not one that a confirmed rotation retired
     // (a rotation killed mid-answer may have gone one further: that is allowed, going back is not).
-    const token = (await admin.m2m.token({ client_id: createdClients[0]!.clientId, client_secret: createdClients[0]!.clientSecret })).access_token;
+    const token = (await admin.m2m.token({ client_id: createdClients[0]!.clientId, client_secret: createdClients[0]!.clientSecret }))
+      .access_token;
     const signingKid = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid as string;
     expect(kids).toContain(signingKid);
     expect(rotatedKids.slice(0, -1)).not.toContain(signingKid);
     // A token issued before the crash still verifies at the wallet.
-    const answer = await post(at(servers.wallet!.url, '/api/check-balance'), { customerId: JOHN.customerId }, { Authorization: bearer(tokenBeforeCrash) });
+    const answer = await post(
+      at(servers.wallet!.url, '/api/check-balance'),
+      { customerId: JOHN.customerId },
+      { Authorization: bearer(tokenBeforeCrash) },
+    );
     expect(answer.status).toBe(200);
   }, 60_000);
 });
@@ -198,7 +216,9 @@ it('kill -9 of the payment-server in the middle of its one-shot secret rotation,
   const adminKey = fs.readFileSync(path.join(tmp.dir, 'payment-server-admin-key'), 'utf8').trim();
   const credentialsFile = path.join(tmp.dir, 'payment-server-credentials.json');
   const clientId = readJsonFile<{ client_id: string }>(credentialsFile)!.client_id;
-  const rotation = post(at(servers.payment!.url, '/admin/m2m/secret-rotation'), {}, { Authorization: bearer(adminKey) }).catch(() => undefined);
+  const rotation = post(at(servers.payment!.url, '/admin/m2m/secret-rotation'), {}, { Authorization: bearer(adminKey) }).catch(
+    () => undefined,
+  );
   const [outcomes] = await Promise.all([
     runLoad({ ratePerSecond: 20, durationMs: 1_000 }, (i) => pay(nextPayment('payment-crash', i))),
     // A few milliseconds in: somewhere between rotate/start and the file's last write.
@@ -231,20 +251,31 @@ it('every payment sent was confirmed once; balances = seed − paid + received; 
   try {
     for (const [customerId, seed] of Object.entries(SEEDS)) {
       const debited = sent.filter((p) => p.customerId === customerId).reduce((sum, p) => sum + p.amount, 0);
-      const row = db.prepare('SELECT wallet_id, balance FROM wallets WHERE customer_id = ?').get(customerId) as { wallet_id: string; balance: number };
+      const row = db.prepare('SELECT wallet_id, balance FROM wallets WHERE customer_id = ?').get(customerId) as {
+        wallet_id: string;
+        balance: number;
+      };
       const received = sent.filter((p) => PAYEE[p.customerId] === row.wallet_id).reduce((sum, p) => sum + p.amount, 0);
       expect({ customerId, balance: row.balance }).toEqual({ customerId, balance: seed - debited + received });
-      const ledger = db.prepare('SELECT sum(amount) AS total FROM ledger_entries WHERE wallet_id = ?').get(row.wallet_id) as { total: number };
+      const ledger = db.prepare('SELECT sum(amount) AS total FROM ledger_entries WHERE wallet_id = ?').get(row.wallet_id) as {
+        total: number;
+      };
       expect(ledger.total).toBe(row.balance);
     }
     // One debit row per idempotency record, and one record per key we sent (as the wallet sees it:
     // scoped to our caller): nothing debited twice.
-    const records = db.prepare('SELECT idempotency_key, response FROM idempotent_debits').all() as { idempotency_key: string; response: string }[];
+    const records = db.prepare('SELECT idempotency_key, response FROM idempotent_debits').all() as {
+      idempotency_key: string;
+      response: string;
+    }[];
     const callerKey = new Map(sent.map((p) => [walletIdempotencyKey(caller.clientId, p.key), p.key]));
     expect(records.map((r) => callerKey.get(r.idempotency_key)).sort()).toEqual(sent.map((p) => p.key).sort());
     const debits = db.prepare("SELECT transaction_id FROM ledger_entries WHERE kind = 'debit'").all() as { transaction_id: string }[];
-    expect(debits.map((d) => d.transaction_id).sort()).toEqual(records.map((r) => (JSON.parse(r.response) as { transactionId: string }).transactionId).sort());
-    for (const r of records) expect(confirmed.get(callerKey.get(r.idempotency_key)!)).toBe((JSON.parse(r.response) as { transactionId: string }).transactionId);
+    expect(debits.map((d) => d.transaction_id).sort()).toEqual(
+      records.map((r) => (JSON.parse(r.response) as { transactionId: string }).transactionId).sort(),
+    );
+    for (const r of records)
+      expect(confirmed.get(callerKey.get(r.idempotency_key)!)).toBe((JSON.parse(r.response) as { transactionId: string }).transactionId);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   } finally {
     db.close();

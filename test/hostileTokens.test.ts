@@ -29,7 +29,12 @@ beforeAll(async () => {
   wallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet-server.db'), logger: logs.logger('wallet-server') });
   client = await createM2MClient(sdk(auth), ['read:users', 'write:wallets']);
   validToken = await accessToken(sdk(auth), client);
-  forge = new HostileTokens({ key: readActiveSigningKey(databaseFile), issuer: auth.issuer, projectId: auth.projectId, clientId: client.clientId });
+  forge = new HostileTokens({
+    key: readActiveSigningKey(databaseFile),
+    issuer: auth.issuer,
+    projectId: auth.projectId,
+    clientId: client.clientId,
+  });
 });
 
 afterAll(async () => {
@@ -40,7 +45,10 @@ afterAll(async () => {
 });
 
 function walletState() {
-  return [JOHN, JANE].map((w) => ({ balance: wallet.wallets.findByCustomer(w.customerId)?.balance, ledger: wallet.wallets.ledgerSum(w.walletId) }));
+  return [JOHN, JANE].map((w) => ({
+    balance: wallet.wallets.findByCustomer(w.customerId)?.balance,
+    ledger: wallet.wallets.ledgerSum(w.walletId),
+  }));
 }
 
 /** A debit John → Jane of 1 with a fresh Idempotency-Key: if the handler runs, money moves. */
@@ -51,7 +59,12 @@ function debitWith(authorization: string | undefined): Promise<HttpAnswer> {
   });
 }
 
-function expectRefused(answer: HttpAnswer, status: 400 | 401, bearerError: 'invalid_token' | 'invalid_request' | undefined, token?: string) {
+function expectRefused(
+  answer: HttpAnswer,
+  status: 400 | 401,
+  bearerError: 'invalid_token' | 'invalid_request' | undefined,
+  token?: string,
+) {
   expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status, code: bearerError ?? 'missing_token' });
   const challenge = answer.headers.get('www-authenticate') ?? '';
   expect(challenge).toMatch(/^Bearer /);
@@ -76,7 +89,15 @@ describe('tokens the wallet must refuse with 401 invalid_token', () => {
     ['HS256 signed with the JWK "n" string as the HMAC secret', () => forge.hs256WithJwkN()],
     ['HS256 signed with the modulus bytes as the HMAC secret', () => forge.hs256WithModulusBytes()],
     ['RS256 signed by an unknown key under the published kid', () => forge.byUnknownKey()],
-    ['expired an hour ago (real key)', () => forge.rs256({ exp: Math.floor(Date.now() / 1000) - 3600, iat: Math.floor(Date.now() / 1000) - 7200, nbf: Math.floor(Date.now() / 1000) - 7200 })],
+    [
+      'expired an hour ago (real key)',
+      () =>
+        forge.rs256({
+          exp: Math.floor(Date.now() / 1000) - 3600,
+          iat: Math.floor(Date.now() / 1000) - 7200,
+          nbf: Math.floor(Date.now() / 1000) - 7200,
+        }),
+    ],
     ['nbf an hour in the future (real key)', () => forge.rs256({ nbf: Math.floor(Date.now() / 1000) + 3600 })],
     ['aud of another project (real key)', () => forge.rs256({ aud: ['project-test-00000000-0000-0000-0000-000000000000'] })],
     ['aud missing (real key)', () => forge.rs256({ aud: undefined })],
@@ -94,17 +115,26 @@ describe('tokens the wallet must refuse with 401 invalid_token', () => {
     ['a valid token without its signature segment', () => validToken.split('.').slice(0, 2).join('.')],
     ['a valid token with its signature segment emptied', () => `${validToken.split('.').slice(0, 2).join('.')}.`],
     ['a valid token with an extra segment', () => `${validToken}.${validToken.split('.')[2]}`],
-    ['a valid token with its payload swapped for another client\'s claims', () => {
-      const [header, , signature] = validToken.split('.');
-      return `${header}.${Buffer.from(JSON.stringify(forge.claims({ sub: 'm2m-client-test-someone-else' }))).toString('base64url')}.${signature}`;
-    }],
+    [
+      "a valid token with its payload swapped for another client's claims",
+      () => {
+        const [header, , signature] = validToken.split('.');
+        return `${header}.${Buffer.from(JSON.stringify(forge.claims({ sub: 'm2m-client-test-someone-else' }))).toString('base64url')}.${signature}`;
+      },
+    ],
     ['token68 characters that are not base64url (~ and +)', () => 'eyJ~~~.eyJ+++.abc'],
-    ['a header segment that is base64url but not JSON', () => `${Buffer.from('not json').toString('base64url')}.${validToken.split('.')[1]}.${validToken.split('.')[2]}`],
+    [
+      'a header segment that is base64url but not JSON',
+      () => `${Buffer.from('not json').toString('base64url')}.${validToken.split('.')[1]}.${validToken.split('.')[2]}`,
+    ],
     ['a 12 KB token signed by an unknown key (under the header size limit)', () => forge.ofSize(12 * 1024, { byUnknownKey: true })],
-    ['a token issued by another project (second auth-server)', async () => {
-      const other = await createM2MClient(sdk(otherProject), ['read:users', 'write:wallets']);
-      return accessToken(sdk(otherProject), other);
-    }],
+    [
+      'a token issued by another project (second auth-server)',
+      async () => {
+        const other = await createM2MClient(sdk(otherProject), ['read:users', 'write:wallets']);
+        return accessToken(sdk(otherProject), other);
+      },
+    ],
   ];
 
   it.each(cases)('%s', async (_name, make) => {
@@ -114,7 +144,10 @@ describe('tokens the wallet must refuse with 401 invalid_token', () => {
     expectRefused(answer, 401, 'invalid_token', token);
     expect(walletState()).toEqual(before);
     // And the read route refuses it too (its handler would answer 200 with a balance).
-    const read = await request('POST', at(wallet.url, '/api/check-balance'), { headers: { Authorization: bearer(token) }, json: { customerId: JOHN.customerId } });
+    const read = await request('POST', at(wallet.url, '/api/check-balance'), {
+      headers: { Authorization: bearer(token) },
+      json: { customerId: JOHN.customerId },
+    });
     expectRefused(read, 401, 'invalid_token', token);
   });
 });
@@ -185,7 +218,7 @@ describe('non-canonical spellings of a valid token (issue 13.4)', () => {
     ['the last signature character changed in its unused bits', () => lastCharVariant(validToken)],
   ];
 
-  it('sanity: the signature\'s last character has unused bits, so the variant decodes to the same bytes', () => {
+  it("sanity: the signature's last character has unused bits, so the variant decodes to the same bytes", () => {
     const signature = validToken.split('.')[2]!;
     expect(Buffer.from(lastCharVariant(validToken).split('.')[2]!, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
   });
@@ -206,10 +239,18 @@ describe('claims of the wrong type or range (issue 13.5, real key)', () => {
   const cases: [string, () => string, string][] = [
     ['sub an object', () => forge.rs256({ sub: { id: 1 } }), 'The token has an invalid sub claim (not a string)'],
     ['sub a number', () => forge.rs256({ sub: 42 }), 'The token has an invalid sub claim (not a string)'],
-    ['iat a year in the future', () => forge.rs256({ iat: now() + 31_536_000, nbf: now(), exp: now() + 31_539_600 }), 'The token was issued in the future (iat)'],
+    [
+      'iat a year in the future',
+      () => forge.rs256({ iat: now() + 31_536_000, nbf: now(), exp: now() + 31_539_600 }),
+      'The token was issued in the future (iat)',
+    ],
     ['iat missing', () => forge.rs256({ iat: undefined }), 'The token has no valid issue time (iat claim missing or not a finite number)'],
     ['exp 1e300', () => forge.rs256({ exp: 1e300 }), 'The token is valid for longer than 86400 seconds (exp - iat)'],
-    ['a lifetime of 24 h and 1 s', () => forge.rs256({ exp: now() + 86_401 }), 'The token is valid for longer than 86400 seconds (exp - iat)'],
+    [
+      'a lifetime of 24 h and 1 s',
+      () => forge.rs256({ exp: now() + 86_401 }),
+      'The token is valid for longer than 86400 seconds (exp - iat)',
+    ],
   ];
 
   it.each(cases)('%s', async (_name, make, message) => {
@@ -230,17 +271,27 @@ describe('tokens of other Stytch products (issue 13.10, real key)', () => {
   const cases: [string, () => string, string][] = [
     [
       'a Connected Apps access token (a client_id claim, OIDC and custom scopes)',
-      () => forge.rs256({ client_id: 'connected-app-test-d731954d-dab3-4a2b-bdee-07f3ad1be888', scope: 'openid email read:users write:wallets' }),
+      () =>
+        forge.rs256({
+          client_id: 'connected-app-test-d731954d-dab3-4a2b-bdee-07f3ad1be888',
+          scope: 'openid email read:users write:wallets',
+        }),
       'client_id claim present (a Connected Apps access token)',
     ],
     [
       'a Connected Apps access token for a user',
-      () => forge.rs256({ sub: 'user-test-16d9ba61-97a1-4ba4-9720-b03761dc50c6', client_id: 'connected-app-test-1', scope: 'openid write:wallets' }),
+      () =>
+        forge.rs256({
+          sub: 'user-test-16d9ba61-97a1-4ba4-9720-b03761dc50c6',
+          client_id: 'connected-app-test-1',
+          scope: 'openid write:wallets',
+        }),
       'client_id claim present (a Connected Apps access token)',
     ],
     [
       'a session JWT given a scope',
-      () => forge.rs256({ 'https://stytch.com/session': { id: 'session-test-1', started_at: '2026-01-01T00:00:00Z' }, scope: 'write:wallets' }),
+      () =>
+        forge.rs256({ 'https://stytch.com/session': { id: 'session-test-1', started_at: '2026-01-01T00:00:00Z' }, scope: 'write:wallets' }),
       'session claim present (a session JWT)',
     ],
   ];
@@ -296,12 +347,15 @@ it('two Authorization headers, a forged one first and a valid one second: refuse
 });
 
 it('a flood of tokens under 100 different unknown kids does not turn the wallet into a JWKS-fetching amplifier', async () => {
-  const jwksFetches = () => logs.lines.filter((line) => line.includes('"name":"auth-server"') && line.includes('/v1/sessions/jwks/')).length;
+  const jwksFetches = () =>
+    logs.lines.filter((line) => line.includes('"name":"auth-server"') && line.includes('/v1/sessions/jwks/')).length;
   const before = jwksFetches();
   expect(before).toBeGreaterThan(0); // the counter does see the wallet's fetches
   const state = walletState();
   const answers = await Promise.all(
-    Array.from({ length: 100 }, () => forge.byUnknownKey({ header: { kid: `jwk-test-${randomUUID()}` } })).map((token) => debitWith(bearer(token))),
+    Array.from({ length: 100 }, () => forge.byUnknownKey({ header: { kid: `jwk-test-${randomUUID()}` } })).map((token) =>
+      debitWith(bearer(token)),
+    ),
   );
   expect(new Set(answers.map((a) => a.status))).toEqual(new Set([401]));
   expect(walletState()).toEqual(state);
@@ -326,14 +380,14 @@ describe('tokens that bring their own key, or point at one', () => {
 
   it.each<[string, () => string]>([
     ['the public key embedded in the header (jwk)', () => forge.withAttackerKeyIn({ jwk: forge.attackerJwk() })],
-    ['a jku pointing at the attacker\'s JWKS', () => forge.withAttackerKeyIn({ jku: `${attackerUrl}/jwks.json`, kid: 'attacker-key' })],
-    ['an x5u pointing at the attacker\'s server', () => forge.withAttackerKeyIn({ x5u: `${attackerUrl}/cert.pem` })],
+    ["a jku pointing at the attacker's JWKS", () => forge.withAttackerKeyIn({ jku: `${attackerUrl}/jwks.json`, kid: 'attacker-key' })],
+    ["an x5u pointing at the attacker's server", () => forge.withAttackerKeyIn({ x5u: `${attackerUrl}/cert.pem` })],
     ['a jku plus the published kid', () => forge.byUnknownKey({ header: { jku: `${attackerUrl}/jwks.json` } })],
     ['an unknown critical header (crit)', () => forge.rs256({}, { crit: ['exp-v2'], 'exp-v2': 1 })],
     ['RS512 with the real key (the JWKS says RS256)', () => forge.realKeyWith('RS512')],
     ['PS256 with the real key (the JWKS says RS256)', () => forge.realKeyWith('PS256')],
     ['a kid holding SQL', () => forge.byUnknownKey({ header: { kid: "' OR 1=1 --" } })],
-  ])('%s → 401, and the attacker\'s URL is never fetched', async (_label, make) => {
+  ])("%s → 401, and the attacker's URL is never fetched", async (_label, make) => {
     const token = make();
     const before = walletState();
     expectRefused(await debitWith(bearer(token)), 401, 'invalid_token', token);

@@ -13,7 +13,19 @@ import type { RunningPaymentServer } from '@m2m/payment-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { at, basic, bearer, get, post } from './support/http';
 import { failureSummary, runLoad } from './support/load';
-import { accessToken, createM2MClient, JANE, JOHN, paymentCallerToken, sdk, startAuth, startPayment, startWallet, tempDir, type M2MCredentials } from './support/stack';
+import {
+  accessToken,
+  createM2MClient,
+  JANE,
+  JOHN,
+  paymentCallerToken,
+  sdk,
+  startAuth,
+  startPayment,
+  startWallet,
+  tempDir,
+  type M2MCredentials,
+} from './support/stack';
 
 const tmp = tempDir('key-rotation');
 const RICH_SEED = [
@@ -45,7 +57,11 @@ afterAll(async () => {
 });
 
 const payAt = (server: RunningPaymentServer) => async () => {
-  const answer = await post(at(server.url, '/initiate-payment'), { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId }, { Authorization: bearer(payerToken), 'Idempotency-Key': randomUUID() });
+  const answer = await post(
+    at(server.url, '/initiate-payment'),
+    { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId },
+    { Authorization: bearer(payerToken), 'Idempotency-Key': randomUUID() },
+  );
   return answer.status === 200 ? { ok: true } : { ok: false, error: `payment ${answer.status} ${answer.body?.error?.code ?? ''}` };
 };
 
@@ -56,12 +72,17 @@ const checkBalanceAt = async (target: RunningWalletServer, token: string) => {
 
 /** `force` also activates a next key published less than a minute ago (the auth-server refuses that by default). */
 const rotate = async ({ force = false } = {}) => {
-  const answer = await post(at(auth.url, '/v1/local/signing-keys/rotate'), { force }, { Authorization: basic(auth.projectId, auth.projectSecret) });
+  const answer = await post(
+    at(auth.url, '/v1/local/signing-keys/rotate'),
+    { force },
+    { Authorization: basic(auth.projectId, auth.projectSecret) },
+  );
   expect(answer.status).toBe(200);
   return answer.body.kid as string;
 };
 
-const later = <T>(ms: number, action: () => Promise<T>) => new Promise<T>((resolve, reject) => setTimeout(() => action().then(resolve, reject), ms));
+const later = <T>(ms: number, action: () => Promise<T>) =>
+  new Promise<T>((resolve, reject) => setTimeout(() => action().then(resolve, reject), ms));
 
 it('tokens issued before two rotations keep working: 6 s of payments (20/s) and first-time tokens (10/s), zero failures', async () => {
   expect((await payAt(payment)()).ok).toBe(true); // the payment-server holds its tokens, the wallet its keys
@@ -129,7 +150,11 @@ it('tokens issued after a rotation work at once: a new payment-server instance (
 it('a second rotation right after the first is refused, and fresh-token traffic at a wallet with cached keys sees zero failures', async () => {
   const freshWallet = await walletWithCachedKeys('wallet-3');
   await rotate({ force: true });
-  const tooSoon = await post(at(auth.url, '/v1/local/signing-keys/rotate'), {}, { Authorization: basic(auth.projectId, auth.projectSecret) });
+  const tooSoon = await post(
+    at(auth.url, '/v1/local/signing-keys/rotate'),
+    {},
+    { Authorization: basic(auth.projectId, auth.projectSecret) },
+  );
   expect(tooSoon.status).toBe(409);
   expect(tooSoon.body.error_type).toBe('next_signing_key_too_new');
   expect(Number(tooSoon.headers.get('retry-after'))).toBeGreaterThan(0);

@@ -14,7 +14,19 @@ import type { RunningWalletServer } from '@m2m/wallet-server';
 import { readJsonFile } from '@m2m/shared';
 import { at, basic, bearer, post, request, type HttpAnswer } from './support/http';
 import { LogCapture } from './support/logCapture';
-import { accessToken, createM2MClient, JANE, JOHN, paymentCallerToken, sdk, startAuth, startPayment, startWallet, tempDir, type M2MCredentials } from './support/stack';
+import {
+  accessToken,
+  createM2MClient,
+  JANE,
+  JOHN,
+  paymentCallerToken,
+  sdk,
+  startAuth,
+  startPayment,
+  startWallet,
+  tempDir,
+  type M2MCredentials,
+} from './support/stack';
 import { eventually } from './support/eventually';
 
 const tmp = tempDir('outages');
@@ -73,7 +85,11 @@ afterAll(async () => {
 const checkBalance = (token: string): Promise<HttpAnswer> =>
   post(at(wallet!.url, '/api/check-balance'), { customerId: JOHN.customerId }, { Authorization: bearer(token) });
 const pay = (amount = 1, key: string = randomUUID()) =>
-  post(at(payment!.url, '/initiate-payment'), { customerId: JOHN.customerId, debitAmount: amount, destinationWalletId: JANE.walletId }, { Authorization: bearer(payerToken), 'Idempotency-Key': key });
+  post(
+    at(payment!.url, '/initiate-payment'),
+    { customerId: JOHN.customerId, debitAmount: amount, destinationWalletId: JANE.walletId },
+    { Authorization: bearer(payerToken), 'Idempotency-Key': key },
+  );
 const johnsBalance = () => wallet!.wallets.findByCustomer(JOHN.customerId)!.balance;
 
 describe('auth-server down: the wallet-server', () => {
@@ -95,7 +111,11 @@ describe('auth-server down: the wallet-server', () => {
     const kids: string[] = [];
     for (let i = 0; i < 2; i++) {
       // Forced: the second activates a key younger than the auth-server's safe minimum, which is the point here.
-      const rotated = await post(at(project.url, '/v1/local/signing-keys/rotate'), { force: true }, { Authorization: basic(project.projectId, project.projectSecret) });
+      const rotated = await post(
+        at(project.url, '/v1/local/signing-keys/rotate'),
+        { force: true },
+        { Authorization: basic(project.projectId, project.projectSecret) },
+      );
       expect(rotated.status).toBe(200);
       kids.push(rotated.body.kid as string);
     }
@@ -105,7 +125,11 @@ describe('auth-server down: the wallet-server', () => {
 
     const before = johnsBalance();
     for (let i = 0; i < 3; i++) {
-      const answer = await post(at(wallet!.url, '/api/debit'), { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId }, { Authorization: bearer(underNewKid), 'Idempotency-Key': randomUUID() });
+      const answer = await post(
+        at(wallet!.url, '/api/debit'),
+        { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId },
+        { Authorization: bearer(underNewKid), 'Idempotency-Key': randomUUID() },
+      );
       expect([401, 503]).toContain(answer.status);
       if (answer.status === 503) expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
     }
@@ -122,7 +146,11 @@ describe('auth-server down: the wallet-server', () => {
     const cold = await startWallet(project, { databaseFile: path.join(tmp.dir, 'cold-wallet.db'), logger: logs.logger('cold-wallet') });
     try {
       const before = cold.wallets.findByCustomer(JOHN.customerId)!.balance;
-      const answer = await post(at(cold.url, '/api/debit'), { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId }, { Authorization: bearer(token), 'Idempotency-Key': randomUUID() });
+      const answer = await post(
+        at(cold.url, '/api/debit'),
+        { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId },
+        { Authorization: bearer(token), 'Idempotency-Key': randomUUID() },
+      );
       expect(answer.status).toBe(503);
       expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(answer.body.error.code).toBe('temporarily_unavailable');
@@ -222,7 +250,11 @@ describe('auth-server hanging (accepts connections, never answers)', () => {
     try {
       const before = johnsBalance();
       const [paid, checked] = await Promise.all([
-        post(at(stuckPayment.url, '/initiate-payment'), { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId }, { Authorization: bearer(payerToken) }),
+        post(
+          at(stuckPayment.url, '/initiate-payment'),
+          { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId },
+          { Authorization: bearer(payerToken) },
+        ),
         post(at(coldWallet.url, '/api/check-balance'), { customerId: JOHN.customerId }, { Authorization: bearer(token) }),
       ]);
       // (A hung token endpoint behind reachable keys is a 504 auth_server_timeout: payment-server/test/payments.test.ts.)

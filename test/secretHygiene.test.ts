@@ -15,7 +15,18 @@ import { DEMO_CALLER_FILE, PAYMENT_API_SCOPE, readJsonFile } from '@m2m/shared';
 import { pickPorts, spawnServer, stackEnv, type ChildServer } from './support/childServers';
 import { at, basic, bearer, request, type HttpAnswer } from './support/http';
 import { leakedSecrets, LogCapture } from './support/logCapture';
-import { accessToken, ADMIN_API_KEY, createM2MClient, JANE, JOHN, sdk, startAuth, startPayment, startWallet, tempDir } from './support/stack';
+import {
+  accessToken,
+  ADMIN_API_KEY,
+  createM2MClient,
+  JANE,
+  JOHN,
+  sdk,
+  startAuth,
+  startPayment,
+  startWallet,
+  tempDir,
+} from './support/stack';
 
 interface StoredCredentials {
   client_id: string;
@@ -76,9 +87,17 @@ describe('in-process servers: every flow, every log line and answer', () => {
 
   beforeAll(async () => {
     for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      consoleSpies.push(jest.spyOn(console, method).mockImplementation((...args: unknown[]) => logs.push(`console.${method}: ${args.map(String).join(' ')}`)));
+      consoleSpies.push(
+        jest
+          .spyOn(console, method)
+          .mockImplementation((...args: unknown[]) => logs.push(`console.${method}: ${args.map(String).join(' ')}`)),
+      );
     }
-    auth = await startAuth({ databaseFile: authDb, logger: logs.logger('auth-server'), rateLimit: { perClientPerMinute: 1000, perIpPerMinute: 1000 } });
+    auth = await startAuth({
+      databaseFile: authDb,
+      logger: logs.logger('auth-server'),
+      rateLimit: { perClientPerMinute: 1000, perIpPerMinute: 1000 },
+    });
     book.add('project secret', auth.projectSecret);
     book.add('admin API key', ADMIN_API_KEY);
     wallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet.db'), logger: logs.logger('wallet-server') });
@@ -106,8 +125,12 @@ describe('in-process servers: every flow, every log line and answer', () => {
     expect((await pay('key reused', { ...payJohn, debitAmount: 4 }, { 'Idempotency-Key': 'hyg-1' })).status).toBe(422);
     expect((await pay('unknown destination', { ...payJohn, destinationWalletId: 'nowhere' })).status).toBe(404);
     expect((await pay('caller token cut short', payJohn, { Authorization: bearer(payer.slice(0, -3)) })).status).toBe(401);
-    expect((await call('caller token in the query', 'POST', at(payment.url, `/initiate-payment?access_token=${payer}`), { json: payJohn })).status).toBe(400);
-    for (const scopes of [['read:users'], ['write:wallets']]) book.add(`payment-server token ${scopes}`, await payment.tokenProvider.getToken(scopes));
+    expect(
+      (await call('caller token in the query', 'POST', at(payment.url, `/initiate-payment?access_token=${payer}`), { json: payJohn }))
+        .status,
+    ).toBe(400);
+    for (const scopes of [['read:users'], ['write:wallets']])
+      book.add(`payment-server token ${scopes}`, await payment.tokenProvider.getToken(scopes));
   });
 
   it('admin client management: create (its one answer with a secret), get, search, update, delete', async () => {
@@ -144,20 +167,46 @@ describe('in-process servers: every flow, every log line and answer', () => {
     const tokenUrl = at(auth.url, `/v1/public/${auth.projectId}/oauth2/token`);
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const wrong = `${stored.client_secret}x`;
-    await call('token, wrong secret in the body', 'POST', tokenUrl, { headers: form, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: stored.client_id, client_secret: wrong }).toString() });
-    await call('token, wrong secret in Basic', 'POST', tokenUrl, { headers: { ...form, Authorization: basic(stored.client_id, wrong) }, body: 'grant_type=client_credentials' });
+    await call('token, wrong secret in the body', 'POST', tokenUrl, {
+      headers: form,
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: stored.client_id, client_secret: wrong }).toString(),
+    });
+    await call('token, wrong secret in Basic', 'POST', tokenUrl, {
+      headers: { ...form, Authorization: basic(stored.client_id, wrong) },
+      body: 'grant_type=client_credentials',
+    });
     await call('token, secret in both places', 'POST', tokenUrl, {
       headers: { ...form, Authorization: basic(stored.client_id, stored.client_secret) },
       body: new URLSearchParams({ grant_type: 'client_credentials', client_secret: stored.client_secret }).toString(),
     });
-    await call('token, malformed JSON around the secret', 'POST', tokenUrl, { headers: { 'content-type': 'application/json' }, body: `{"client_id":"${stored.client_id}","client_secret":"${stored.client_secret}"` });
-    await call('token, bad grant_type with the right secret', 'POST', tokenUrl, { headers: form, body: new URLSearchParams({ grant_type: 'password', client_id: stored.client_id, client_secret: stored.client_secret }).toString() });
-    await call('management, wrong project secret', 'POST', at(auth.url, '/v1/m2m/clients/search'), { headers: { Authorization: basic(auth.projectId, `${auth.projectSecret}x`) }, json: {} });
-    await call('management, project secret as the id', 'POST', at(auth.url, '/v1/m2m/clients/search'), { headers: { Authorization: basic(auth.projectSecret, auth.projectSecret) }, json: {} });
-    await call('management, create with a weak client_secret', 'POST', at(auth.url, '/v1/m2m/clients'), { headers: { Authorization: basic(auth.projectId, auth.projectSecret) }, json: { scopes: ['x'], client_secret: 'aaaaaaaaaaaa' } });
+    await call('token, malformed JSON around the secret', 'POST', tokenUrl, {
+      headers: { 'content-type': 'application/json' },
+      body: `{"client_id":"${stored.client_id}","client_secret":"${stored.client_secret}"`,
+    });
+    await call('token, bad grant_type with the right secret', 'POST', tokenUrl, {
+      headers: form,
+      body: new URLSearchParams({ grant_type: 'password', client_id: stored.client_id, client_secret: stored.client_secret }).toString(),
+    });
+    await call('management, wrong project secret', 'POST', at(auth.url, '/v1/m2m/clients/search'), {
+      headers: { Authorization: basic(auth.projectId, `${auth.projectSecret}x`) },
+      json: {},
+    });
+    await call('management, project secret as the id', 'POST', at(auth.url, '/v1/m2m/clients/search'), {
+      headers: { Authorization: basic(auth.projectSecret, auth.projectSecret) },
+      json: {},
+    });
+    await call('management, create with a weak client_secret', 'POST', at(auth.url, '/v1/m2m/clients'), {
+      headers: { Authorization: basic(auth.projectId, auth.projectSecret) },
+      json: { scopes: ['x'], client_secret: 'aaaaaaaaaaaa' },
+    });
     await admin('admin, the key plus one character', 'POST', '/admin/m2m/secret-rotation', undefined, `${ADMIN_API_KEY}x`);
     await admin('admin, a key of the right length', 'GET', '/admin/m2m/clients/x', undefined, ADMIN_API_KEY.replace(/.$/, '!'));
-    expect(answers.slice(-10).map(({ what, answer }) => [what, answer.status]).filter(([, status]) => (status as number) < 400 || (status as number) >= 500)).toEqual([]);
+    expect(
+      answers
+        .slice(-10)
+        .map(({ what, answer }) => [what, answer.status])
+        .filter(([, status]) => (status as number) < 400 || (status as number) >= 500),
+    ).toEqual([]);
   });
 
   it('tokens where they must not be: query string, form body, wrong route, wrong project', async () => {
@@ -165,12 +214,26 @@ describe('in-process servers: every flow, every log line and answer', () => {
     book.add('hygiene client secret', client.clientSecret);
     const token = await accessToken(sdk(auth), client);
     book.add('hygiene access token', token);
-    await call('token in the query string', 'POST', `${at(wallet.url, '/api/check-balance')}?access_token=${token}`, { json: { customerId: JOHN.customerId } });
-    await call('token in a form body', 'POST', at(wallet.url, '/api/check-balance'), { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=${token}&customerId=${JOHN.customerId}` });
-    await call('read token on the debit route', 'POST', at(wallet.url, '/api/debit'), { headers: { Authorization: bearer(token), 'Idempotency-Key': 'hyg-scope' }, json: { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId } });
-    await call('token with a flipped signature', 'POST', at(wallet.url, '/api/check-balance'), { headers: { Authorization: bearer(`${token.slice(0, -4)}AAAA`) }, json: { customerId: JOHN.customerId } });
+    await call('token in the query string', 'POST', `${at(wallet.url, '/api/check-balance')}?access_token=${token}`, {
+      json: { customerId: JOHN.customerId },
+    });
+    await call('token in a form body', 'POST', at(wallet.url, '/api/check-balance'), {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `access_token=${token}&customerId=${JOHN.customerId}`,
+    });
+    await call('read token on the debit route', 'POST', at(wallet.url, '/api/debit'), {
+      headers: { Authorization: bearer(token), 'Idempotency-Key': 'hyg-scope' },
+      json: { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId },
+    });
+    await call('token with a flipped signature', 'POST', at(wallet.url, '/api/check-balance'), {
+      headers: { Authorization: bearer(`${token.slice(0, -4)}AAAA`) },
+      json: { customerId: JOHN.customerId },
+    });
     await call('token as the admin key', 'GET', at(payment.url, '/admin/m2m/clients/x'), { headers: { Authorization: bearer(token) } });
-    await call('token sent twice', 'POST', at(wallet.url, '/api/check-balance'), { headers: { Authorization: `Bearer ${token} ${token}` }, json: { customerId: JOHN.customerId } });
+    await call('token sent twice', 'POST', at(wallet.url, '/api/check-balance'), {
+      headers: { Authorization: `Bearer ${token} ${token}` },
+      json: { customerId: JOHN.customerId },
+    });
   });
 
   it('auth-server outage mid-flow: token refresh fails, rotation fails, then recovery', async () => {
@@ -183,7 +246,12 @@ describe('in-process servers: every flow, every log line and answer', () => {
     expect(rotation.status).toBeGreaterThanOrEqual(500);
     expect((await admin('search with the auth-server down', 'POST', '/admin/m2m/clients/search', {})).status).toBe(503);
 
-    auth = await startAuth({ port, databaseFile: authDb, logger: logs.logger('auth-server'), rateLimit: { perClientPerMinute: 1000, perIpPerMinute: 1000 } });
+    auth = await startAuth({
+      port,
+      databaseFile: authDb,
+      logger: logs.logger('auth-server'),
+      rateLimit: { perClientPerMinute: 1000, perIpPerMinute: 1000 },
+    });
     expect(auth.projectSecret).toBe(book.secrets['project secret']);
     expect((await pay('payment after the auth-server is back', payJohn)).status).toBe(200);
     book.add('payment-server token after outage', await payment.tokenProvider.getToken(['read:users']));
@@ -206,8 +274,17 @@ describe('in-process servers: every flow, every log line and answer', () => {
 
   it('signing-key rotation and the custom claims template', async () => {
     const project = { Authorization: basic(auth.projectId, auth.projectSecret) };
-    expect((await call('rotate keys', 'POST', at(auth.url, '/v1/local/signing-keys/rotate'), { headers: project, json: {} })).status).toBe(200);
-    expect((await call('set template', 'PUT', at(auth.url, '/v1/local/m2m/custom-claims-template'), { headers: project, json: { name: '{{ client.client_name }}' } })).status).toBe(200);
+    expect((await call('rotate keys', 'POST', at(auth.url, '/v1/local/signing-keys/rotate'), { headers: project, json: {} })).status).toBe(
+      200,
+    );
+    expect(
+      (
+        await call('set template', 'PUT', at(auth.url, '/v1/local/m2m/custom-claims-template'), {
+          headers: project,
+          json: { name: '{{ client.client_name }}' },
+        })
+      ).status,
+    ).toBe(200);
     expect((await pay('payment after key rotation', payJohn)).status).toBe(200);
   });
 
@@ -225,7 +302,9 @@ describe('in-process servers: every flow, every log line and answer', () => {
   it('no secret or token in any log line', () => {
     expect(logs.lines.length).toBeGreaterThan(50);
     const leaks = leakedSecrets(logs.text(), book.secrets);
-    const where = leaks.flatMap((name) => logs.linesContaining(book.secrets[name]!).map((line) => `${name}: ${line.slice(0, 300).replace(book.secrets[name]!, '<SECRET>')}`));
+    const where = leaks.flatMap((name) =>
+      logs.linesContaining(book.secrets[name]!).map((line) => `${name}: ${line.slice(0, 300).replace(book.secrets[name]!, '<SECRET>')}`),
+    );
     expect(where).toEqual([]);
   });
 
@@ -247,7 +326,10 @@ describe('in-process servers: every flow, every log line and answer', () => {
 
   it('credential files are owner-only (0600)', () => {
     for (const file of [credentialsFile, authDb]) {
-      expect({ file: path.basename(file), mode: (fs.statSync(file).mode & 0o777).toString(8) }).toEqual({ file: path.basename(file), mode: '600' });
+      expect({ file: path.basename(file), mode: (fs.statSync(file).mode & 0o777).toString(8) }).toEqual({
+        file: path.basename(file),
+        mode: '600',
+      });
     }
   });
 });
@@ -278,7 +360,12 @@ describe('the real processes (npm start): everything they print, at LOG_LEVEL=tr
     const demoCallerFile = path.join(tmp.dir, DEMO_CALLER_FILE);
     book.addCredentialsFile(demoCallerFile, 'demo caller');
     const demoCaller = readJsonFile<StoredCredentials>(demoCallerFile)!;
-    const callerToken = (await sdk({ projectId: project.project_id, projectSecret: project.secret, url: `http://127.0.0.1:${ports.auth}/` }).m2m.token({ client_id: demoCaller.client_id, client_secret: demoCaller.client_secret })).access_token;
+    const callerToken = (
+      await sdk({ projectId: project.project_id, projectSecret: project.secret, url: `http://127.0.0.1:${ports.auth}/` }).m2m.token({
+        client_id: demoCaller.client_id,
+        client_secret: demoCaller.client_secret,
+      })
+    ).access_token;
     book.add('the demo caller token', callerToken);
     const asCaller = { Authorization: bearer(callerToken) };
 
@@ -286,30 +373,55 @@ describe('the real processes (npm start): everything they print, at LOG_LEVEL=tr
     const bodies: string[] = [];
     const keep = (answer: HttpAnswer) => (bodies.push(answer.text), answer);
     expect(keep(await request('POST', `${paymentUrl}initiate-payment`, { json: payJohn, headers: asCaller })).status).toBe(200);
-    expect(keep(await request('POST', `${paymentUrl}admin/m2m/secret-rotation`, { headers: { Authorization: bearer(adminKey) } })).status).toBe(200);
+    expect(
+      keep(await request('POST', `${paymentUrl}admin/m2m/secret-rotation`, { headers: { Authorization: bearer(adminKey) } })).status,
+    ).toBe(200);
     book.addCredentialsFile(credentialsFile, 'rotated');
     expect(keep(await request('POST', `${paymentUrl}initiate-payment`, { json: payJohn, headers: asCaller })).status).toBe(200);
-    expect(keep(await request('POST', `${paymentUrl}admin/m2m/secret-rotation`, { headers: { Authorization: bearer(`${adminKey}x`) } })).status).toBe(401);
+    expect(
+      keep(await request('POST', `${paymentUrl}admin/m2m/secret-rotation`, { headers: { Authorization: bearer(`${adminKey}x`) } })).status,
+    ).toBe(401);
     const authUrl = `http://127.0.0.1:${ports.auth}/`;
     const stored = readJsonFile<StoredCredentials>(credentialsFile)!;
     keep(
       await request('POST', `${authUrl}v1/public/${project.project_id}/oauth2/token`, {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: stored.client_id, client_secret: `${stored.client_secret}x` }).toString(),
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: stored.client_id,
+          client_secret: `${stored.client_secret}x`,
+        }).toString(),
       }),
     );
-    const token = await sdk({ projectId: project.project_id, projectSecret: project.secret, url: authUrl }).m2m.token({ client_id: stored.client_id, client_secret: stored.client_secret });
+    const token = await sdk({ projectId: project.project_id, projectSecret: project.secret, url: authUrl }).m2m.token({
+      client_id: stored.client_id,
+      client_secret: stored.client_secret,
+    });
     book.add('a token of the payment client', token.access_token);
-    keep(await request('POST', `http://127.0.0.1:${ports.wallet}/api/check-balance?access_token=${token.access_token}`, { json: { customerId: JOHN.customerId } }));
+    keep(
+      await request('POST', `http://127.0.0.1:${ports.wallet}/api/check-balance?access_token=${token.access_token}`, {
+        json: { customerId: JOHN.customerId },
+      }),
+    );
 
     // Stop them gracefully, so their last lines are in too.
     for (const server of servers.splice(0).reverse()) await server.kill('SIGTERM');
 
     expect(logs.lines.length).toBeGreaterThan(10);
     const leaks = leakedSecrets(logs.text(), book.secrets);
-    expect(leaks.flatMap((name) => logs.linesContaining(book.secrets[name]!).map((line) => `${name}: ${line.slice(0, 300).replace(book.secrets[name]!, '<SECRET>')}`))).toEqual([]);
+    expect(
+      leaks.flatMap((name) =>
+        logs.linesContaining(book.secrets[name]!).map((line) => `${name}: ${line.slice(0, 300).replace(book.secrets[name]!, '<SECRET>')}`),
+      ),
+    ).toEqual([]);
     expect(bodies.flatMap((body) => leakedSecrets(body, book.secrets))).toEqual([]);
-    for (const file of ['stytch-project.json', 'payment-server-admin-key', 'payment-server-credentials.json', 'auth-server.db', 'wallet-server.db']) {
+    for (const file of [
+      'stytch-project.json',
+      'payment-server-admin-key',
+      'payment-server-credentials.json',
+      'auth-server.db',
+      'wallet-server.db',
+    ]) {
       expect({ file, mode: (fs.statSync(path.join(tmp.dir, file)).mode & 0o777).toString(8) }).toEqual({ file, mode: '600' });
     }
   });

@@ -32,7 +32,10 @@ beforeAll(async () => {
     ],
   });
   payment = await startPayment(auth, wallet.url, { credentialsFile });
-  callerTokens = new TokenProvider({ stytch: sdk(auth), credentials: await createM2MClient(sdk(auth), [PAYMENT_API_SCOPE], 'checkout-service') });
+  callerTokens = new TokenProvider({
+    stytch: sdk(auth),
+    credentials: await createM2MClient(sdk(auth), [PAYMENT_API_SCOPE], 'checkout-service'),
+  });
 });
 
 afterAll(async () => {
@@ -46,8 +49,14 @@ afterAll(async () => {
 const storedSecret = () => readJsonFile<{ client_id: string; client_secret: string; next_client_secret?: string }>(credentialsFile)!;
 
 async function pay(key = randomUUID()) {
-  const answer = await post(at(payment.url, '/initiate-payment'), { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId }, { Authorization: bearer(await callerTokens.getToken([PAYMENT_API_SCOPE])), 'Idempotency-Key': key });
-  return answer.status === 200 ? { ok: true, value: Date.now() } : { ok: false, error: `payment ${answer.status} ${answer.body?.error?.code ?? ''}: ${answer.body?.error?.message ?? ''}` };
+  const answer = await post(
+    at(payment.url, '/initiate-payment'),
+    { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId },
+    { Authorization: bearer(await callerTokens.getToken([PAYMENT_API_SCOPE])), 'Idempotency-Key': key },
+  );
+  return answer.status === 200
+    ? { ok: true, value: Date.now() }
+    : { ok: false, error: `payment ${answer.status} ${answer.body?.error?.code ?? ''}: ${answer.body?.error?.message ?? ''}` };
 }
 
 async function tokenStatus(clientId: string, secret: string): Promise<number> {

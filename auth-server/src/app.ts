@@ -40,7 +40,16 @@ export interface AuthAppDeps {
 }
 
 /** The Stytch-compatible M2M authorization server as an Express app (it does not listen). */
-export function createAuthApp({ project, stores, keys, issuer, tokenLifetimeSeconds, logger, rateLimit = DEFAULT_RATE_LIMIT, trustProxy = false }: AuthAppDeps): Express {
+export function createAuthApp({
+  project,
+  stores,
+  keys,
+  issuer,
+  tokenLifetimeSeconds,
+  logger,
+  rateLimit = DEFAULT_RATE_LIMIT,
+  trustProxy = false,
+}: AuthAppDeps): Express {
   const { projectId } = project;
   const clientFailures = new FailureLimiter(rateLimit.perClientPerMinute);
   const unknownIdFailures = new FailureLimiter(rateLimit.perIpPerMinute);
@@ -71,7 +80,16 @@ export function createAuthApp({ project, stores, keys, issuer, tokenLifetimeSeco
   // Public: discovery, keys and the token endpoint (clients authenticate there themselves).
   app.use(discoveryRoutes({ projectId, issuer }));
   app.use(publicKeyRoutes({ projectId, keys }));
-  app.use(tokenRoutes({ projectId, clients: stores.clients, issuer: tokenIssuer, authenticator: new ClientAuthenticator(), clientFailures, unknownIdFailures }));
+  app.use(
+    tokenRoutes({
+      projectId,
+      clients: stores.clients,
+      issuer: tokenIssuer,
+      authenticator: new ClientAuthenticator(),
+      clientFailures,
+      unknownIdFailures,
+    }),
+  );
 
   // Everything else needs the project's Basic credentials, as on Stytch.
   app.use(['/v1/m2m', '/v1/local'], requireProjectCredentials(project, projectFailures), jsonBody({ limit: '64kb' }));

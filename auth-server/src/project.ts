@@ -28,7 +28,9 @@ export async function resolveServedProject(
   const stored = store.get();
   if (given.projectId || given.projectSecret) {
     if (!given.projectId || !given.projectSecret) {
-      throw new ConfigError(`${given.projectId ? 'STYTCH_SECRET' : 'STYTCH_PROJECT_ID'} is not set: set both STYTCH_PROJECT_ID and STYTCH_SECRET, or neither`);
+      throw new ConfigError(
+        `${given.projectId ? 'STYTCH_SECRET' : 'STYTCH_PROJECT_ID'} is not set: set both STYTCH_PROJECT_ID and STYTCH_SECRET, or neither`,
+      );
     }
     if (stored && stored.projectId !== given.projectId) {
       throw new ConfigError(

@@ -56,7 +56,16 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     };
     const running = await listen((req, res) => handle(req, res), port, host, 'AUTH_SERVER_PORT');
     const issuer = (options.publicUrl ?? `http://${reachableHost(host)}:${running.port}`).replace(/\/+$/, '');
-    handle = createAuthApp({ project, stores, keys, issuer, tokenLifetimeSeconds, logger, ...(options.rateLimit && { rateLimit: options.rateLimit }), ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }) });
+    handle = createAuthApp({
+      project,
+      stores,
+      keys,
+      issuer,
+      tokenLifetimeSeconds,
+      logger,
+      ...(options.rateLimit && { rateLimit: options.rateLimit }),
+      ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+    });
 
     return {
       url: `http://${reachableHost(host)}:${running.port}/`,

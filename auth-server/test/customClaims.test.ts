@@ -2,11 +2,19 @@ import { MAX_CUSTOM_CLAIMS_BYTES, renderClaims, validateClaimsTemplate } from '.
 import { estimateEntropyBits, weakSecretReason } from '../src/security/secrets';
 
 describe('custom claims templates', () => {
-  const context = { client: { client_id: 'c1', trusted_metadata: { tier: 'gold', limits: { daily: 100 }, none: null } }, request: { user_id: 'u-1' } };
+  const context = {
+    client: { client_id: 'c1', trusted_metadata: { tier: 'gold', limits: { daily: 100 }, none: null } },
+    request: { user_id: 'u-1' },
+  };
 
   it('renders variables as whole JSON values, keeping their type, through nested objects and arrays', () => {
     const claims = renderClaims(
-      validateClaimsTemplate({ tier: '{{ client.trusted_metadata.tier }}', daily: '{{client.trusted_metadata.limits.daily}}', nested: { who: '{{ request.user_id }}', fixed: 1 }, list: ['{{ client.client_id }}', '{{ request.absent }}', 'x'] }),
+      validateClaimsTemplate({
+        tier: '{{ client.trusted_metadata.tier }}',
+        daily: '{{client.trusted_metadata.limits.daily}}',
+        nested: { who: '{{ request.user_id }}', fixed: 1 },
+        list: ['{{ client.client_id }}', '{{ request.absent }}', 'x'],
+      }),
       context,
     );
     expect(claims).toEqual({ tier: 'gold', daily: 100, nested: { who: 'u-1', fixed: 1 }, list: ['c1', 'x'] });

@@ -25,7 +25,9 @@ describe('signing keys and persistent state', () => {
       expect([second.auth.projectId, second.auth.projectSecret, second.auth.projectGenerated]).toEqual([projectId, projectSecret, false]);
       // A fresh SDK client fetches the JWKS from the restarted server.
       await expect(second.sdk.m2m.authenticateToken({ access_token })).resolves.toMatchObject({ client_id: client.client_id });
-      await expect(second.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret })).resolves.toHaveProperty('access_token');
+      await expect(second.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret })).resolves.toHaveProperty(
+        'access_token',
+      );
     } finally {
       await second.auth.close();
     }
@@ -37,7 +39,8 @@ describe('signing keys and persistent state', () => {
       const { m2m_client: client } = await f.sdk.m2m.clients.create({ scopes: ['read:users'] });
       const before = (await f.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret })).access_token;
       const oldKid = decodeJwt(before).header.kid;
-      const published = async () => (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map((k: { kid: string }) => k.kid) as string[];
+      const published = async () =>
+        (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map((k: { kid: string }) => k.kid) as string[];
       const publishedBefore = await published();
       expect(publishedBefore).toHaveLength(2);
       // A verifier that has seen a token caches the JWKS (jose won't refetch it for 30 s).
@@ -95,8 +98,12 @@ describe('signing keys and persistent state', () => {
   it('runs concurrent rotations one after the other: the second is refused, no unpublished key ever signs', async () => {
     const f = await startAuth();
     try {
-      const published = (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map((k: { kid: string }) => k.kid) as string[];
-      const answers = await Promise.all([0, 1].map(() => f.http().post('/v1/local/signing-keys/rotate').set('Authorization', f.basic).send({})));
+      const published = (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map(
+        (k: { kid: string }) => k.kid,
+      ) as string[];
+      const answers = await Promise.all(
+        [0, 1].map(() => f.http().post('/v1/local/signing-keys/rotate').set('Authorization', f.basic).send({})),
+      );
       expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
       const rotated = answers.find((a) => a.status === 200)!;
       expect(published).toContain(rotated.body.kid);
@@ -110,7 +117,8 @@ describe('signing keys and persistent state', () => {
     try {
       const rotated = await f.http().post('/v1/local/signing-keys/rotate').set('Authorization', f.basic);
       const retired = rotated.body.retired_kid as string;
-      const published = async () => (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map((k: { kid: string }) => k.kid) as string[];
+      const published = async () =>
+        (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map((k: { kid: string }) => k.kid) as string[];
       expect(await published()).toContain(retired);
       // Lifetime 60 s plus a 60 s clock-skew allowance: jump the clock past both.
       const realNow = Date.now;
@@ -131,7 +139,8 @@ describe('signing keys and persistent state', () => {
     try {
       const { m2m_client: client } = await f.sdk.m2m.clients.create({ scopes: ['read:users'] });
       const before = (await f.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret })).access_token;
-      const published = async () => (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map((k: { kid: string }) => k.kid) as string[];
+      const published = async () =>
+        (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map((k: { kid: string }) => k.kid) as string[];
       const rotate = (body: object) => f.http().post('/v1/local/signing-keys/rotate').set('Authorization', f.basic).send(body);
       expect((await rotate({ force: true, revoke_previous: 'yes' })).status).toBe(400);
 
@@ -143,9 +152,13 @@ describe('signing keys and persistent state', () => {
       // The private half is deleted too: nothing left to steal, and a restart does not bring it back.
       const db = new Database(databaseFile, { readonly: true });
       try {
-        expect(db.prepare('SELECT kid FROM signing_keys').all().map((row) => (row as { kid: string }).kid).sort()).toEqual(
-          [revoked.body.kid, revoked.body.next_kid].sort(),
-        );
+        expect(
+          db
+            .prepare('SELECT kid FROM signing_keys')
+            .all()
+            .map((row) => (row as { kid: string }).kid)
+            .sort(),
+        ).toEqual([revoked.body.kid, revoked.body.next_kid].sort());
       } finally {
         db.close();
       }
@@ -163,7 +176,11 @@ describe('signing keys and persistent state', () => {
   it('keeps the previous key published after a rotation without revoke_previous (the default)', async () => {
     const f = await startAuth();
     try {
-      const rotated = await f.http().post('/v1/local/signing-keys/rotate').set('Authorization', f.basic).send({ force: true, revoke_previous: false });
+      const rotated = await f
+        .http()
+        .post('/v1/local/signing-keys/rotate')
+        .set('Authorization', f.basic)
+        .send({ force: true, revoke_previous: false });
       expect(rotated.status).toBe(200);
       const kids = (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map((k: { kid: string }) => k.kid) as string[];
       expect(kids).toContain(rotated.body.retired_kid);
@@ -193,11 +210,18 @@ describe('signing keys and persistent state', () => {
       // A generic OAuth client: token endpoint from discovery, client_secret_basic.
       const tokenRes = await fetch(metadata.token_endpoint, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` },
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+        },
         body: 'grant_type=client_credentials',
       });
       const { access_token } = (await tokenRes.json()) as { access_token: string };
-      const { payload } = await jwtVerify(access_token, createRemoteJWKSet(new URL(metadata.jwks_uri)), { issuer: metadata.issuer, audience: f.auth.projectId, algorithms: ['RS256'] });
+      const { payload } = await jwtVerify(access_token, createRemoteJWKSet(new URL(metadata.jwks_uri)), {
+        issuer: metadata.issuer,
+        audience: f.auth.projectId,
+        algorithms: ['RS256'],
+      });
       expect(payload.sub).toBe(client.client_id);
     } finally {
       await f.auth.close();
@@ -208,7 +232,10 @@ describe('signing keys and persistent state', () => {
     const databaseFile = path.join(tmpDir(), 'auth-server.db');
     const garbage = Buffer.from('this is not a sqlite database '.repeat(200));
     fs.writeFileSync(databaseFile, garbage);
-    await expect(startAuthServer({ port: 0, databaseFile })).rejects.toMatchObject({ name: 'DatabaseError', message: expect.stringContaining(databaseFile) });
+    await expect(startAuthServer({ port: 0, databaseFile })).rejects.toMatchObject({
+      name: 'DatabaseError',
+      message: expect.stringContaining(databaseFile),
+    });
     expect(fs.readFileSync(databaseFile).equals(garbage)).toBe(true);
   });
 
@@ -224,6 +251,8 @@ describe('signing keys and persistent state', () => {
       name: 'ConfigError',
       message: expect.stringContaining('STYTCH_PROJECT_ID'),
     });
-    await expect(startAuthServer({ port: 0, databaseFile, projectId, projectSecret: 'short' })).rejects.toMatchObject({ name: 'ConfigError' });
+    await expect(startAuthServer({ port: 0, databaseFile, projectId, projectSecret: 'short' })).rejects.toMatchObject({
+      name: 'ConfigError',
+    });
   });
 });

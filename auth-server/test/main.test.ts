@@ -32,7 +32,9 @@ describe('auth-server entry point', () => {
   it('names a custom claims template that breaks the rules in one line and exits 1', async () => {
     const run = startMain({ DATA_DIR: tmpDir(), AUTH_SERVER_PORT: '4999', M2M_CUSTOM_CLAIMS_TEMPLATE: '{"sub":"{{ client.client_id }}"}' });
     expect(await run.exited).toBe(1);
-    expect(run.err().trim().split('\n')).toEqual([expect.stringMatching(/^auth-server: M2M_CUSTOM_CLAIMS_TEMPLATE is invalid .*registered claim/)]);
+    expect(run.err().trim().split('\n')).toEqual([
+      expect.stringMatching(/^auth-server: M2M_CUSTOM_CLAIMS_TEMPLATE is invalid .*registered claim/),
+    ]);
   });
 
   it('refuses a corrupt database in one line, exits 1 and leaves the file alone', async () => {
@@ -55,7 +57,12 @@ describe('auth-server entry point', () => {
     }
     const project = JSON.parse(fs.readFileSync(projectFile, 'utf8')) as { project_id: string; secret: string };
     expect(fs.statSync(projectFile).mode & 0o777).toBe(0o600);
-    const line = JSON.parse(run.out().split('\n').find((l) => l.includes('listening'))!) as Record<string, unknown>;
+    const line = JSON.parse(
+      run
+        .out()
+        .split('\n')
+        .find((l) => l.includes('listening'))!,
+    ) as Record<string, unknown>;
     expect(line).toMatchObject({ project_id: project.project_id, project_credentials: projectFile, generated: true });
     expect(run.out()).not.toContain(project.secret);
     run.child.kill('SIGTERM');

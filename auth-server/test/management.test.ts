@@ -9,7 +9,11 @@ describe('M2M client management API', () => {
 
   it('issue 13.7: refuses ids that are not one URL path segment (".", "..", "/", "%"...), and every id it takes round-trips through the SDK', async () => {
     for (const client_id of ['.', '..', 'a/b', '50%', 'a b', 'a?b', 'a#b', '', 'x'.repeat(129)]) {
-      const res = await f.http().post('/v1/m2m/clients').set('Authorization', f.basic).send({ scopes: ['read:users'], client_id });
+      const res = await f
+        .http()
+        .post('/v1/m2m/clients')
+        .set('Authorization', f.basic)
+        .send({ scopes: ['read:users'], client_id });
       expect({ client_id, status: res.status, type: res.body.error_type }).toEqual({ client_id, status: 400, type: 'invalid_request' });
     }
     for (const client_id of ['...', '.hidden', 'a.b', '~a_b-c.', 'Z9']) {
@@ -26,7 +30,11 @@ describe('M2M client management API', () => {
     const { m2m_client: started } = await f.sdk.m2m.clients.secrets.rotateStart({ client_id: client.client_id });
     const again = await f.http().post(`/v1/m2m/clients/${client.client_id}/secrets/rotate/start`).set('Authorization', f.basic).send({});
     expect(again.status).toBe(409);
-    expect(again.body).toMatchObject({ status_code: 409, error_type: 'm2m_client_secret_rotation_in_progress', error_message: expect.stringMatching(/rotate\/cancel/) });
+    expect(again.body).toMatchObject({
+      status_code: 409,
+      error_type: 'm2m_client_secret_rotation_in_progress',
+      error_message: expect.stringMatching(/rotate\/cancel/),
+    });
     expect(again.body).not.toHaveProperty('m2m_client');
     // Whoever stored the first next secret can still use it, and complete with it.
     expect((await f.sdk.m2m.token({ client_id: client.client_id, client_secret: started.next_client_secret })).access_token).toBeTruthy();
@@ -36,7 +44,12 @@ describe('M2M client management API', () => {
   });
 
   it('creates, gets, updates and deletes a client through the real SDK, never showing a secret again', async () => {
-    const created = await f.sdk.m2m.clients.create({ scopes: ['read:users'], client_name: 'crud', client_description: 'd', trusted_metadata: { team: 'a' } });
+    const created = await f.sdk.m2m.clients.create({
+      scopes: ['read:users'],
+      client_name: 'crud',
+      client_description: 'd',
+      trusted_metadata: { team: 'a' },
+    });
     expect(created.m2m_client).toMatchObject({
       client_id: expect.stringMatching(/^m2m-client-test-/),
       client_name: 'crud',
@@ -54,12 +67,25 @@ describe('M2M client management API', () => {
     expect(got.m2m_client).not.toHaveProperty('client_secret');
     expect(JSON.stringify(got)).not.toContain(secret);
 
-    const updated = await f.sdk.m2m.clients.update({ client_id: created.m2m_client.client_id, client_name: 'renamed', scopes: ['read:users', 'write:wallets'], status: 'inactive' });
-    expect(updated.m2m_client).toMatchObject({ client_name: 'renamed', client_description: 'd', scopes: ['read:users', 'write:wallets'], status: 'inactive' });
+    const updated = await f.sdk.m2m.clients.update({
+      client_id: created.m2m_client.client_id,
+      client_name: 'renamed',
+      scopes: ['read:users', 'write:wallets'],
+      status: 'inactive',
+    });
+    expect(updated.m2m_client).toMatchObject({
+      client_name: 'renamed',
+      client_description: 'd',
+      scopes: ['read:users', 'write:wallets'],
+      status: 'inactive',
+    });
 
     const deleted = await f.sdk.m2m.clients.delete({ client_id: created.m2m_client.client_id });
     expect(deleted.client_id).toBe(created.m2m_client.client_id);
-    await expect(f.sdk.m2m.clients.get({ client_id: created.m2m_client.client_id })).rejects.toMatchObject({ status_code: 404, error_type: 'm2m_client_not_found' });
+    await expect(f.sdk.m2m.clients.get({ client_id: created.m2m_client.client_id })).rejects.toMatchObject({
+      status_code: 404,
+      error_type: 'm2m_client_not_found',
+    });
     await expect(f.sdk.m2m.clients.delete({ client_id: created.m2m_client.client_id })).rejects.toMatchObject({ status_code: 404 });
   });
 
@@ -69,9 +95,15 @@ describe('M2M client management API', () => {
     expect(created.m2m_client.client_id).toBe(id);
     const token = await f.sdk.m2m.token({ client_id: id, client_secret: 'Xk9#mQ2v-Lp7@Zr4' });
     expect(token.access_token).toBeTruthy();
-    await expect(f.sdk.m2m.clients.create({ client_id: id, scopes: [] })).rejects.toMatchObject({ status_code: 400, error_type: 'm2m_client_id_already_exists' });
+    await expect(f.sdk.m2m.clients.create({ client_id: id, scopes: [] })).rejects.toMatchObject({
+      status_code: 400,
+      error_type: 'm2m_client_id_already_exists',
+    });
     for (const weak of ['short', 'aaaaaaaaaaaaaaaa', '12121212']) {
-      await expect(f.sdk.m2m.clients.create({ client_secret: weak, scopes: [] })).rejects.toMatchObject({ status_code: 400, error_type: 'invalid_client_secret' });
+      await expect(f.sdk.m2m.clients.create({ client_secret: weak, scopes: [] })).rejects.toMatchObject({
+        status_code: 400,
+        error_type: 'invalid_client_secret',
+      });
     }
   });
 
@@ -98,15 +130,32 @@ describe('M2M client management API', () => {
   });
 
   it('searches with AND / OR over client_id, client_name and scopes, with cursor pagination', async () => {
-    const make = (name: string, scopes: string[]) => f.sdk.m2m.clients.create({ client_name: name, scopes }).then((r) => r.m2m_client.client_id);
+    const make = (name: string, scopes: string[]) =>
+      f.sdk.m2m.clients.create({ client_name: name, scopes }).then((r) => r.m2m_client.client_id);
     const a = await make('search-a', ['s:one']);
     const b = await make('search-b', ['s:one', 's:two']);
     const c = await make('search-c', ['s:two']);
     const ids = (r: { m2m_clients: { client_id: string }[] }) => r.m2m_clients.map((x) => x.client_id).sort();
 
-    const and = await f.sdk.m2m.clients.search({ query: { operator: 'AND', operands: [{ filter_name: 'scopes', filter_value: ['s:one'] }, { filter_name: 'scopes', filter_value: ['s:two'] }] } });
+    const and = await f.sdk.m2m.clients.search({
+      query: {
+        operator: 'AND',
+        operands: [
+          { filter_name: 'scopes', filter_value: ['s:one'] },
+          { filter_name: 'scopes', filter_value: ['s:two'] },
+        ],
+      },
+    });
     expect(ids(and)).toEqual([b]);
-    const or = await f.sdk.m2m.clients.search({ query: { operator: 'OR', operands: [{ filter_name: 'client_name', filter_value: ['search-a'] }, { filter_name: 'client_id', filter_value: [c] }] } });
+    const or = await f.sdk.m2m.clients.search({
+      query: {
+        operator: 'OR',
+        operands: [
+          { filter_name: 'client_name', filter_value: ['search-a'] },
+          { filter_name: 'client_id', filter_value: [c] },
+        ],
+      },
+    });
     expect(ids(or)).toEqual([a, c].sort());
 
     const seen: string[] = [];
@@ -121,12 +170,17 @@ describe('M2M client management API', () => {
     expect(seen.sort()).toEqual([a, b, c].sort());
 
     await expect(f.sdk.m2m.clients.search({ limit: 1001 })).rejects.toMatchObject({ status_code: 400 });
-    await expect(f.sdk.m2m.clients.search({ cursor: 'not-a-cursor' })).rejects.toMatchObject({ status_code: 400, error_type: 'invalid_cursor' });
+    await expect(f.sdk.m2m.clients.search({ cursor: 'not-a-cursor' })).rejects.toMatchObject({
+      status_code: 400,
+      error_type: 'invalid_cursor',
+    });
   });
 
   it('defaults the search limit to 100', async () => {
     for (let i = 0; i < 101; i++) await f.sdk.m2m.clients.create({ client_name: 'bulk', scopes: [] });
-    const page = await f.sdk.m2m.clients.search({ query: { operator: 'AND', operands: [{ filter_name: 'client_name', filter_value: ['bulk'] }] } });
+    const page = await f.sdk.m2m.clients.search({
+      query: { operator: 'AND', operands: [{ filter_name: 'client_name', filter_value: ['bulk'] }] },
+    });
     expect(page.m2m_clients).toHaveLength(100);
     expect(page.results_metadata.total).toBe(101);
     expect(page.results_metadata.next_cursor).toEqual(expect.any(String));
@@ -140,18 +194,40 @@ describe('M2M client management API', () => {
       ['status', { scopes: [], status: 'deleted' }],
     ];
     for (const [field, body] of cases) {
-      const res = await f.http().post('/v1/m2m/clients').set('Authorization', f.basic).send(body as object);
+      const res = await f
+        .http()
+        .post('/v1/m2m/clients')
+        .set('Authorization', f.basic)
+        .send(body as object);
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ status_code: 400, error_type: 'invalid_request', error_url: expect.any(String), request_id: expect.any(String) });
+      expect(res.body).toMatchObject({
+        status_code: 400,
+        error_type: 'invalid_request',
+        error_url: expect.any(String),
+        request_id: expect.any(String),
+      });
       expect(res.body.error_message).toContain(field === 'status' ? 'status' : 'scopes');
     }
-    const update = await f.http().put(`/v1/m2m/clients/${before.m2m_clients[0]!.client_id}`).set('Authorization', f.basic).send({ status: 'deleted' });
+    const update = await f
+      .http()
+      .put(`/v1/m2m/clients/${before.m2m_clients[0]!.client_id}`)
+      .set('Authorization', f.basic)
+      .send({ status: 'deleted' });
     expect(update.status).toBe(400);
     expect(update.body.error_message).toContain('status');
-    const malformed = await f.http().post('/v1/m2m/clients').set('Authorization', f.basic).set('Content-Type', 'application/json').send('{"scopes": [');
+    const malformed = await f
+      .http()
+      .post('/v1/m2m/clients')
+      .set('Authorization', f.basic)
+      .set('Content-Type', 'application/json')
+      .send('{"scopes": [');
     expect(malformed.status).toBe(400);
     expect(malformed.body.error_type).toBe('invalid_json');
-    const huge = await f.http().post('/v1/m2m/clients').set('Authorization', f.basic).send({ scopes: [], client_description: 'x'.repeat(70_000) });
+    const huge = await f
+      .http()
+      .post('/v1/m2m/clients')
+      .set('Authorization', f.basic)
+      .send({ scopes: [], client_description: 'x'.repeat(70_000) });
     expect(huge.status).toBe(413);
     const after = await f.sdk.m2m.clients.search({});
     expect(after.results_metadata.total).toBe(before.results_metadata.total);

@@ -25,18 +25,31 @@ describe('token endpoint (OAuth 2.0 client credentials)', () => {
     const { header, payload } = decodeJwt(res.body.access_token);
     expect(header).toEqual({ alg: 'RS256', typ: 'JWT', kid: expect.stringMatching(/^jwk-test-/) });
     expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'nbf', 'scope', 'sub']);
-    expect(payload).toMatchObject({ sub: client.client_id, iss: f.auth.issuer, aud: [f.auth.projectId], scope: 'read:users write:wallets' });
+    expect(payload).toMatchObject({
+      sub: client.client_id,
+      iss: f.auth.issuer,
+      aud: [f.auth.projectId],
+      scope: 'read:users write:wallets',
+    });
     expect(payload.exp).toBe((payload.iat as number) + 3600);
     expect(payload.nbf).toBe(payload.iat);
   });
 
   it('accepts JSON bodies and client_secret_basic with form-encoded credentials', async () => {
-    const json = await f.http().post(tokenPath(f.auth)).send({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, scopes: ['read:users'] });
+    const json = await f
+      .http()
+      .post(tokenPath(f.auth))
+      .send({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, scopes: ['read:users'] });
     expect(json.status).toBe(200);
     expect(decodeJwt(json.body.access_token).payload.scope).toBe('read:users');
 
     const basic = Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret)}`).toString('base64');
-    const viaHeader = await f.http().post(tokenPath(f.auth)).set('Authorization', `Basic ${basic}`).type('form').send(form({ grant_type: 'client_credentials', scope: 'write:wallets' }));
+    const viaHeader = await f
+      .http()
+      .post(tokenPath(f.auth))
+      .set('Authorization', `Basic ${basic}`)
+      .type('form')
+      .send(form({ grant_type: 'client_credentials', scope: 'write:wallets' }));
     expect(viaHeader.status).toBe(200);
     expect(decodeJwt(viaHeader.body.access_token).payload.scope).toBe('write:wallets');
   });
@@ -44,16 +57,35 @@ describe('token endpoint (OAuth 2.0 client credentials)', () => {
   it('narrows scopes and refuses a scope the client does not have', async () => {
     const narrowed = await f.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret, scopes: ['write:wallets'] });
     expect(decodeJwt(narrowed.access_token).payload.scope).toBe('write:wallets');
-    const res = await f.http().post(tokenPath(f.auth)).type('form').send(form({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, scope: 'read:users admin:all' }));
+    const res = await f
+      .http()
+      .post(tokenPath(f.auth))
+      .type('form')
+      .send(
+        form({
+          grant_type: 'client_credentials',
+          client_id: client.client_id,
+          client_secret: client.client_secret,
+          scope: 'read:users admin:all',
+        }),
+      );
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ status_code: 400, error: 'invalid_scope' });
     expect(res.body.error_description).toContain('admin:all');
   });
 
   it('answers RFC 6749 error codes for grant problems', async () => {
-    const missing = await f.http().post(tokenPath(f.auth)).type('form').send(form({ client_id: client.client_id, client_secret: client.client_secret }));
+    const missing = await f
+      .http()
+      .post(tokenPath(f.auth))
+      .type('form')
+      .send(form({ client_id: client.client_id, client_secret: client.client_secret }));
     expect([missing.status, missing.body.error]).toEqual([400, 'invalid_request']);
-    const wrong = await f.http().post(tokenPath(f.auth)).type('form').send(form({ grant_type: 'password', client_id: client.client_id, client_secret: client.client_secret }));
+    const wrong = await f
+      .http()
+      .post(tokenPath(f.auth))
+      .type('form')
+      .send(form({ grant_type: 'password', client_id: client.client_id, client_secret: client.client_secret }));
     expect([wrong.status, wrong.body.error]).toEqual([400, 'unsupported_grant_type']);
     const both = await f
       .http()
@@ -62,7 +94,10 @@ describe('token endpoint (OAuth 2.0 client credentials)', () => {
       .type('form')
       .send(form({ grant_type: 'client_credentials', client_secret: client.client_secret }));
     expect([both.status, both.body.error]).toEqual([400, 'invalid_request']);
-    const repeated = await f.http().post(tokenPath(f.auth)).send({ grant_type: ['client_credentials', 'x'], client_id: client.client_id, client_secret: client.client_secret });
+    const repeated = await f
+      .http()
+      .post(tokenPath(f.auth))
+      .send({ grant_type: ['client_credentials', 'x'], client_id: client.client_id, client_secret: client.client_secret });
     expect([repeated.status, repeated.body.error]).toEqual([400, 'invalid_request']);
   });
 
@@ -76,18 +111,29 @@ describe('token endpoint (OAuth 2.0 client credentials)', () => {
     ];
     const descriptions = new Set<string>();
     for (const attempt of attempts) {
-      const res = await f.http().post(tokenPath(f.auth)).type('form').send(form({ grant_type: 'client_credentials', ...attempt }));
+      const res = await f
+        .http()
+        .post(tokenPath(f.auth))
+        .type('form')
+        .send(form({ grant_type: 'client_credentials', ...attempt }));
       expect(res.status).toBe(401);
       expect(res.body.error).toBe('invalid_client');
       descriptions.add(res.body.error_description);
     }
     expect(descriptions.size).toBe(1);
     // And the SDK surfaces it as a StytchError with Stytch's fields.
-    await expect(f.sdk.m2m.token({ client_id: client.client_id, client_secret: 'wrong-secret-123' })).rejects.toMatchObject({ status_code: 401, error_type: 'invalid_client' });
+    await expect(f.sdk.m2m.token({ client_id: client.client_id, client_secret: 'wrong-secret-123' })).rejects.toMatchObject({
+      status_code: 401,
+      error_type: 'invalid_client',
+    });
   });
 
   it('asks for client authentication with a Basic challenge when none was sent', async () => {
-    const res = await f.http().post(tokenPath(f.auth)).type('form').send(form({ grant_type: 'client_credentials' }));
+    const res = await f
+      .http()
+      .post(tokenPath(f.auth))
+      .type('form')
+      .send(form({ grant_type: 'client_credentials' }));
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('invalid_client');
     expect(res.headers['www-authenticate']).toBe('Basic realm="oauth2"');
@@ -101,10 +147,18 @@ describe('token endpoint (OAuth 2.0 client credentials)', () => {
     expect(get.status).toBe(405);
     expect(get.headers.allow).toBe('POST');
     expect(get.body.error_type).toBe('method_not_allowed');
-    const otherProject = await f.http().post('/v1/public/project-test-other/oauth2/token').type('form').send(form({ grant_type: 'client_credentials' }));
+    const otherProject = await f
+      .http()
+      .post('/v1/public/project-test-other/oauth2/token')
+      .type('form')
+      .send(form({ grant_type: 'client_credentials' }));
     expect(otherProject.status).toBe(404);
     expect(otherProject.body.error_type).toBe('project_not_found');
-    const tooLarge = await f.http().post(tokenPath(f.auth)).type('form').send(form({ grant_type: 'client_credentials', pad: 'x'.repeat(20_000) }));
+    const tooLarge = await f
+      .http()
+      .post(tokenPath(f.auth))
+      .type('form')
+      .send(form({ grant_type: 'client_credentials', pad: 'x'.repeat(20_000) }));
     expect(tooLarge.status).toBe(413);
   });
 });
@@ -119,7 +173,11 @@ describe('token endpoint brute-force protection', () => {
   it('answers 429 with Retry-After after repeated wrong secrets for one client, even with the right secret', async () => {
     const { m2m_client: client } = await f.sdk.m2m.clients.create({ scopes: ['read:users'] });
     const attempt = (secret: string) =>
-      f.http().post(tokenPath(f.auth)).type('form').send(new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: secret }).toString());
+      f
+        .http()
+        .post(tokenPath(f.auth))
+        .type('form')
+        .send(new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: secret }).toString());
     for (let i = 0; i < 3; i++) expect((await attempt(`guess-${i}-abcdefgh`)).status).toBe(401);
     const limited = await attempt(client.client_secret);
     expect(limited.status).toBe(429);
@@ -140,11 +198,19 @@ describe('token lifetime and custom claims', () => {
   it('uses the configured lifetime and renders the project template from trusted metadata and request parameters', async () => {
     const f = await startAuth({
       tokenLifetimeSeconds: 120,
-      customClaimsTemplate: { tier: '{{ client.trusted_metadata.tier }}', user: '{{ request.user_id }}', gone: '{{ client.trusted_metadata.missing }}', fixed: 'v1' },
+      customClaimsTemplate: {
+        tier: '{{ client.trusted_metadata.tier }}',
+        user: '{{ request.user_id }}',
+        gone: '{{ client.trusted_metadata.missing }}',
+        fixed: 'v1',
+      },
     });
     try {
       const { m2m_client: client } = await f.sdk.m2m.clients.create({ scopes: ['read:users'], trusted_metadata: { tier: 'gold' } });
-      const res = await f.http().post(tokenPath(f.auth)).send({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, user_id: 'u-42' });
+      const res = await f
+        .http()
+        .post(tokenPath(f.auth))
+        .send({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, user_id: 'u-42' });
       expect(res.status).toBe(200);
       expect(res.body.expires_in).toBe(120);
       const { payload } = decodeJwt(res.body.access_token);
@@ -155,7 +221,11 @@ describe('token lifetime and custom claims', () => {
       expect(verified.custom_claims).toMatchObject({ tier: 'gold', user: 'u-42', fixed: 'v1' });
 
       // Settable by an endpoint too; registered claims are refused.
-      const put = await f.http().put('/v1/local/m2m/custom-claims-template').set('Authorization', f.basic).send({ plan: '{{ client.trusted_metadata.tier }}' });
+      const put = await f
+        .http()
+        .put('/v1/local/m2m/custom-claims-template')
+        .set('Authorization', f.basic)
+        .send({ plan: '{{ client.trusted_metadata.tier }}' });
       expect(put.status).toBe(200);
       const next = await f.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret });
       expect(decodeJwt(next.access_token).payload).toMatchObject({ plan: 'gold' });

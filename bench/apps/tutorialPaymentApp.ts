@@ -21,7 +21,11 @@ export function createTutorialPaymentApp(deps: TutorialPaymentDeps): Express {
   const app = express();
   app.use(express.json());
   app.post('/initiate-payment', async (req, res) => {
-    const { customerId, debitAmount, destinationWalletId } = req.body as { customerId: string; debitAmount: number; destinationWalletId: string };
+    const { customerId, debitAmount, destinationWalletId } = req.body as {
+      customerId: string;
+      debitAmount: number;
+      destinationWalletId: string;
+    };
     const readToken = await getToken(['read:users']);
     const balance = await fetch(wallet('/api/check-balance'), {
       method: 'POST',

@@ -20,6 +20,9 @@ export function describeMachine(now = new Date()): Machine {
     node: process.version,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     date: now.toISOString(),
-    loadAverage: os.loadavg().map((n) => n.toFixed(2)).join(' / '),
+    loadAverage: os
+      .loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' / '),
   };
 }

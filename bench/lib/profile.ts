@@ -33,6 +33,32 @@ export interface Profile {
 }
 
 export const PROFILES: Record<Profile['name'], Profile> = {
-  full: { name: 'full', warmupSeconds: 2, durationSeconds: 8, rounds: 8, connections: 20, signingMs: 3000, burstPayments: 1000, distinctTokens: 100_000, cacheMaxEntries: 10_000, feedBudgetSeconds: 150, revocationTrials: 20, revocationWindows: undefined },
-  quick: { name: 'quick', warmupSeconds: 0.5, durationSeconds: 2, rounds: 2, connections: 20, signingMs: 500, burstPayments: 1000, distinctTokens: 3_000, cacheMaxEntries: 1_000, feedBudgetSeconds: 30, revocationTrials: 3, revocationWindows: { clientStatusMaxAgeSeconds: 2, jwksMaxAgeSeconds: 3 } },
+  full: {
+    name: 'full',
+    warmupSeconds: 2,
+    durationSeconds: 8,
+    rounds: 8,
+    connections: 20,
+    signingMs: 3000,
+    burstPayments: 1000,
+    distinctTokens: 100_000,
+    cacheMaxEntries: 10_000,
+    feedBudgetSeconds: 150,
+    revocationTrials: 20,
+    revocationWindows: undefined,
+  },
+  quick: {
+    name: 'quick',
+    warmupSeconds: 0.5,
+    durationSeconds: 2,
+    rounds: 2,
+    connections: 20,
+    signingMs: 500,
+    burstPayments: 1000,
+    distinctTokens: 3_000,
+    cacheMaxEntries: 1_000,
+    feedBudgetSeconds: 30,
+    revocationTrials: 3,
+    revocationWindows: { clientStatusMaxAgeSeconds: 2, jwksMaxAgeSeconds: 3 },
+  },
 };

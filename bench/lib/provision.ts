@@ -11,7 +11,11 @@ export function projectOf(auth: AuthInfo, baseUrl: string = auth.url): StytchPro
 }
 
 /** Creates an M2M client (by default the payment-service one) through the real SDK, as a user would. */
-export async function createM2MClient(auth: AuthInfo, scopes: string[] = ['read:users', 'write:wallets'], name = 'bench payment-service'): Promise<M2MClientCredentials> {
+export async function createM2MClient(
+  auth: AuthInfo,
+  scopes: string[] = ['read:users', 'write:wallets'],
+  name = 'bench payment-service',
+): Promise<M2MClientCredentials> {
   const sdk = createStytchClient(projectOf(auth));
   const { m2m_client } = await sdk.m2m.clients.create({ scopes, client_name: name });
   return { clientId: m2m_client.client_id, clientSecret: m2m_client.client_secret };
@@ -30,5 +34,10 @@ export async function paymentCallerToken(auth: AuthInfo): Promise<string> {
 }
 
 export function tokenRequestBody(client: M2MClientCredentials, scope: string): string {
-  return new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret, scope }).toString();
+  return new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: client.clientId,
+    client_secret: client.clientSecret,
+    scope,
+  }).toString();
 }

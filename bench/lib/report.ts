@@ -17,7 +17,9 @@ export function renderReport(machine: Machine, profile: Profile, results: Scenar
   out.push('absolute requests/s depend on this machine and are shown only to read the ratios. See bench/README.md.', '');
   out.push(`- Machine: ${machine.cores} cores, ${machine.model}, ${machine.memory} RAM, ${machine.platform}`);
   out.push(`- Node: ${machine.node}`);
-  out.push(`- Load average when the run started (1 / 5 / 15 min): ${machine.loadAverage}: other work on the machine, which the interleaved rounds and CPU-per-request figures are there to absorb`);
+  out.push(
+    `- Load average when the run started (1 / 5 / 15 min): ${machine.loadAverage}: other work on the machine, which the interleaved rounds and CPU-per-request figures are there to absorb`,
+  );
   out.push(`- Date: ${machine.date}`);
   out.push(
     `- Run: ${profile.name} (${profile.warmupSeconds} s warm-up + ${profile.durationSeconds} s measured per load, ${profile.connections} keep-alive connections, autocannon in its own process; servers each in their own process on 127.0.0.1)`,
@@ -28,7 +30,9 @@ export function renderReport(machine: Machine, profile: Profile, results: Scenar
   if (checks.length > 0) {
     out.push('## Targets', '');
     for (const c of checks) {
-      out.push(`- [${c.passed ? 'x' : ' '}] ${c.scenario}. ${c.name}: ${c.detail}${c.judged ? ' (judged: a miss fails the run)' : ' (reported; never fails the run)'}`);
+      out.push(
+        `- [${c.passed ? 'x' : ' '}] ${c.scenario}. ${c.name}: ${c.detail}${c.judged ? ' (judged: a miss fails the run)' : ' (reported; never fails the run)'}`,
+      );
     }
     out.push('');
   }

@@ -19,12 +19,19 @@ export async function runInterleaved<Name extends string>(
   const schedule: Array<{ name: Name; spec: LoadSpec }> = [];
   for (const c of cases) {
     // Warm-up: the same load, results dropped (JIT, caches, connection set-up).
-    schedule.push({ name: c.name, spec: { ...c.spec, connections: profile.connections, durationSeconds: profile.warmupSeconds, warmupSeconds: 0 } });
+    schedule.push({
+      name: c.name,
+      spec: { ...c.spec, connections: profile.connections, durationSeconds: profile.warmupSeconds, warmupSeconds: 0 },
+    });
   }
   for (let round = 0; round < profile.rounds; round++) {
     for (let i = 0; i < cases.length; i++) {
       const c = cases[(round + i) % cases.length];
-      if (c) schedule.push({ name: c.name, spec: { ...c.spec, connections: profile.connections, durationSeconds: roundSeconds, warmupSeconds: 0 } });
+      if (c)
+        schedule.push({
+          name: c.name,
+          spec: { ...c.spec, connections: profile.connections, durationSeconds: roundSeconds, warmupSeconds: 0 },
+        });
     }
   }
   const results = await runLoads(schedule.map((s) => s.spec));

@@ -40,7 +40,12 @@ export const memory: Scenario = {
         return (JSON.parse(answer.body) as { access_token: string }).access_token;
       };
       const verify = async (token: string): Promise<void> => {
-        const answer = await http.request(guardedUrl, 'POST', { 'content-type': 'application/json', authorization: `Bearer ${token}` }, balanceBody);
+        const answer = await http.request(
+          guardedUrl,
+          'POST',
+          { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          balanceBody,
+        );
         if (answer.status !== 200) throw new Error(`guarded route answered ${answer.status}: ${answer.body.slice(0, 200)}`);
       };
       const sample = () => probe.command<CacheProbeSample>('sample');
@@ -66,7 +71,8 @@ export const memory: Scenario = {
       ctx.log(`  feeding ${int(n)} distinct valid tokens through authorizeToken (cache bound ${int(bound)})`);
       const started = Date.now();
       const tokens = await feed(bound);
-      if (tokens.length < bound) throw new Error(`fed only ${tokens.length} tokens in ${ctx.profile.feedBudgetSeconds} s, not enough to fill the cache`);
+      if (tokens.length < bound)
+        throw new Error(`fed only ${tokens.length} tokens in ${ctx.profile.feedBudgetSeconds} s, not enough to fill the cache`);
       const full = await sample();
       tokens.push(...(await feed(n - bound)));
       const seconds = (Date.now() - started) / 1000;
@@ -92,10 +98,18 @@ export const memory: Scenario = {
       const growth = flooded.heapUsedBytes - full.heapUsedBytes;
       const heapFlat = growth <= Math.max(cacheHeap * 0.1, 4 * 1024 * 1024);
 
-      ctx.rss.push({ server: 'check-balance app (authorizeToken, cache on)', afterRun: `scenario 5 (${int(fed)} distinct tokens)`, rssBytes: flooded.rssBytes });
+      ctx.rss.push({
+        server: 'check-balance app (authorizeToken, cache on)',
+        afterRun: `scenario 5 (${int(fed)} distinct tokens)`,
+        rssBytes: flooded.rssBytes,
+      });
       ctx.rss.push({ server: 'auth-server', afterRun: `scenario 5 (${int(fed)} tokens issued)`, rssBytes: (await auth.stats()).rssBytes });
 
-      const rows: Row[] = ctx.rss.map((rss) => ({ scenario: 5, case: `RSS: ${rss.server}, after ${rss.afterRun}`, value: mib(rss.rssBytes) }));
+      const rows: Row[] = ctx.rss.map((rss) => ({
+        scenario: 5,
+        case: `RSS: ${rss.server}, after ${rss.afterRun}`,
+        value: mib(rss.rssBytes),
+      }));
       rows.push(
         {
           scenario: 5,

@@ -42,7 +42,9 @@ export const paymentEndToEnd: Scenario = {
         const token = await fetchToken(auth.info, client, ['write:wallets']);
         // The payment API's caller: its token is verified once, then served from the guard's cache.
         const callerToken = await paymentCallerToken(auth.info);
-        ctx.log(`  direct wallet debit and POST /initiate-payment: ${profile.connections} connections, ${profile.rounds} interleaved rounds, ${profile.durationSeconds} s each`);
+        ctx.log(
+          `  direct wallet debit and POST /initiate-payment: ${profile.connections} connections, ${profile.rounds} interleaved rounds, ${profile.durationSeconds} s each`,
+        );
         const { results } = await runInterleaved(
           [
             {
@@ -76,7 +78,11 @@ export const paymentEndToEnd: Scenario = {
         assertClean('direct debit', direct);
         assertClean('initiate-payment', viaPayment);
         const tokenStats = (await payment.stats()).extra;
-        ctx.rss.push({ server: 'wallet-server', afterRun: 'scenario 4 (debits, direct and via payments)', rssBytes: (await wallet.stats()).rssBytes });
+        ctx.rss.push({
+          server: 'wallet-server',
+          afterRun: 'scenario 4 (debits, direct and via payments)',
+          rssBytes: (await wallet.stats()).rssBytes,
+        });
         ctx.rss.push({ server: 'payment-server', afterRun: 'scenario 4 (payments)', rssBytes: (await payment.stats()).rssBytes });
 
         return {

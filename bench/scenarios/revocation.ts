@@ -72,14 +72,20 @@ export const revocation: Scenario = {
       );
 
       // Throughput with the checks on (default settings) and off, interleaved.
-      ctx.log(`  checks on vs off: ${profile.connections} connections, ${profile.rounds} interleaved rounds, ${profile.durationSeconds} s each`);
+      ctx.log(
+        `  checks on vs off: ${profile.connections} connections, ${profile.rounds} interleaved rounds, ${profile.durationSeconds} s each`,
+      );
       const pool: string[] = [];
       for (let i = 0; i < POOL_CLIENTS; i++) {
         const client = await createM2MClient(auth.info, ['read:users']);
         for (let j = 0; j < TOKEN_POOL / POOL_CLIENTS; j++) pool.push(await fetchToken(auth.info, client, ['read:users']));
       }
       const on = await hostServer('revocationProbe', { stytchProject, apps: 1, authorize: {} });
-      const off = await hostServer('revocationProbe', { stytchProject, apps: 1, authorize: { clientStatus: false, jwksMaxAgeSeconds: false } });
+      const off = await hostServer('revocationProbe', {
+        stytchProject,
+        apps: 1,
+        authorize: { clientStatus: false, jwksMaxAgeSeconds: false },
+      });
       let throughput: Map<'on' | 'off', LoadResult>;
       let lookupsDuringLoad = 0;
       try {
@@ -89,8 +95,14 @@ export const revocation: Scenario = {
         }
         const lookupsBefore = (await on.stats()).extra.statusLookups ?? 0;
         const cases = [
-          { name: 'off' as const, spec: { url: off.info.urls[0] ?? '', method: 'POST' as const, path: '/api/check-balance', headers, body, rotateHeader } },
-          { name: 'on' as const, spec: { url: on.info.urls[0] ?? '', method: 'POST' as const, path: '/api/check-balance', headers, body, rotateHeader } },
+          {
+            name: 'off' as const,
+            spec: { url: off.info.urls[0] ?? '', method: 'POST' as const, path: '/api/check-balance', headers, body, rotateHeader },
+          },
+          {
+            name: 'on' as const,
+            spec: { url: on.info.urls[0] ?? '', method: 'POST' as const, path: '/api/check-balance', headers, body, rotateHeader },
+          },
         ];
         throughput = (await runInterleaved(cases, profile)).results;
         lookupsDuringLoad = ((await on.stats()).extra.statusLookups ?? 0) - lookupsBefore;
@@ -120,7 +132,12 @@ export const revocation: Scenario = {
           p50: load ? ms(load.latencyMs.p50) : '',
           p99: load ? ms(load.latencyMs.p99) : '',
           ratio: ratio(rps(name), rps('off')),
-          ...(name === 'on' ? { value: `${lookupsDuringLoad} status lookups (${POOL_CLIENTS} clients)`, target: `≥ ${TARGET_THROUGHPUT_RATIO}×: ${met(throughputOk)}` } : {}),
+          ...(name === 'on'
+            ? {
+                value: `${lookupsDuringLoad} status lookups (${POOL_CLIENTS} clients)`,
+                target: `≥ ${TARGET_THROUGHPUT_RATIO}×: ${met(throughputOk)}`,
+              }
+            : {}),
         };
       };
       return {
@@ -133,9 +150,24 @@ export const revocation: Scenario = {
           loadRow('on', 'guarded route, revocation checks on (defaults)'),
         ],
         checks: [
-          { name: `a deactivated client is refused within ${windows.clientStatusMaxAgeSeconds} s`, passed: clientOk, judged: false, detail: `max ${ms(max(deactivations))}` },
-          { name: `a revoked signing key is refused within ${windows.jwksMaxAgeSeconds} s`, passed: keyOk, judged: false, detail: `max ${ms(max(keyRevocations))}` },
-          { name: `revocation checks on ≥ ${TARGET_THROUGHPUT_RATIO} of off`, passed: throughputOk, judged: false, detail: ratio(rps('on'), rps('off')) },
+          {
+            name: `a deactivated client is refused within ${windows.clientStatusMaxAgeSeconds} s`,
+            passed: clientOk,
+            judged: false,
+            detail: `max ${ms(max(deactivations))}`,
+          },
+          {
+            name: `a revoked signing key is refused within ${windows.jwksMaxAgeSeconds} s`,
+            passed: keyOk,
+            judged: false,
+            detail: `max ${ms(max(keyRevocations))}`,
+          },
+          {
+            name: `revocation checks on ≥ ${TARGET_THROUGHPUT_RATIO} of off`,
+            passed: throughputOk,
+            judged: false,
+            detail: ratio(rps('on'), rps('off')),
+          },
         ],
         reading: [
           `A deactivated client was refused after ${ms(median(deactivations))} (median; at most ${ms(max(deactivations))}), a revoked signing key after ${ms(median(keyRevocations))} (at most ${ms(max(keyRevocations))}):`,
@@ -150,7 +182,12 @@ export const revocation: Scenario = {
 };
 
 /** Starts `apps` guarded apps in one process, runs `use` on their URLs, stops them. */
-async function withProbe<T>(stytchProject: RevocationProbeOptions['stytchProject'], apps: number, authorize: RevocationProbeOptions['authorize'], use: (urls: string[]) => Promise<T>): Promise<T> {
+async function withProbe<T>(
+  stytchProject: RevocationProbeOptions['stytchProject'],
+  apps: number,
+  authorize: RevocationProbeOptions['authorize'],
+  use: (urls: string[]) => Promise<T>,
+): Promise<T> {
   const probe = await hostServer('revocationProbe', { stytchProject, apps, authorize });
   try {
     return await use(probe.info.urls);
@@ -164,7 +201,11 @@ async function withProbe<T>(stytchProject: RevocationProbeOptions['stytchProject
  * after the first start) the trials' last checks are spread over the window. Returns, per trial,
  * the milliseconds from the start of the change to the first 401.
  */
-async function timeRevocation(trials: Array<{ url: string; token: string }>, windowSeconds: number, change: () => Promise<void>): Promise<number[]> {
+async function timeRevocation(
+  trials: Array<{ url: string; token: string }>,
+  windowSeconds: number,
+  change: () => Promise<void>,
+): Promise<number[]> {
   const windowMs = windowSeconds * 1000;
   let changedAt: number | undefined;
   const pollers = trials.map(async ({ url, token }, i) => {
@@ -172,8 +213,10 @@ async function timeRevocation(trials: Array<{ url: string; token: string }>, win
     for (;;) {
       const status = await post(url, `Bearer ${token}`);
       if (status === 401 && changedAt !== undefined) return Date.now() - changedAt;
-      if (status !== 200) throw new Error(`a trial's request answered ${status} ${changedAt === undefined ? 'before' : 'after'} the change`);
-      if (changedAt !== undefined && Date.now() - changedAt > windowMs + 10_000) throw new Error(`not refused within ${windowSeconds} s + 10 s`);
+      if (status !== 200)
+        throw new Error(`a trial's request answered ${status} ${changedAt === undefined ? 'before' : 'after'} the change`);
+      if (changedAt !== undefined && Date.now() - changedAt > windowMs + 10_000)
+        throw new Error(`not refused within ${windowSeconds} s + 10 s`);
       await sleep(POLL_MS);
     }
   });

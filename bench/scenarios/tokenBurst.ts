@@ -130,7 +130,10 @@ async function burst(
 ): Promise<BurstOutcome> {
   // A fresh wallet per burst, so that both bursts find the same balance. It fetches its keys through
   // the proxy too (the issuer is the proxy's URL); only token requests are counted.
-  const wallet = await hostServer('wallet', { databaseFile: path.join(ctx.workDir, `wallet-s2-${label}.db`), stytchProject: projectOf(auth, proxy.url) });
+  const wallet = await hostServer('wallet', {
+    databaseFile: path.join(ctx.workDir, `wallet-s2-${label}.db`),
+    stytchProject: projectOf(auth, proxy.url),
+  });
   const payment = await startPayment(wallet.info.url);
   try {
     proxy.reset();
@@ -149,10 +152,23 @@ async function burst(
       uniqueHeader: 'Idempotency-Key',
     });
     assertClean(`${label} burst`, load);
-    if (label === 'ours') ctx.rss.push({ server: 'payment-server', afterRun: `scenario 2 (${n} concurrent cold payments)`, rssBytes: (await payment.stats()).rssBytes });
+    if (label === 'ours')
+      ctx.rss.push({
+        server: 'payment-server',
+        afterRun: `scenario 2 (${n} concurrent cold payments)`,
+        rssBytes: (await payment.stats()).rssBytes,
+      });
     const byScope = proxy.tokenRequestsByScope();
     const ownCount = (await payment.stats()).extra.tokenRequests;
-    return { byScope, total: Object.values(byScope).reduce((a, b) => a + b, 0), payments: load.requests, seconds: load.durationSeconds, p50: load.latencyMs.p50, p99: load.latencyMs.p99, ownCount };
+    return {
+      byScope,
+      total: Object.values(byScope).reduce((a, b) => a + b, 0),
+      payments: load.requests,
+      seconds: load.durationSeconds,
+      p50: load.latencyMs.p50,
+      p99: load.latencyMs.p99,
+      ownCount,
+    };
   } finally {
     await payment.close();
     await wallet.close();

@@ -47,18 +47,31 @@ export const walletGuard: Scenario = {
         apps.set(variant, app);
         // One request per token first: the JWKS fetch and the first verifications are a cold start, not the steady state.
         for (const authorization of rotateHeader.values) {
-          const first = await fetch(new URL('/api/check-balance', app.info.url), { method: 'POST', headers: { ...headers, authorization }, body });
+          const first = await fetch(new URL('/api/check-balance', app.info.url), {
+            method: 'POST',
+            headers: { ...headers, authorization },
+            body,
+          });
           if (first.status !== 200) throw new Error(`${variant}: first request answered ${first.status}: ${await first.text()}`);
         }
       }
       proxy.reset();
       const before = new Map<GuardVariant, HostStats>();
       for (const [variant, app] of apps) before.set(variant, await app.stats());
-      ctx.log(`  ${GUARD_VARIANTS.join(', ')}: ${profile.connections} connections, ${profile.rounds} interleaved rounds, ${profile.durationSeconds} s each`);
+      ctx.log(
+        `  ${GUARD_VARIANTS.join(', ')}: ${profile.connections} connections, ${profile.rounds} interleaved rounds, ${profile.durationSeconds} s each`,
+      );
       const { results, sentRequests } = await runInterleaved(
         GUARD_VARIANTS.map((variant) => ({
           name: variant,
-          spec: { url: apps.get(variant)?.info.url ?? '', method: 'POST' as const, path: '/api/check-balance', headers, body, rotateHeader },
+          spec: {
+            url: apps.get(variant)?.info.url ?? '',
+            method: 'POST' as const,
+            path: '/api/check-balance',
+            headers,
+            body,
+            rotateHeader,
+          },
         })),
         profile,
       );
@@ -81,7 +94,12 @@ export const walletGuard: Scenario = {
       const authCalls = proxy.total() - periodic;
       const verifiedRequests = GUARD_VARIANTS.filter((v) => v !== 'unguarded').reduce((n, v) => n + (results.get(v)?.requests ?? 0), 0);
       const cachedApp = apps.get('cached');
-      if (cachedApp) ctx.rss.push({ server: 'check-balance app (authorizeToken, cache on)', afterRun: 'scenario 1', rssBytes: (await cachedApp.stats()).rssBytes });
+      if (cachedApp)
+        ctx.rss.push({
+          server: 'check-balance app (authorizeToken, cache on)',
+          afterRun: 'scenario 1',
+          rssBytes: (await cachedApp.stats()).rssBytes,
+        });
 
       const rps = (variant: GuardVariant) => results.get(variant)?.requestsPerSecond ?? 0;
       const base = rps('unguarded');

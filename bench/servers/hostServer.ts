@@ -25,7 +25,10 @@ const START_TIMEOUT_MS = 30_000;
  * the tail of stderr is kept for error messages.
  */
 export function hostServer<K extends KindName>(kind: K, options: OptionsOf<K>): Promise<ServerProcess<InfoOf<K>>> {
-  const child: ChildProcess = fork(HOST, [], { execArgv: ['--conditions=@m2m/source', '--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child: ChildProcess = fork(HOST, [], {
+    execArgv: ['--conditions=@m2m/source', '--import', 'tsx', '--expose-gc'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   let stderrTail = '';
   child.stdout?.resume();
   child.stderr?.on('data', (chunk: Buffer) => {

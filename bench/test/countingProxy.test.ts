@@ -46,7 +46,12 @@ describe('counting proxy in front of a real auth-server', () => {
     const refused = await fetch(tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: 'wrong-secret', scope: 'read:users' }),
+      body: JSON.stringify({
+        grant_type: 'client_credentials',
+        client_id: client.client_id,
+        client_secret: 'wrong-secret',
+        scope: 'read:users',
+      }),
     });
     expect(refused.status).toBe(401);
 

@@ -52,7 +52,13 @@ export function createPaymentApp({
   app.all(['/healthz', '/readyz'], methodNotAllowed(['GET']));
 
   // Callers are M2M clients of the same project: their tokens are verified with its Stytch client.
-  app.use(paymentRoutes({ wallet, authorize: { client: stytch, realm: 'payment-server', logger }, ...(paymentsPerMinute && { paymentsPerMinute }) }));
+  app.use(
+    paymentRoutes({
+      wallet,
+      authorize: { client: stytch, realm: 'payment-server', logger },
+      ...(paymentsPerMinute && { paymentsPerMinute }),
+    }),
+  );
 
   // The key is checked before the body is read: an anonymous caller costs no parsing.
   app.use('/admin', requireAdminKey(adminApiKey, adminKeyFailuresPerMinute), jsonBody({ limit: '16kb' }));

@@ -1,6 +1,16 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { common, DEMO_CALLER_FILE, parseEnv, reachableHost, resolveDataDir, stytchMode, type Env, type StytchSettings, type TrustProxy } from '@m2m/shared';
+import {
+  common,
+  DEMO_CALLER_FILE,
+  parseEnv,
+  reachableHost,
+  resolveDataDir,
+  stytchMode,
+  type Env,
+  type StytchSettings,
+  type TrustProxy,
+} from '@m2m/shared';
 
 /** The payment-server's settings (README, "Configuration"). */
 export const paymentServerEnv = {

@@ -1,7 +1,16 @@
 export { createPaymentApp, type PaymentAppDeps } from './app';
 export { loadPaymentServerConfig, paymentServerEnv, type PaymentServerConfig } from './config';
 export { startPaymentServer, type PaymentServerOptions, type RunningPaymentServer } from './server';
-export { TokenProvider, normalizeScopes, type ClientCredentials, type TokenEndpoint, type TokenProviderLogger, type TokenProviderOptions, type TokenProviderStats, type TokenProviderTuning } from './m2m/tokenProvider';
+export {
+  TokenProvider,
+  normalizeScopes,
+  type ClientCredentials,
+  type TokenEndpoint,
+  type TokenProviderLogger,
+  type TokenProviderOptions,
+  type TokenProviderStats,
+  type TokenProviderTuning,
+} from './m2m/tokenProvider';
 export { TokenUnavailableError, type TokenFailureReason } from './m2m/tokenErrors';
 export { WalletClient, type CallContext, type DebitResult, type WalletClientOptions } from './wallet/walletClient';
 export { WalletError, type WalletFailureKind } from './wallet/walletErrors';

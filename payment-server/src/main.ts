@@ -11,7 +11,10 @@ runMain('payment-server', async () => {
   const admin = resolveAdminKey({ configured: config.adminApiKey, local: config.local, dataDir: config.dataDir });
   if (admin.file) {
     // The path, never the key: read it with `cat` when you need it.
-    logger.info({ admin_api_key_file: admin.file }, admin.generated ? 'generated an admin API key and stored it (0600)' : 'admin API key read from its file');
+    logger.info(
+      { admin_api_key_file: admin.file },
+      admin.generated ? 'generated an admin API key and stored it (0600)' : 'admin API key read from its file',
+    );
   }
   const server = await startPaymentServer({
     port: config.port,
@@ -30,7 +33,12 @@ runMain('payment-server', async () => {
     logger,
   });
   logger.info(
-    { url: server.url, clientId: server.clientId, credentials_file: config.credentialsFile, ...(server.demoCallerClientId && { demoCallerClientId: server.demoCallerClientId, demo_caller_file: config.demoCallerFile }) },
+    {
+      url: server.url,
+      clientId: server.clientId,
+      credentials_file: config.credentialsFile,
+      ...(server.demoCallerClientId && { demoCallerClientId: server.demoCallerClientId, demo_caller_file: config.demoCallerFile }),
+    },
     'payment-server listening',
   );
   stopOnSignals(() => server.close(), logger);

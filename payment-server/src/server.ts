@@ -1,4 +1,13 @@
-import { closeServer, ConfigError, createLogger, createStytchClient, listen, type Logger, type StytchProject, type TrustProxy } from '@m2m/shared';
+import {
+  closeServer,
+  ConfigError,
+  createLogger,
+  createStytchClient,
+  listen,
+  type Logger,
+  type StytchProject,
+  type TrustProxy,
+} from '@m2m/shared';
 import { assertAdminKey } from './admin/adminKey';
 import { createPaymentApp } from './app';
 import { CredentialsFile } from './credentials/credentialsFile';
@@ -73,12 +82,23 @@ export async function startPaymentServer(options: PaymentServerOptions): Promise
     } catch (err) {
       if (err instanceof ConfigError) throw err;
       const e = err as { error_type?: string; message?: string };
-      throw new ConfigError(`provisioning the ${DEMO_CALLER_NAME} demo caller failed (${e.error_type ?? e.message ?? String(err)}): is the auth-server running?`);
+      throw new ConfigError(
+        `provisioning the ${DEMO_CALLER_NAME} demo caller failed (${e.error_type ?? e.message ?? String(err)}): is the auth-server running?`,
+      );
     }
   }
 
-  const tokenProvider = new TokenProvider({ stytch, credentials: loaded.credentials, logger: logger.child({ component: 'token-provider' }), ...options.tokenProvider });
-  const wallet = new WalletClient({ baseUrl: options.walletServerUrl, tokens: tokenProvider, ...(options.walletTimeoutMs && { timeoutMs: options.walletTimeoutMs }) });
+  const tokenProvider = new TokenProvider({
+    stytch,
+    credentials: loaded.credentials,
+    logger: logger.child({ component: 'token-provider' }),
+    ...options.tokenProvider,
+  });
+  const wallet = new WalletClient({
+    baseUrl: options.walletServerUrl,
+    tokens: tokenProvider,
+    ...(options.walletTimeoutMs && { timeoutMs: options.walletTimeoutMs }),
+  });
   const rotation = new SecretRotation({
     stytch,
     file,
@@ -108,7 +128,10 @@ export async function startPaymentServer(options: PaymentServerOptions): Promise
     wallet.close();
     throw err;
   }
-  logger.info({ clientId: loaded.credentials.clientId, credentialsSource: loaded.source, walletServerUrl: options.walletServerUrl }, 'payment-server ready');
+  logger.info(
+    { clientId: loaded.credentials.clientId, credentialsSource: loaded.source, walletServerUrl: options.walletServerUrl },
+    'payment-server ready',
+  );
 
   let closing: Promise<void> | undefined;
   return {

@@ -4,7 +4,23 @@ import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { SCOPES } from '@m2m/shared';
 import type { RunningPaymentServer } from '../src/server';
-import { ADMIN_KEY, bearer, createCaller, createClient, LogCapture, pay, postPayment, projectOf, request, sdkFor, startAuth, startPayment, startWallet, tmpDir, type TestClient } from './support/stack';
+import {
+  ADMIN_KEY,
+  bearer,
+  createCaller,
+  createClient,
+  LogCapture,
+  pay,
+  postPayment,
+  projectOf,
+  request,
+  sdkFor,
+  startAuth,
+  startPayment,
+  startWallet,
+  tmpDir,
+  type TestClient,
+} from './support/stack';
 
 // The /admin routes over real HTTP, with the real auth-server behind the real SDK.
 describe('admin routes', () => {
@@ -26,7 +42,8 @@ describe('admin routes', () => {
     answers.push(res.text);
     return res;
   };
-  const stored = () => JSON.parse(fs.readFileSync(credentialsFile, 'utf8')) as { client_id: string; client_secret: string; next_client_secret?: string };
+  const stored = () =>
+    JSON.parse(fs.readFileSync(credentialsFile, 'utf8')) as { client_id: string; client_secret: string; next_client_secret?: string };
 
   beforeAll(async () => {
     auth = await startAuth();
@@ -99,14 +116,25 @@ describe('admin routes', () => {
     let created: { client_id: string; client_secret: string };
 
     it('creates a client and shows its secret in that answer only', async () => {
-      const res = await admin('POST', '/admin/m2m/clients', { scopes: [SCOPES.readUsers], client_name: 'reporting-job', trusted_metadata: { team: 'finance' } });
+      const res = await admin('POST', '/admin/m2m/clients', {
+        scopes: [SCOPES.readUsers],
+        client_name: 'reporting-job',
+        trusted_metadata: { team: 'finance' },
+      });
       expect(res.status).toBe(201);
       created = res.body.m2m_client;
       secrets.push(created.client_secret);
-      expect(res.body.m2m_client).toMatchObject({ client_name: 'reporting-job', scopes: [SCOPES.readUsers], status: 'active', trusted_metadata: { team: 'finance' } });
+      expect(res.body.m2m_client).toMatchObject({
+        client_name: 'reporting-job',
+        scopes: [SCOPES.readUsers],
+        status: 'active',
+        trusted_metadata: { team: 'finance' },
+      });
       expect(res.body.m2m_client.client_secret_last_four).toBe(created.client_secret.slice(-4));
       // The secret works.
-      await expect(sdkFor(auth).m2m.token({ client_id: created.client_id, client_secret: created.client_secret })).resolves.toHaveProperty('access_token');
+      await expect(sdkFor(auth).m2m.token({ client_id: created.client_id, client_secret: created.client_secret })).resolves.toHaveProperty(
+        'access_token',
+      );
 
       const got = await admin('GET', `/admin/m2m/clients/${created.client_id}`);
       expect(got.status).toBe(200);
@@ -162,7 +190,9 @@ describe('admin routes', () => {
         trusted_metadata: { team: 'risk' },
       });
       // Inactive: no new tokens.
-      await expect(sdkFor(auth).m2m.token({ client_id: created.client_id, client_secret: created.client_secret })).rejects.toMatchObject({ error_type: 'invalid_client' });
+      await expect(sdkFor(auth).m2m.token({ client_id: created.client_id, client_secret: created.client_secret })).rejects.toMatchObject({
+        error_type: 'invalid_client',
+      });
     });
 
     it.each([
@@ -232,7 +262,9 @@ describe('admin routes', () => {
       const res = await admin('POST', '/admin/m2m/secret-rotation/cancel');
       expect(res.body).toMatchObject({ rotation: 'cancelled', next_client_secret_last_four: null, in_use: 'client_secret' });
       expect(stored()).toEqual({ client_id: own.clientId, client_secret: own.clientSecret });
-      await expect(sdkFor(auth).m2m.token({ client_id: own.clientId, client_secret: next })).rejects.toMatchObject({ error_type: 'invalid_client' });
+      await expect(sdkFor(auth).m2m.token({ client_id: own.clientId, client_secret: next })).rejects.toMatchObject({
+        error_type: 'invalid_client',
+      });
       expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
     });
 
@@ -250,7 +282,9 @@ describe('admin routes', () => {
         in_use: 'client_secret',
       });
       expect(stored()).toEqual({ client_id: own.clientId, client_secret: next });
-      await expect(sdkFor(auth).m2m.token({ client_id: own.clientId, client_secret: own.clientSecret })).rejects.toMatchObject({ error_type: 'invalid_client' });
+      await expect(sdkFor(auth).m2m.token({ client_id: own.clientId, client_secret: own.clientSecret })).rejects.toMatchObject({
+        error_type: 'invalid_client',
+      });
       // New tokens come with the new secret.
       payment.tokenProvider.invalidate([SCOPES.readUsers]);
       payment.tokenProvider.invalidate([SCOPES.writeWallets]);

@@ -31,10 +31,11 @@ describe('wrong admin keys', () => {
   it('do not count a request that sent no key, and the right key is never limited', async () => {
     const app = guardedApp();
     for (let i = 0; i < ADMIN_FAILURES_PER_MINUTE * 2; i++) await request(app).get('/admin/ping').expect(401);
-    for (let i = 0; i < ADMIN_FAILURES_PER_MINUTE * 2; i++) await request(app).get('/admin/ping').set('Authorization', `Bearer ${KEY}`).expect(200);
+    for (let i = 0; i < ADMIN_FAILURES_PER_MINUTE * 2; i++)
+      await request(app).get('/admin/ping').set('Authorization', `Bearer ${KEY}`).expect(200);
   });
 
-  it('issue 13.1: behind a proxy (trust proxy set), a stranger\'s wrong keys never lock out the right key from another address', async () => {
+  it("issue 13.1: behind a proxy (trust proxy set), a stranger's wrong keys never lock out the right key from another address", async () => {
     const app = guardedApp({ trustProxy: ['loopback'] });
     for (let i = 0; i < ADMIN_FAILURES_PER_MINUTE * 3; i++) {
       await request(app).get('/admin/ping').set('X-Forwarded-For', '203.0.113.66').set('Authorization', `Bearer wrong-${i}`);

@@ -60,7 +60,14 @@ describe('src/m2m copied alone into another project', () => {
     project = await buildCopiedProject([['payment-server/src/m2m', 'm2m']], { 'main.ts': USER_SCRIPT });
     const { stdout } = await run(process.execPath, [project.compiled('main.ts')], {
       cwd: project.dir,
-      env: { PATH: process.env.PATH, STYTCH_PROJECT_ID: auth.projectId, STYTCH_SECRET: auth.projectSecret, STYTCH_ENV: auth.url, CLIENT_ID: client.clientId, CLIENT_SECRET: client.clientSecret },
+      env: {
+        PATH: process.env.PATH,
+        STYTCH_PROJECT_ID: auth.projectId,
+        STYTCH_SECRET: auth.projectSecret,
+        STYTCH_ENV: auth.url,
+        CLIENT_ID: client.clientId,
+        CLIENT_SECRET: client.clientSecret,
+      },
     });
     const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as unknown;
     expect(result).toEqual({ distinct: 2, requests: 2, failure: { reason: 'invalid_client', retryable: false } });

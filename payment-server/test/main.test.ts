@@ -77,7 +77,10 @@ describe('main (npm start -w payment-server)', () => {
     const first = await startMain(env);
     const keyFile = path.join(dataDir, 'payment-server-admin-key');
     const key = fs.readFileSync(keyFile, 'utf8').trim();
-    const credentials = JSON.parse(fs.readFileSync(path.join(dataDir, 'payment-server-credentials.json'), 'utf8')) as { client_id: string; client_secret: string };
+    const credentials = JSON.parse(fs.readFileSync(path.join(dataDir, 'payment-server-credentials.json'), 'utf8')) as {
+      client_id: string;
+      client_secret: string;
+    };
     const callerFile = path.join(dataDir, 'demo-caller-credentials.json');
     const caller = JSON.parse(fs.readFileSync(callerFile, 'utf8')) as { client_id: string; client_secret: string };
 
@@ -99,9 +102,13 @@ describe('main (npm start -w payment-server)', () => {
     const second = await startMain(env);
     try {
       expect((await request(second.url, 'GET', '/admin/m2m/secret-rotation', { token: key })).body.client_id).toBe(credentials.client_id);
-      const { m2m_clients } = await sdkFor(auth).m2m.clients.search({ query: { operator: 'AND', operands: [{ filter_name: 'client_name', filter_value: ['payment-service'] }] } });
+      const { m2m_clients } = await sdkFor(auth).m2m.clients.search({
+        query: { operator: 'AND', operands: [{ filter_name: 'client_name', filter_value: ['payment-service'] }] },
+      });
       expect(m2m_clients).toHaveLength(1);
-      const callers = await sdkFor(auth).m2m.clients.search({ query: { operator: 'AND', operands: [{ filter_name: 'client_name', filter_value: ['checkout-service'] }] } });
+      const callers = await sdkFor(auth).m2m.clients.search({
+        query: { operator: 'AND', operands: [{ filter_name: 'client_name', filter_value: ['checkout-service'] }] },
+      });
       expect(callers.m2m_clients.map((c) => c.client_id)).toEqual([caller.client_id]);
       expect(JSON.parse(fs.readFileSync(callerFile, 'utf8'))).toEqual(caller);
     } finally {

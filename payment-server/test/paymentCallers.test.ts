@@ -38,7 +38,12 @@ describe('POST /initiate-payment: the callers', () => {
     auth = await startAuth();
     wallet = await startWallet(auth, dir);
     paymentClient = await createClient(auth);
-    payment = await startPayment(dir, { stytchProject: projectOf(auth), walletServerUrl: wallet.url, clientId: paymentClient.clientId, clientSecret: paymentClient.clientSecret });
+    payment = await startPayment(dir, {
+      stytchProject: projectOf(auth),
+      walletServerUrl: wallet.url,
+      clientId: paymentClient.clientId,
+      clientSecret: paymentClient.clientSecret,
+    });
     checkout = await createCaller(auth, 'checkout-service');
     billing = await createCaller(auth, 'billing-service');
   });
@@ -94,14 +99,24 @@ describe('POST /initiate-payment: the callers', () => {
     const tokenAnswer = await fetch(new URL(`v1/public/${auth.projectId}/oauth2/token`, auth.url), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: checkout.clientId, client_secret: checkout.clientSecret, scope: 'write:payments' }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: checkout.clientId,
+        client_secret: checkout.clientSecret,
+        scope: 'write:payments',
+      }),
     });
     expect(tokenAnswer.status).toBe(200);
     const { access_token } = (await tokenAnswer.json()) as { access_token: string };
 
     const res = await postPayment(payment.url, pay({ debitAmount: 7 }), bearer(access_token));
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ customerId: JOHN.customerId, destinationWalletId: JANE.walletId, debitAmount: 7, walletBalance: before[0]! - 7 });
+    expect(res.body).toMatchObject({
+      customerId: JOHN.customerId,
+      destinationWalletId: JANE.walletId,
+      debitAmount: 7,
+      walletBalance: before[0]! - 7,
+    });
     expect(balances()).toEqual([before[0]! - 7, before[1]! + 7]);
   });
 
@@ -169,7 +184,13 @@ describe('POST /initiate-payment: the per-caller rate limit', () => {
     auth = await startAuth();
     wallet = await startWallet(auth, dir);
     const own = await createClient(auth);
-    payment = await startPayment(dir, { stytchProject: projectOf(auth), walletServerUrl: wallet.url, clientId: own.clientId, clientSecret: own.clientSecret, paymentsPerMinute: 3 });
+    payment = await startPayment(dir, {
+      stytchProject: projectOf(auth),
+      walletServerUrl: wallet.url,
+      clientId: own.clientId,
+      clientSecret: own.clientSecret,
+      paymentsPerMinute: 3,
+    });
   });
   afterAll(async () => {
     await payment.close();

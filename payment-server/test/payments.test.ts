@@ -114,7 +114,11 @@ describe('POST /initiate-payment', () => {
     const res = await post({ customerId: JANE.customerId, debitAmount: before + 1, destinationWalletId: JOHN.walletId });
 
     expect(res.status).toBe(409);
-    expect(res.body.error).toMatchObject({ code: 'insufficient_funds', message: expect.stringContaining('Nothing was debited'), request_id: expect.any(String) });
+    expect(res.body.error).toMatchObject({
+      code: 'insufficient_funds',
+      message: expect.stringContaining('Nothing was debited'),
+      request_id: expect.any(String),
+    });
     // "Insufficient funds", and not a digit more: the balance is nobody's business but the wallet's.
     expect(res.body.error.message).toMatch(/^Insufficient funds/);
     expect(res.body.error.message).not.toMatch(/\d/);
@@ -138,7 +142,10 @@ describe('POST /initiate-payment', () => {
 
   it('answers 422 when an Idempotency-Key is reused for another payment', async () => {
     await post({ customerId: JANE.customerId, debitAmount: 1, destinationWalletId: JOHN.walletId }, { 'Idempotency-Key': 'reused-key' });
-    const res = await post({ customerId: JANE.customerId, debitAmount: 2, destinationWalletId: JOHN.walletId }, { 'Idempotency-Key': 'reused-key' });
+    const res = await post(
+      { customerId: JANE.customerId, debitAmount: 2, destinationWalletId: JOHN.walletId },
+      { 'Idempotency-Key': 'reused-key' },
+    );
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('idempotency_key_reused');
   });
@@ -312,7 +319,9 @@ describe('POST /initiate-payment when a dependency fails', () => {
     // Balance checks are answered; debits hang, as if the wallet stalled mid-payment.
     const stalling = await stubWallet((req, res) => {
       if (req.url === '/api/check-balance') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ customerName: 'john_doe', walletId: JOHN.walletId, walletBalance: 1790 }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ customerName: 'john_doe', walletId: JOHN.walletId, walletBalance: 1790 }));
       }
     });
     const payment = await paymentWith({ walletServerUrl: stalling, walletTimeoutMs: 200 });
@@ -327,7 +336,10 @@ describe('POST /initiate-payment when a dependency fails', () => {
     const payment = await paymentWith({ walletServerUrl: failing });
     const res = await postPayment(payment.url, pay(), bearer(caller.token));
     expect(res.status).toBe(502);
-    expect(res.body.error).toMatchObject({ code: 'wallet_error', message: 'The wallet-server failed on the check-balance. Nothing was debited.' });
+    expect(res.body.error).toMatchObject({
+      code: 'wallet_error',
+      message: 'The wallet-server failed on the check-balance. Nothing was debited.',
+    });
   });
 
   it('answers 502 when the wallet-server answers outside its contract', async () => {

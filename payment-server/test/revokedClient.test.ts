@@ -9,7 +9,22 @@ import type { RunningWalletServer } from '@m2m/wallet-server';
 import { eventually } from '../../test/support/eventually';
 import type { RunningPaymentServer } from '../src/server';
 import type { CountingProxy } from './support/countingProxy';
-import { balanceOf, bearer, createCaller, createClient, JOHN, LogCapture, pay, postPayment, sdkFor, startAuthBehindProxy, startPayment, startWallet, tmpDir, type TestClient } from './support/stack';
+import {
+  balanceOf,
+  bearer,
+  createCaller,
+  createClient,
+  JOHN,
+  LogCapture,
+  pay,
+  postPayment,
+  sdkFor,
+  startAuthBehindProxy,
+  startPayment,
+  startWallet,
+  tmpDir,
+  type TestClient,
+} from './support/stack';
 
 describe('the payment-server when its M2M client is revoked', () => {
   const dir = tmpDir();

@@ -6,7 +6,22 @@ import { ConfigError } from '@m2m/shared';
 import type { RunningPaymentServer } from '../src/server';
 import type { CountingProxy } from './support/countingProxy';
 import type { StytchProject } from '@m2m/shared';
-import { ADMIN_KEY, bearer, createCaller, createClient, LogCapture, postPayment, request, sdkFor, sleep, startAuthBehindProxy, startPayment, startWallet, tmpDir, type TestClient } from './support/stack';
+import {
+  ADMIN_KEY,
+  bearer,
+  createCaller,
+  createClient,
+  LogCapture,
+  postPayment,
+  request,
+  sdkFor,
+  sleep,
+  startAuthBehindProxy,
+  startPayment,
+  startWallet,
+  tmpDir,
+  type TestClient,
+} from './support/stack';
 
 interface Stored {
   client_id: string;
@@ -101,7 +116,8 @@ describe('one-shot secret rotation', () => {
       expect(server.tokenProvider.stats().tokenRequests).toBeGreaterThan(50);
       // Only the last secret works; the file holds it, with no pending rotation.
       expect(read(file)).toEqual({ client_id: client.clientId, client_secret: secrets[3] });
-      for (const old of secrets.slice(0, 3)) await expect(tokenWith(client.clientId, old)).rejects.toMatchObject({ error_type: 'invalid_client' });
+      for (const old of secrets.slice(0, 3))
+        await expect(tokenWith(client.clientId, old)).rejects.toMatchObject({ error_type: 'invalid_client' });
       for (const secret of secrets) expect(logs.text()).not.toContain(secret);
     } finally {
       running = false;
@@ -194,7 +210,11 @@ describe('one-shot secret rotation', () => {
       const client = await createClient(auth);
       const { m2m_client } = await sdkFor(auth).m2m.clients.secrets.rotateStart({ client_id: client.clientId });
       const file = path.join(tmpDir(), 'credentials.json');
-      const stored: Stored = { client_id: client.clientId, client_secret: client.clientSecret, next_client_secret: m2m_client.next_client_secret };
+      const stored: Stored = {
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        next_client_secret: m2m_client.next_client_secret,
+      };
       fs.writeFileSync(file, JSON.stringify(stored), { mode: 0o600 });
       return { client, file, next: m2m_client.next_client_secret };
     };
@@ -205,7 +225,11 @@ describe('one-shot secret rotation', () => {
       try {
         expect((await payAsCaller(server.url)).status).toBe(200);
         const status = await request(server.url, 'GET', '/admin/m2m/secret-rotation', { token: ADMIN_KEY });
-        expect(status.body).toMatchObject({ rotation: 'started', in_use: 'next_client_secret', next_client_secret_last_four: next.slice(-4) });
+        expect(status.body).toMatchObject({
+          rotation: 'started',
+          in_use: 'next_client_secret',
+          next_client_secret_last_four: next.slice(-4),
+        });
 
         const done = await request(server.url, 'POST', '/admin/m2m/secret-rotation/complete', { token: ADMIN_KEY });
         expect(done.status).toBe(200);
@@ -242,7 +266,14 @@ describe('one-shot secret rotation', () => {
     it('refuses to start, with one clear line, when neither secret in the file works', async () => {
       const client = await createClient(auth);
       const file = path.join(tmpDir(), 'credentials.json');
-      fs.writeFileSync(file, JSON.stringify({ client_id: client.clientId, client_secret: 'dead-secret-1-0123456789', next_client_secret: 'dead-secret-2-0123456789' }));
+      fs.writeFileSync(
+        file,
+        JSON.stringify({
+          client_id: client.clientId,
+          client_secret: 'dead-secret-1-0123456789',
+          next_client_secret: 'dead-secret-2-0123456789',
+        }),
+      );
       const err = await start(file, client).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConfigError);
       expect((err as Error).message).toContain(file);

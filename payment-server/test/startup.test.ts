@@ -6,7 +6,21 @@ import type { RunningWalletServer } from '@m2m/wallet-server';
 import { ConfigError, listen, closeServer } from '@m2m/shared';
 import { resolveAdminKey } from '../src/admin/adminKey';
 import { loadPaymentServerConfig } from '../src/config';
-import { ADMIN_KEY, bearer, createCaller, JOHN, pay, postPayment, projectOf, request, sdkFor, startAuth, startPayment, startWallet, tmpDir } from './support/stack';
+import {
+  ADMIN_KEY,
+  bearer,
+  createCaller,
+  JOHN,
+  pay,
+  postPayment,
+  projectOf,
+  request,
+  sdkFor,
+  startAuth,
+  startPayment,
+  startWallet,
+  tmpDir,
+} from './support/stack';
 
 describe('configuration', () => {
   it('has the documented defaults', () => {
@@ -70,7 +84,9 @@ describe('the admin API key', () => {
   it('stops the server from starting when too short', async () => {
     const auth = await startAuth();
     try {
-      await expect(startPayment(tmpDir(), { stytchProject: projectOf(auth), walletServerUrl: 'http://127.0.0.1:9/', adminApiKey: 'x'.repeat(31) })).rejects.toBeInstanceOf(ConfigError);
+      await expect(
+        startPayment(tmpDir(), { stytchProject: projectOf(auth), walletServerUrl: 'http://127.0.0.1:9/', adminApiKey: 'x'.repeat(31) }),
+      ).rejects.toBeInstanceOf(ConfigError);
     } finally {
       await auth.close();
     }
@@ -93,7 +109,11 @@ describe('credentials at start-up', () => {
     await auth.close();
   });
 
-  const options = () => ({ stytchProject: projectOf(auth), walletServerUrl: wallet.url, credentialsFile: path.join(tmpDir(), 'credentials.json') });
+  const options = () => ({
+    stytchProject: projectOf(auth),
+    walletServerUrl: wallet.url,
+    credentialsFile: path.join(tmpDir(), 'credentials.json'),
+  });
 
   it('local mode with no credentials: provisions a payment-service client, and pays with it', async () => {
     const opts = options();
@@ -123,7 +143,9 @@ describe('credentials at start-up', () => {
       const stored = JSON.parse(fs.readFileSync(second.credentialsFile, 'utf8')) as { client_secret: string; next_client_secret?: string };
       expect(stored.next_client_secret).toBeUndefined();
       expect(stored.client_secret).not.toBe(lostSecret);
-      await expect(sdkFor(auth).m2m.token({ client_id: two.clientId, client_secret: lostSecret })).rejects.toMatchObject({ error_type: 'invalid_client' });
+      await expect(sdkFor(auth).m2m.token({ client_id: two.clientId, client_secret: lostSecret })).rejects.toMatchObject({
+        error_type: 'invalid_client',
+      });
       expect((await postPayment(two.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
     } finally {
       await two.close();
@@ -134,7 +156,10 @@ describe('credentials at start-up', () => {
     // Provisioning an existing client writes the next secret as client_secret, then completes the
     // rotation. Left pending, the old secret (unknown to us) would keep working: a restart ends that.
     const sdk = sdkFor(auth);
-    const { m2m_client: existing } = await sdk.m2m.clients.create({ scopes: ['read:users', 'write:wallets'], client_name: 'payment-service' });
+    const { m2m_client: existing } = await sdk.m2m.clients.create({
+      scopes: ['read:users', 'write:wallets'],
+      client_name: 'payment-service',
+    });
     const { m2m_client: started } = await sdk.m2m.clients.secrets.rotateStart({ client_id: existing.client_id });
     const opts = options();
     fs.writeFileSync(opts.credentialsFile, JSON.stringify({ client_id: existing.client_id, client_secret: started.next_client_secret }));
@@ -144,7 +169,9 @@ describe('credentials at start-up', () => {
       const { m2m_client } = await sdk.m2m.clients.get({ client_id: existing.client_id });
       expect(m2m_client.next_client_secret_last_four ?? null).toBeNull();
       expect(m2m_client.client_secret_last_four).toBe(started.next_client_secret.slice(-4));
-      await expect(sdk.m2m.token({ client_id: existing.client_id, client_secret: existing.client_secret })).rejects.toMatchObject({ error_type: 'invalid_client' });
+      await expect(sdk.m2m.token({ client_id: existing.client_id, client_secret: existing.client_secret })).rejects.toMatchObject({
+        error_type: 'invalid_client',
+      });
       expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
     } finally {
       await server.close();
@@ -184,11 +211,17 @@ describe('credentials at start-up', () => {
     const rotated = read();
     expect(rotated.client_id).toBe(first.client_id);
     expect(rotated.client_secret).not.toBe(first.client_secret);
-    await expect(sdk.m2m.token({ client_id: first.client_id, client_secret: first.client_secret })).rejects.toMatchObject({ error_type: 'invalid_client' });
-    expect((await sdk.m2m.token({ client_id: rotated.client_id, client_secret: rotated.client_secret })).access_token).toEqual(expect.any(String));
+    await expect(sdk.m2m.token({ client_id: first.client_id, client_secret: first.client_secret })).rejects.toMatchObject({
+      error_type: 'invalid_client',
+    });
+    expect((await sdk.m2m.token({ client_id: rotated.client_id, client_secret: rotated.client_secret })).access_token).toEqual(
+      expect.any(String),
+    );
 
     // Every checkout-service client goes (earlier tests made some): the next start makes a new one.
-    const { m2m_clients } = await sdk.m2m.clients.search({ query: { operator: 'AND', operands: [{ filter_name: 'client_name', filter_value: ['checkout-service'] }] } });
+    const { m2m_clients } = await sdk.m2m.clients.search({
+      query: { operator: 'AND', operands: [{ filter_name: 'client_name', filter_value: ['checkout-service'] }] },
+    });
     for (const c of m2m_clients) await sdk.m2m.clients.delete({ client_id: c.client_id });
     await restart();
     const fresh = read();
@@ -197,7 +230,11 @@ describe('credentials at start-up', () => {
   });
 
   it('local mode with the auth-server down: refuses to start with one line saying so', async () => {
-    const err = (await startPayment(dir, { ...options(), stytchProject: { ...projectOf(auth), baseUrl: 'http://127.0.0.1:9/' }, selfProvision: true }).then(
+    const err = (await startPayment(dir, {
+      ...options(),
+      stytchProject: { ...projectOf(auth), baseUrl: 'http://127.0.0.1:9/' },
+      selfProvision: true,
+    }).then(
       () => undefined,
       (e: unknown) => e,
     )) as Error;
@@ -230,7 +267,10 @@ describe('credentials at start-up', () => {
   it('a malformed credentials file: refuses to start without echoing it, and leaves it alone', async () => {
     const opts = options();
     fs.writeFileSync(opts.credentialsFile, '{"client_id": "x", "secret": "top-secret-value"}');
-    const err = (await startPayment(dir, opts).then(() => undefined, (e: unknown) => e)) as Error;
+    const err = (await startPayment(dir, opts).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).not.toContain('top-secret-value');
     expect(fs.readFileSync(opts.credentialsFile, 'utf8')).toContain('top-secret-value');
@@ -246,7 +286,8 @@ describe('graceful shutdown', () => {
     const slow = await listen(
       (req: http.IncomingMessage, res: http.ServerResponse) => {
         const answer = (body: object) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-        if (req.url === '/api/check-balance') setTimeout(() => answer({ customerName: 'john_doe', walletId: JOHN.walletId, walletBalance: 1790 }), 300);
+        if (req.url === '/api/check-balance')
+          setTimeout(() => answer({ customerName: 'john_doe', walletId: JOHN.walletId, walletBalance: 1790 }), 300);
         else answer({ transactionId: 'tx-1', walletBalance: 1690 });
       },
       0,

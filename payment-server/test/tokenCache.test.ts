@@ -3,7 +3,21 @@ import type { RunningWalletServer } from '@m2m/wallet-server';
 import type { RunningPaymentServer } from '../src/server';
 import type { StytchProject } from '@m2m/shared';
 import { startCountingProxy, type CountingProxy } from './support/countingProxy';
-import { balanceOf, bearer, createCaller, createClient, JOHN, pay, postPayment, sleep, startAuthBehindProxy, startPayment, startWallet, tmpDir, type TestClient } from './support/stack';
+import {
+  balanceOf,
+  bearer,
+  createCaller,
+  createClient,
+  JOHN,
+  pay,
+  postPayment,
+  sleep,
+  startAuthBehindProxy,
+  startPayment,
+  startWallet,
+  tmpDir,
+  type TestClient,
+} from './support/stack';
 
 // The token cache seen from outside: payments through the real stack, token requests counted at a
 // proxy in front of the auth-server, wallet answers counted at a proxy in front of the wallet.
@@ -49,7 +63,9 @@ describe('payments and the token cache', () => {
     const { wallet, payment } = await stack();
     const before = balanceOf(wallet, JOHN.customerId);
 
-    const results = await Promise.all(Array.from({ length: 100 }, () => postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))),
+    );
 
     expect(results.map((r) => r.status)).toEqual(Array(100).fill(200));
     // Each token carries only the scope its call needs: two scope sets, one request each.
@@ -67,7 +83,9 @@ describe('payments and the token cache', () => {
     const before = balanceOf(wallet, JOHN.customerId);
 
     // Several payments at once hit the stale tokens together: still one new token per scope set.
-    const results = await Promise.all(Array.from({ length: 5 }, () => postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))),
+    );
 
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect(balanceOf(wallet, JOHN.customerId)).toBe(before - 5);

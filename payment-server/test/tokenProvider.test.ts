@@ -41,9 +41,7 @@ describe('TokenProvider', () => {
 
   it('answers 100 concurrent cold callers with one token request per scope set', async () => {
     const tokens = provider();
-    const calls = Array.from({ length: 100 }, (_, i) =>
-      tokens.getToken(i % 2 ? [SCOPES.readUsers] : [SCOPES.writeWallets]),
-    );
+    const calls = Array.from({ length: 100 }, (_, i) => tokens.getToken(i % 2 ? [SCOPES.readUsers] : [SCOPES.writeWallets]));
     const got = await Promise.all(calls);
 
     expect(proxy.tokenRequests()).toEqual({ 'read:users': 1, 'write:wallets': 1 });
@@ -79,21 +77,27 @@ describe('TokenProvider', () => {
   });
 
   it('fails with invalid_scope, not retried, for a scope the client does not have', async () => {
-    const err = await provider().getToken(['admin:everything']).catch((e: unknown) => e);
+    const err = await provider()
+      .getToken(['admin:everything'])
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'TokenUnavailableError', reason: 'invalid_scope', retryable: false });
     expect(proxy.tokenRequestTotal()).toBe(1);
   });
 
   it('retries an unreachable auth server with backoff, then reports it as retryable', async () => {
     proxy.setMode('drop');
-    const err = await provider({ maxAttempts: 3 }).getToken([SCOPES.readUsers]).catch((e: unknown) => e);
+    const err = await provider({ maxAttempts: 3 })
+      .getToken([SCOPES.readUsers])
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TokenUnavailableError);
     expect(err).toMatchObject({ reason: 'auth_server_unreachable', retryable: true, attempts: 3 });
   });
 
   it('gives up on a hung auth server after its request timeout', async () => {
     proxy.setMode('hang');
-    const err = await provider({ maxAttempts: 2, requestTimeoutMs: 200 }).getToken([SCOPES.readUsers]).catch((e: unknown) => e);
+    const err = await provider({ maxAttempts: 2, requestTimeoutMs: 200 })
+      .getToken([SCOPES.readUsers])
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: 'auth_server_timeout', retryable: true, attempts: 2 });
   });
 

@@ -4,14 +4,27 @@ import { createStytchClient, SCOPES } from '@m2m/shared';
 import { TokenProvider } from '../src/m2m/tokenProvider';
 import { TokenUnavailableError } from '../src/m2m/tokenErrors';
 import type { CountingProxy } from './support/countingProxy';
-import { bearer, createCaller, createClient, pay, postPayment, projectOf, sdkFor, startAuthBehindProxy, startPayment, startWallet, tmpDir, type TestClient } from './support/stack';
+import {
+  bearer,
+  createCaller,
+  createClient,
+  pay,
+  postPayment,
+  projectOf,
+  sdkFor,
+  startAuthBehindProxy,
+  startPayment,
+  startWallet,
+  tmpDir,
+  type TestClient,
+} from './support/stack';
 
 /**
  * Issue 13.11: a 429 from the auth server makes the whole provider back off for its Retry-After:
  * one token request, not one per payment. The real auth-server is driven into 429 (wrong secrets
  * for the client from this address); the provider's clock moves instead of the test sleeping.
  */
-describe('TokenProvider under the auth server\'s rate limit', () => {
+describe("TokenProvider under the auth server's rate limit", () => {
   let auth: RunningAuthServer;
   let proxy: CountingProxy;
   let wallet: RunningWalletServer;
@@ -32,7 +45,9 @@ describe('TokenProvider under the auth server\'s rate limit', () => {
   /** Three wrong secrets for `client` from this address: its right secret now gets 429 for a minute. */
   async function lockOut(client: TestClient): Promise<void> {
     for (let i = 0; i < 3; i++) {
-      await expect(sdkFor(auth).m2m.token({ client_id: client.clientId, client_secret: `wrong-guess-${i}-abcdef` })).rejects.toMatchObject({ status_code: 401 });
+      await expect(sdkFor(auth).m2m.token({ client_id: client.clientId, client_secret: `wrong-guess-${i}-abcdef` })).rejects.toMatchObject({
+        status_code: 401,
+      });
     }
   }
 
@@ -56,8 +71,14 @@ describe('TokenProvider under the auth server\'s rate limit', () => {
       expect(retryAfter).toBeGreaterThan(50); // the auth-server's Retry-After (its one-minute window), not a guess
       expect(retryAfter).toBeLessThanOrEqual(60);
 
-      const during = await Promise.all(Array.from({ length: 50 }, (_, i) => tokens.getToken([i % 2 ? SCOPES.readUsers : SCOPES.writeWallets]).catch((err: unknown) => err)));
-      expect(during.every((err) => err instanceof TokenUnavailableError && err.reason === 'auth_server_rate_limited' && err.attempts === 0)).toBe(true);
+      const during = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          tokens.getToken([i % 2 ? SCOPES.readUsers : SCOPES.writeWallets]).catch((err: unknown) => err),
+        ),
+      );
+      expect(
+        during.every((err) => err instanceof TokenUnavailableError && err.reason === 'auth_server_rate_limited' && err.attempts === 0),
+      ).toBe(true);
       expect(countRequests()).toBe(1);
 
       now += (retryAfter + 1) * 1000;
@@ -86,9 +107,16 @@ describe('TokenProvider under the auth server\'s rate limit', () => {
   it('payments answer 503 auth_server_rate_limited with Retry-After, and 20 payments cost one token request', async () => {
     const client = await createClient(auth);
     const caller = await createCaller(auth);
-    const server = await startPayment(dir, { stytchProject: projectOf(auth, proxy.url), walletServerUrl: wallet.url, credentialsFile: `${tmpDir()}/credentials.json`, clientId: client.clientId, clientSecret: client.clientSecret });
+    const server = await startPayment(dir, {
+      stytchProject: projectOf(auth, proxy.url),
+      walletServerUrl: wallet.url,
+      credentialsFile: `${tmpDir()}/credentials.json`,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+    });
     try {
-      for (const scopes of [[SCOPES.readUsers], [SCOPES.writeWallets], [SCOPES.readUsers, SCOPES.writeWallets]]) server.tokenProvider.invalidate(scopes);
+      for (const scopes of [[SCOPES.readUsers], [SCOPES.writeWallets], [SCOPES.readUsers, SCOPES.writeWallets]])
+        server.tokenProvider.invalidate(scopes);
       await lockOut(client);
       proxy.reset();
       const answers = [];

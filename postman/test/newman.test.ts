@@ -22,7 +22,10 @@ describe('the Postman collection, run by newman against the stack npm start runs
     await stack.waitFor('Stytch M2M stack is ready');
     const adminKey = fs.readFileSync(path.join(env.DATA_DIR, 'payment-server-admin-key'), 'utf8').trim();
     // What a Postman user pastes into the environment: the demo caller's credentials.
-    const caller = JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'demo-caller-credentials.json'), 'utf8')) as { client_id: string; client_secret: string };
+    const caller = JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'demo-caller-credentials.json'), 'utf8')) as {
+      client_id: string;
+      client_secret: string;
+    };
 
     const summary = await runCollection([
       { key: 'auth_url', value: `http://127.0.0.1:${env.AUTH_SERVER_PORT}` },

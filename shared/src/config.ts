@@ -22,8 +22,7 @@ export type StytchMode = { kind: 'local' } | { kind: 'hosted'; baseUrl: string }
 
 const STYTCH_BASE_URLS = { test: 'https://test.stytch.com/', live: 'https://api.stytch.com/' } as const;
 
-const port = (fallback: number) =>
-  z.coerce.number().int().min(1).max(65535).default(fallback);
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
 const baseUrl = z
   .string()

@@ -31,7 +31,8 @@ export function jsonBody({ limit, maxDepth = MAX_JSON_DEPTH, form }: JsonBodyOpt
     if (!hasBody(req.headers, Boolean(req.is(JSON_TYPE)))) return next();
     const onRead = (err?: unknown) => {
       if (err) return next(unreadable(err));
-      if (req.is(JSON_TYPE) && !isPlainObject(req.body)) return next(new HttpError(400, 'invalid_json', 'The request body must be a JSON object'));
+      if (req.is(JSON_TYPE) && !isPlainObject(req.body))
+        return next(new HttpError(400, 'invalid_json', 'The request body must be a JSON object'));
       next();
     };
     if (readForm && req.is(FORM_TYPE)) return readForm(req, res, onRead);
@@ -42,7 +43,13 @@ export function jsonBody({ limit, maxDepth = MAX_JSON_DEPTH, form }: JsonBodyOpt
     // RFC 8259 §8.1: JSON between systems is UTF-8. Other charsets (utf-7!) would be decoded into
     // something other than what a UTF-8 reader of the same bytes sees.
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-      return next(new HttpError(415, 'unsupported_media_type', `JSON is read only as UTF-8: send charset=utf-8 or no charset, not ${charset.slice(0, 40)}`));
+      return next(
+        new HttpError(
+          415,
+          'unsupported_media_type',
+          `JSON is read only as UTF-8: send charset=utf-8 or no charset, not ${charset.slice(0, 40)}`,
+        ),
+      );
     }
     readJson(req, res, onRead);
   };
@@ -62,7 +69,8 @@ function assertDepth(raw: Buffer, maxDepth: number): void {
   for (let i = 0; i < raw.length; i++) {
     const byte = raw[i];
     if (inString) {
-      if (byte === 0x5c) i++; // backslash: skip the escaped byte
+      if (byte === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (byte === 0x22) inString = false;
     } else if (byte === 0x22) inString = true;
     else if (byte === 0x7b || byte === 0x5b) {

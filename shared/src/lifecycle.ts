@@ -28,7 +28,11 @@ export function listen(app: RequestListener, port: number, host: string, portVar
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? new PortInUseError(`Port ${port} on ${host} is already in use: set ${portVariable} to another port`) : err);
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new PortInUseError(`Port ${port} on ${host} is already in use: set ${portVariable} to another port`)
+          : err,
+      );
     });
     server.listen(port, host, () => {
       const address = server.address() as AddressInfo;

@@ -50,7 +50,9 @@ export function resolveStytchProject(settings: StytchSettings): StytchProject {
     return { projectId: settings.STYTCH_PROJECT_ID, secret: settings.STYTCH_SECRET, baseUrl: mode.baseUrl };
   }
   // The same URL the auth-server puts in `iss`, so the SDK accepts its tokens.
-  const baseUrl = withTrailingSlash(settings.AUTH_SERVER_PUBLIC_URL ?? `http://${reachableHost(settings.HOST ?? '127.0.0.1')}:${settings.AUTH_SERVER_PORT}`);
+  const baseUrl = withTrailingSlash(
+    settings.AUTH_SERVER_PUBLIC_URL ?? `http://${reachableHost(settings.HOST ?? '127.0.0.1')}:${settings.AUTH_SERVER_PORT}`,
+  );
   if (settings.STYTCH_PROJECT_ID && settings.STYTCH_SECRET) {
     return { projectId: settings.STYTCH_PROJECT_ID, secret: settings.STYTCH_SECRET, baseUrl };
   }

@@ -31,7 +31,8 @@ export const TRUST_PROXY = z
     if (entries.length && entries.every(isProxyAddress)) return entries;
     ctx.addIssue({
       code: 'custom',
-      message: 'must be false, a hop count (1-10), or comma-separated proxy addresses or subnets (e.g. loopback, 10.0.0.0/8); true is refused: it lets any caller choose its address',
+      message:
+        'must be false, a hop count (1-10), or comma-separated proxy addresses or subnets (e.g. loopback, 10.0.0.0/8); true is refused: it lets any caller choose its address',
     });
     return z.NEVER;
   });

@@ -7,7 +7,13 @@ import path from 'node:path';
 describe('configuration', () => {
   it('applies the documented defaults', () => {
     const config = parseEnv(common, {});
-    expect(config).toMatchObject({ STYTCH_ENV: 'local', AUTH_SERVER_PORT: 4010, WALLET_SERVER_PORT: 4000, PAYMENT_SERVER_PORT: 6000, DATA_DIR: '.data' });
+    expect(config).toMatchObject({
+      STYTCH_ENV: 'local',
+      AUTH_SERVER_PORT: 4010,
+      WALLET_SERVER_PORT: 4000,
+      PAYMENT_SERVER_PORT: 6000,
+      DATA_DIR: '.data',
+    });
   });
 
   it('names a malformed variable in one line', () => {
@@ -51,6 +57,8 @@ describe('configuration', () => {
     writeLocalProject(dir, { projectId: 'project-test-1', secret: 'secret-1' });
     expect(fs.statSync(path.join(dir, 'stytch-project.json')).mode & 0o777).toBe(0o600);
     expect(resolveStytchProject(settings)).toEqual({ projectId: 'project-test-1', secret: 'secret-1', baseUrl: 'http://127.0.0.1:4010/' });
-    expect(() => resolveStytchProject({ ...settings, STYTCH_ENV: 'test' })).toThrow(/STYTCH_PROJECT_ID is not set: required when STYTCH_ENV=test/);
+    expect(() => resolveStytchProject({ ...settings, STYTCH_ENV: 'test' })).toThrow(
+      /STYTCH_PROJECT_ID is not set: required when STYTCH_ENV=test/,
+    );
   });
 });

@@ -28,7 +28,10 @@ describe("the stack's log relay", () => {
 
   it('piped: JSON lines as written, a stray text line wrapped into JSON with the server name', async () => {
     const out = await relay([line, 'a plain line'], false);
-    const [first, second] = out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [first, second] = out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(first).toEqual(JSON.parse(line));
     expect(second).toMatchObject({ name: 'wallet-server', level: 50, msg: 'a plain line' });
   });

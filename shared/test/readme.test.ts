@@ -45,7 +45,10 @@ describe("the README's curl walkthrough, run as written against npm start", () =
 
   it("gets the demo caller a token, pays once for two requests with one Idempotency-Key, refuses an overdraft (409, no balance), a destination we don't hold (404) and no token (401)", async () => {
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', onThisStack(blocks[0]!, env)], { cwd: repoRoot });
-    const [first, retry, overdraft, nowhere, anonymous] = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const [first, retry, overdraft, nowhere, anonymous] = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(first).toMatchObject({ walletBalance: 1690, idempotencyKey: 'order-1001' });
     expect(retry).toEqual(first);
     expect(overdraft.error.code).toBe('insufficient_funds');
@@ -63,10 +66,14 @@ describe("the README's curl walkthrough, run as written against npm start", () =
   });
 
   it('rotates the secret and searches clients through the admin routes, showing no secret', async () => {
-    const credentials = () => JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'payment-server-credentials.json'), 'utf8')) as { client_secret: string };
+    const credentials = () =>
+      JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'payment-server-credentials.json'), 'utf8')) as { client_secret: string };
     const before = credentials().client_secret;
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', onThisStack(blocks[2]!, env)], { cwd: repoRoot });
-    const [rotation, search] = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const [rotation, search] = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const after = credentials().client_secret;
     expect(after).not.toBe(before);
     expect(rotation.client_secret_last_four).toBe(after.slice(-4));
@@ -75,7 +82,7 @@ describe("the README's curl walkthrough, run as written against npm start", () =
     expect(stdout).not.toContain(before);
   });
 
-  it("makes another caller the Stytch way (a write:payments client, a token, Bearer), whose order-1001 is its own payment", async () => {
+  it('makes another caller the Stytch way (a write:payments client, a token, Bearer), whose order-1001 is its own payment', async () => {
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', onThisStack(blocks[3]!, env)], { cwd: repoRoot });
     const paid = JSON.parse(stdout.trim()) as { transactionId: string; idempotencyKey: string; customerName: string };
     expect(paid).toMatchObject({ customerName: 'jane_doe', idempotencyKey: 'order-1001', transactionId: expect.any(String) });

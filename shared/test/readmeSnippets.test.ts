@@ -32,6 +32,8 @@ describe("the README's copy-into-your-app snippets", () => {
   });
 
   it('a snippet that misuses the API does not compile (the check can fail)', async () => {
-    await expect(typecheck(`${tokenClient!}\nvoid tokens.getToken('read:users');\n`, [['payment-server/src/m2m', 'm2m']])).rejects.toThrow();
+    await expect(
+      typecheck(`${tokenClient!}\nvoid tokens.getToken('read:users');\n`, [['payment-server/src/m2m', 'm2m']]),
+    ).rejects.toThrow();
   });
 });

@@ -18,7 +18,10 @@ const run = promisify(execFile);
 async function payAsTheBannerSays(output: string, token?: string): Promise<any> {
   const block = /Make a payment[^\n]*:\n((?: {2}\S[^\n]*\n)+)/.exec(output);
   if (!block) throw new Error(`no payment commands in:\n${output}`);
-  const { stdout } = await run('sh', ['-euc', block[1]!], { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', ...(token && { TOKEN: token }) } });
+  const { stdout } = await run('sh', ['-euc', block[1]!], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', ...(token && { TOKEN: token }) },
+  });
   return JSON.parse(stdout);
 }
 
@@ -66,7 +69,11 @@ describe('npm start (the whole stack)', () => {
     const projectFile = path.join(env.DATA_DIR, 'stytch-project.json');
     const credentialsFile = path.join(env.DATA_DIR, 'payment-server-credentials.json');
     const demoCaller = path.join(env.DATA_DIR, 'demo-caller-credentials.json');
-    const state = () => [fs.readFileSync(projectFile, 'utf8'), JSON.parse(fs.readFileSync(credentialsFile, 'utf8')).client_id, fs.readFileSync(demoCaller, 'utf8')];
+    const state = () => [
+      fs.readFileSync(projectFile, 'utf8'),
+      JSON.parse(fs.readFileSync(credentialsFile, 'utf8')).client_id,
+      fs.readFileSync(demoCaller, 'utf8'),
+    ];
     const before = state();
 
     stack = npmStart(env);
@@ -82,7 +89,9 @@ describe('npm start (the whole stack)', () => {
     try {
       stack = npmStart(env);
       expect(await stack.exited).toBe(1);
-      expect(stack.output()).toContain(`Port ${env.WALLET_SERVER_PORT} (wallet-server) is already in use: set WALLET_SERVER_PORT to another port`);
+      expect(stack.output()).toContain(
+        `Port ${env.WALLET_SERVER_PORT} (wallet-server) is already in use: set WALLET_SERVER_PORT to another port`,
+      );
     } finally {
       blocker.close();
     }
@@ -117,10 +126,24 @@ describe('npm start (the whole stack)', () => {
         await alone.waitFor(/"msg":"[^"]*listening/);
       }
       // The payment-server alone provisions the demo caller too (local mode): pay with its token.
-      const caller = JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'demo-caller-credentials.json'), 'utf8')) as { client_id: string; client_secret: string };
-      const project = JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'stytch-project.json'), 'utf8')) as { project_id: string; secret: string };
-      const sdk = createStytchClient({ projectId: project.project_id, secret: project.secret, baseUrl: `http://127.0.0.1:${env.AUTH_SERVER_PORT}/` });
-      const { access_token } = await sdk.m2m.token({ client_id: caller.client_id, client_secret: caller.client_secret, scopes: ['write:payments'] });
+      const caller = JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'demo-caller-credentials.json'), 'utf8')) as {
+        client_id: string;
+        client_secret: string;
+      };
+      const project = JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'stytch-project.json'), 'utf8')) as {
+        project_id: string;
+        secret: string;
+      };
+      const sdk = createStytchClient({
+        projectId: project.project_id,
+        secret: project.secret,
+        baseUrl: `http://127.0.0.1:${env.AUTH_SERVER_PORT}/`,
+      });
+      const { access_token } = await sdk.m2m.token({
+        client_id: caller.client_id,
+        client_secret: caller.client_secret,
+        scopes: ['write:payments'],
+      });
       const paid = await fetch(`http://127.0.0.1:${env.PAYMENT_SERVER_PORT}/initiate-payment`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${access_token}` },
@@ -154,7 +177,10 @@ describe('npm start (the whole stack)', () => {
       await expect(fetch(`http://127.0.0.1:${env.AUTH_SERVER_PORT}/healthz`)).rejects.toThrow();
       // Against Stytch, a caller is any M2M client with write:payments, made with the project's credentials.
       const checkout = await sdk.m2m.clients.create({ client_name: 'checkout-service', scopes: ['write:payments'] });
-      const { access_token } = await sdk.m2m.token({ client_id: checkout.m2m_client.client_id, client_secret: checkout.m2m_client.client_secret });
+      const { access_token } = await sdk.m2m.token({
+        client_id: checkout.m2m_client.client_id,
+        client_secret: checkout.m2m_client.client_secret,
+      });
       expect(await payAsTheBannerSays(output, access_token)).toMatchObject({ transactionId: expect.any(String), walletBalance: 1690 });
     } finally {
       await stack?.stop();

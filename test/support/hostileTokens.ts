@@ -1,4 +1,13 @@
-import { constants, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomUUID,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
 import Database from 'better-sqlite3';
 
 /**
@@ -23,8 +32,7 @@ export function readActiveSigningKey(databaseFile: string): SigningKeyMaterial {
   const db = new Database(databaseFile, { readonly: true, fileMustExist: true });
   try {
     const row = db.prepare('SELECT kid, private_key_pem FROM signing_keys WHERE retired_at IS NULL AND activated_at IS NOT NULL').get() as
-      | { kid: string; private_key_pem: string }
-      | undefined;
+      { kid: string; private_key_pem: string } | undefined;
     if (!row) throw new Error(`no active signing key in ${databaseFile}`);
     const privateKey = createPrivateKey(row.private_key_pem);
     const publicKey = createPublicKey(privateKey);

@@ -53,7 +53,12 @@ export function at(baseUrl: string, path: string): string {
 }
 
 /** A request whose path goes on the wire exactly as given (no URL normalisation), e.g. broken %-encoding. */
-export function rawRequest(baseUrl: string, method: string, rawPath: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+export function rawRequest(
+  baseUrl: string,
+  method: string,
+  rawPath: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const req = http.request({ host: hostname, port, path: rawPath, method, headers }, (res) => {

@@ -23,7 +23,12 @@ runMain('wallet-server', async () => {
     },
   });
   logger.info(
-    { url: server.url, database: config.databaseFile, stytch_base_url: config.stytchProject.baseUrl, project_id: config.stytchProject.projectId },
+    {
+      url: server.url,
+      database: config.databaseFile,
+      stytch_base_url: config.stytchProject.baseUrl,
+      project_id: config.stytchProject.projectId,
+    },
     'wallet-server listening',
   );
   stopOnSignals(() => server.close(), logger);

@@ -1,4 +1,13 @@
-import { closeServer, createLogger, createStytchClient, listen, reachableHost, type Logger, type StytchProject, type TrustProxy } from '@m2m/shared';
+import {
+  closeServer,
+  createLogger,
+  createStytchClient,
+  listen,
+  reachableHost,
+  type Logger,
+  type StytchProject,
+  type TrustProxy,
+} from '@m2m/shared';
 import type * as stytch from 'stytch';
 import { createWalletApp, type WalletAuthorizeOptions } from './app';
 import { jwksUrl, signingKeysProbe } from './signingKeys';

@@ -105,7 +105,7 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
     await request(app.url).get('/write').set('Authorization', `Bearer ${token}`).expect(403);
   });
 
-  it('verifies a token once, and still enforces each route\'s scopes on a cache hit', async () => {
+  it("verifies a token once, and still enforces each route's scopes on a cache hit", async () => {
     const token = await accessToken(admin, reader);
     const before = verifications();
     await request(app.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
@@ -197,7 +197,10 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
   it('accepts tokens signed by the previous key after a signing-key rotation', async () => {
     const oldToken = await accessToken(admin, reader);
     const basic = Buffer.from(`${auth.projectId}:${auth.projectSecret}`).toString('base64');
-    const rotated = await fetch(new URL('v1/local/signing-keys/rotate', auth.url), { method: 'POST', headers: { authorization: `Basic ${basic}` } });
+    const rotated = await fetch(new URL('v1/local/signing-keys/rotate', auth.url), {
+      method: 'POST',
+      headers: { authorization: `Basic ${basic}` },
+    });
     expect(rotated.status).toBe(200);
     const newToken = await accessToken(admin, reader);
     const fresh = await startGuardedApp({ client: sdkClient(auth) });
@@ -265,7 +268,7 @@ describe('authorizeToken when the signing keys are unreachable', () => {
 });
 
 describe('authorizeToken at token expiry', () => {
-  it('with clientStatus: false, accepts a deactivated client\'s token until it expires, then refuses it, cached or not', async () => {
+  it("with clientStatus: false, accepts a deactivated client's token until it expires, then refuses it, cached or not", async () => {
     const auth = await startTestAuthServer({ tokenLifetimeSeconds: 2 });
     const app = await startGuardedApp({ client: sdkClient(auth), clockToleranceSeconds: 0, clientStatus: false });
     try {
@@ -288,7 +291,7 @@ describe('authorizeToken at token expiry', () => {
 });
 
 describe('authorizeToken without a Stytch client configured', () => {
-  it('answers 500 (the server\'s fault), not 401, and still 401 to a request without credentials', async () => {
+  it("answers 500 (the server's fault), not 401, and still 401 to a request without credentials", async () => {
     const saved = { id: process.env.STYTCH_PROJECT_ID, secret: process.env.STYTCH_SECRET };
     delete process.env.STYTCH_PROJECT_ID;
     delete process.env.STYTCH_SECRET;

@@ -50,7 +50,7 @@ describe('client revocation', () => {
     await auth?.close();
   });
 
-  it('refuses a deactivated client\'s cached token within the window, and accepts it again after reactivation', async () => {
+  it("refuses a deactivated client's cached token within the window, and accepts it again after reactivation", async () => {
     const { app, read, lines } = await guarded(auth);
     try {
       const caller = await createM2MClient(admin, ['read:users']);
@@ -184,7 +184,9 @@ describe('signing-key revocation', () => {
       });
       expect(rotated.status).toBe(200);
       // The SDK's JWKS cache (10 minutes) still holds the stolen key: the attacker's fresh token verifies there.
-      const minted = new HostileTokens({ key: stolen, issuer: auth.issuer, projectId: auth.projectId, clientId: caller.clientId }).rs256({ scope: 'read:users' });
+      const minted = new HostileTokens({ key: stolen, issuer: auth.issuer, projectId: auth.projectId, clientId: caller.clientId }).rs256({
+        scope: 'read:users',
+      });
 
       // The cached token is dropped by the kid check...
       await eventually(async () => {
@@ -202,7 +204,7 @@ describe('signing-key revocation', () => {
     }
   });
 
-  it('with jwksMaxAgeSeconds: false, leaves the key to the SDK\'s own JWKS cache', async () => {
+  it("with jwksMaxAgeSeconds: false, leaves the key to the SDK's own JWKS cache", async () => {
     const { app, read } = await guarded(auth, { jwksMaxAgeSeconds: false });
     try {
       const stolen = readActiveSigningKey(path.join(dir, 'auth-server.db'));
@@ -214,7 +216,9 @@ describe('signing-key revocation', () => {
         body: JSON.stringify({ force: true, revoke_previous: true }),
       });
       await new Promise((resolve) => setTimeout(resolve, 1_200));
-      const minted = new HostileTokens({ key: stolen, issuer: auth.issuer, projectId: auth.projectId, clientId: caller.clientId }).rs256({ scope: 'read:users' });
+      const minted = new HostileTokens({ key: stolen, issuer: auth.issuer, projectId: auth.projectId, clientId: caller.clientId }).rs256({
+        scope: 'read:users',
+      });
       await read(minted).expect(200);
     } finally {
       await app.close();

@@ -49,7 +49,12 @@ describe('wallet-server configuration', () => {
 
   it('defaults to port 4000 and a database under DATA_DIR', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-config-'));
-    const config = loadWalletServerConfig({ DATA_DIR: dataDir, STYTCH_ENV: 'http://127.0.0.1:4999', STYTCH_PROJECT_ID: 'p', STYTCH_SECRET: 's' });
+    const config = loadWalletServerConfig({
+      DATA_DIR: dataDir,
+      STYTCH_ENV: 'http://127.0.0.1:4999',
+      STYTCH_PROJECT_ID: 'p',
+      STYTCH_SECRET: 's',
+    });
     expect(config.port).toBe(4000);
     expect(config.databaseFile).toBe(path.join(dataDir, 'wallet-server.db'));
     expect(config.stytchProject).toEqual({ projectId: 'p', secret: 's', baseUrl: 'http://127.0.0.1:4999/' });
@@ -58,9 +63,16 @@ describe('wallet-server configuration', () => {
 
   it('reads the revocation windows, and refuses a window of 0', () => {
     const env = { STYTCH_ENV: 'http://127.0.0.1:4999', STYTCH_PROJECT_ID: 'p', STYTCH_SECRET: 's' };
-    const config = loadWalletServerConfig({ ...env, CLIENT_STATUS_MAX_AGE_SECONDS: '5', JWKS_MAX_AGE_SECONDS: '10', CLIENT_STATUS_STALE_SECONDS: '0' });
+    const config = loadWalletServerConfig({
+      ...env,
+      CLIENT_STATUS_MAX_AGE_SECONDS: '5',
+      JWKS_MAX_AGE_SECONDS: '10',
+      CLIENT_STATUS_STALE_SECONDS: '0',
+    });
     expect([config.clientStatusMaxAgeSeconds, config.jwksMaxAgeSeconds, config.clientStatusStaleSeconds]).toEqual([5, 10, 0]);
-    expect(() => loadWalletServerConfig({ ...env, CLIENT_STATUS_MAX_AGE_SECONDS: '0' })).toThrow(/^CLIENT_STATUS_MAX_AGE_SECONDS is invalid/);
+    expect(() => loadWalletServerConfig({ ...env, CLIENT_STATUS_MAX_AGE_SECONDS: '0' })).toThrow(
+      /^CLIENT_STATUS_MAX_AGE_SECONDS is invalid/,
+    );
     expect(() => loadWalletServerConfig({ ...env, JWKS_MAX_AGE_SECONDS: 'soon' })).toThrow(/^JWKS_MAX_AGE_SECONDS is invalid/);
   });
 });
@@ -69,7 +81,9 @@ describe('npm start -w wallet-server (src/main.ts)', () => {
   it('exits 1 with one line naming the bad variable', async () => {
     const run = runMain({ WALLET_SERVER_PORT: '99999' });
     expect(await run.exited).toBe(1);
-    expect(run.output().stderr.trim().split('\n')).toEqual([expect.stringMatching(/^wallet-server: WALLET_SERVER_PORT is invalid \("99999"\)/)]);
+    expect(run.output().stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^wallet-server: WALLET_SERVER_PORT is invalid \("99999"\)/),
+    ]);
   }, 20_000);
 
   it('serves, then shuts down cleanly on SIGTERM', async () => {

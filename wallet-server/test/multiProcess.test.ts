@@ -37,11 +37,20 @@ describe('two wallet-server processes sharing one database', () => {
   });
 
   function startProcess(databaseFile: string): Promise<string> {
-    const child = spawn(process.execPath, ['--conditions=@m2m/source', '--import', 'tsx', path.join(__dirname, 'support', 'walletProcess.ts')], {
-      cwd: repoRoot,
-      env: { ...process.env, WALLET_DB: databaseFile, WALLET_PROJECT: JSON.stringify(projectOf(auth)), WALLET_SEED: JSON.stringify(SEED) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@m2m/source', '--import', 'tsx', path.join(__dirname, 'support', 'walletProcess.ts')],
+      {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          WALLET_DB: databaseFile,
+          WALLET_PROJECT: JSON.stringify(projectOf(auth)),
+          WALLET_SEED: JSON.stringify(SEED),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     children.push(child);
     return new Promise((resolve, reject) => {
       let output = '';

@@ -47,10 +47,14 @@ describe('wallet-server', () => {
   const balanceOf = (customerId: string) => wallet.wallets.findByCustomer(customerId)?.balance;
 
   describe('POST /api/check-balance', () => {
-    it('answers the tutorial\'s shape for a seeded customer', async () => {
+    it("answers the tutorial's shape for a seeded customer", async () => {
       const res = await checkBalance(JOHN.customerId).expect(200);
       expect(res.body).toEqual({ customerName: 'john_doe', walletId: JOHN.walletId, walletBalance: 1790 });
-      expect((await checkBalance(JANE.customerId).expect(200)).body).toEqual({ customerName: 'jane_doe', walletId: JANE.walletId, walletBalance: 970 });
+      expect((await checkBalance(JANE.customerId).expect(200)).body).toEqual({
+        customerName: 'jane_doe',
+        walletId: JANE.walletId,
+        walletBalance: 970,
+      });
     });
 
     it('answers 404 for an unknown customer, with the request id', async () => {
@@ -59,7 +63,11 @@ describe('wallet-server', () => {
     });
 
     it('answers 400 naming the field for a bad body, and for broken JSON', async () => {
-      const res = await request(base).post('/api/check-balance').set('Authorization', `Bearer ${paymentToken}`).send({ customerId: 42 }).expect(400);
+      const res = await request(base)
+        .post('/api/check-balance')
+        .set('Authorization', `Bearer ${paymentToken}`)
+        .send({ customerId: 42 })
+        .expect(400);
       expect(res.body.error.code).toBe('invalid_request');
       expect(res.body.error.message).toMatch(/^customerId: /);
       const broken = await request(base)
@@ -73,7 +81,9 @@ describe('wallet-server', () => {
 
     it('answers 401 pointing at the protected resource metadata when there is no token', async () => {
       const res = await request(base).post('/api/check-balance').send({ customerId: JOHN.customerId }).expect(401);
-      expect(res.headers['www-authenticate']).toBe(`Bearer realm="wallet-server", resource_metadata="${base}/.well-known/oauth-protected-resource"`);
+      expect(res.headers['www-authenticate']).toBe(
+        `Bearer realm="wallet-server", resource_metadata="${base}/.well-known/oauth-protected-resource"`,
+      );
       expect(res.body.error.code).toBe('missing_token');
       expect(res.body.error.request_id).toEqual(expect.any(String));
       // The token is checked before the body is parsed.
@@ -83,7 +93,9 @@ describe('wallet-server', () => {
 
   describe('POST /api/debit', () => {
     it('needs write:wallets', async () => {
-      const res = await debit({ customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId }, 'k-scope', readToken).expect(403);
+      const res = await debit({ customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId }, 'k-scope', readToken).expect(
+        403,
+      );
       expect(res.headers['www-authenticate']).toContain('error="insufficient_scope"');
       expect(res.headers['www-authenticate']).toContain('scope="write:wallets"');
       expect(balanceOf(JOHN.customerId)).toBe(1790);
@@ -101,7 +113,9 @@ describe('wallet-server', () => {
 
     it('refuses a destination it does not hold with 404 destination_not_found, and moves nothing', async () => {
       const before = [balanceOf(JOHN.customerId), balanceOf(JANE.customerId)];
-      const res = await debit({ customerId: JANE.customerId, amount: 39, destinationWalletId: 'external-payee-1' }, 'k-external').expect(404);
+      const res = await debit({ customerId: JANE.customerId, amount: 39, destinationWalletId: 'external-payee-1' }, 'k-external').expect(
+        404,
+      );
       expect(res.body.error.code).toBe('destination_not_found');
       expect([balanceOf(JOHN.customerId), balanceOf(JANE.customerId)]).toEqual(before);
       expect(wallet.wallets.ledgerSum(JANE.walletId)).toBe(before[1]);
@@ -114,7 +128,10 @@ describe('wallet-server', () => {
       const body = { customerId: JOHN.customerId, amount: 21, destinationWalletId: JANE.walletId };
       const first = await debit(body, 'k-replay').expect(200);
       const balance = balanceOf(JOHN.customerId);
-      const again = await debit({ destinationWalletId: body.destinationWalletId, amount: 21, customerId: body.customerId }, 'k-replay').expect(200);
+      const again = await debit(
+        { destinationWalletId: body.destinationWalletId, amount: 21, customerId: body.customerId },
+        'k-replay',
+      ).expect(200);
       expect(again.body).toEqual(first.body);
       expect(again.headers['idempotent-replayed']).toBe('true');
       expect(first.headers['idempotent-replayed']).toBeUndefined();
@@ -150,7 +167,10 @@ describe('wallet-server', () => {
     it('answers 409 insufficient_funds and changes nothing', async () => {
       const balance = balanceOf(JOHN.customerId)!;
       const janeBalance = balanceOf(JANE.customerId);
-      const res = await debit({ customerId: JOHN.customerId, amount: balance + 1, destinationWalletId: JANE.walletId }, 'k-too-much').expect(409);
+      const res = await debit(
+        { customerId: JOHN.customerId, amount: balance + 1, destinationWalletId: JANE.walletId },
+        'k-too-much',
+      ).expect(409);
       expect(res.body.error.code).toBe('insufficient_funds');
       // The balance is not the caller's business: no digit of it (nor any other) in the answer.
       expect(res.body.error.message).toMatch(/^Insufficient funds/);
@@ -176,12 +196,15 @@ describe('wallet-server', () => {
       ['an unknown field', { currency: 'USD' }],
     ])('answers 400 to %s', async (_name, change) => {
       const balance = balanceOf(JOHN.customerId);
-      const res = await debit({ customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId, ...change }, `k-bad-${_name}`).expect(400);
+      const res = await debit(
+        { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId, ...change },
+        `k-bad-${_name}`,
+      ).expect(400);
       expect(res.body.error.code).toBe('invalid_request');
       expect(balanceOf(JOHN.customerId)).toBe(balance);
     });
 
-    it('answers 404 for an unknown customer and 400 for a debit to the customer\'s own wallet', async () => {
+    it("answers 404 for an unknown customer and 400 for a debit to the customer's own wallet", async () => {
       await debit({ customerId: 'nobody', amount: 1, destinationWalletId: JANE.walletId }, 'k-nobody').expect(404);
       const own = await debit({ customerId: JOHN.customerId, amount: 1, destinationWalletId: JOHN.walletId }, 'k-own').expect(400);
       expect(own.body.error.message).toContain('destinationWalletId');
@@ -204,7 +227,10 @@ describe('wallet-server', () => {
 
     it('is healthy and ready (database open, signing keys reachable)', async () => {
       expect((await request(base).get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
-      expect((await request(base).get('/readyz').expect(200)).body).toEqual({ status: 'ready', checks: { database: 'ok', signing_keys: 'ok' } });
+      expect((await request(base).get('/readyz').expect(200)).body).toEqual({
+        status: 'ready',
+        checks: { database: 'ok', signing_keys: 'ok' },
+      });
     });
 
     it('publishes RFC 9728 protected resource metadata', async () => {
@@ -223,18 +249,36 @@ describe('wallet-server', () => {
     it('metadata and challenges name the start-up URL whatever Host the caller sends', async () => {
       const metadata = await request(base).get('/.well-known/oauth-protected-resource').set('Host', 'evil.example').expect(200);
       expect(metadata.body.resource).toBe(base);
-      const challenge = await request(base).post('/api/check-balance').set('Host', 'evil.example').set('X-Forwarded-Host', 'evil.example').send({ customerId: JOHN.customerId }).expect(401);
-      expect(challenge.headers['www-authenticate']).toBe(`Bearer realm="wallet-server", resource_metadata="${base}/.well-known/oauth-protected-resource"`);
+      const challenge = await request(base)
+        .post('/api/check-balance')
+        .set('Host', 'evil.example')
+        .set('X-Forwarded-Host', 'evil.example')
+        .send({ customerId: JOHN.customerId })
+        .expect(401);
+      expect(challenge.headers['www-authenticate']).toBe(
+        `Bearer realm="wallet-server", resource_metadata="${base}/.well-known/oauth-protected-resource"`,
+      );
     });
 
     it('a configured public URL wins, also behind a trusted proxy that forwards another host and scheme', async () => {
-      const configured = await startWalletServer({ port: 0, stytchProject: projectOf(auth), publicUrl: 'https://wallet.example.com/', trustProxy: ['loopback'] });
+      const configured = await startWalletServer({
+        port: 0,
+        stytchProject: projectOf(auth),
+        publicUrl: 'https://wallet.example.com/',
+        trustProxy: ['loopback'],
+      });
       try {
         const url = configured.url.replace(/\/$/, '');
-        const metadata = await request(url).get('/.well-known/oauth-protected-resource').set('X-Forwarded-Host', 'evil.example').set('X-Forwarded-Proto', 'http').expect(200);
+        const metadata = await request(url)
+          .get('/.well-known/oauth-protected-resource')
+          .set('X-Forwarded-Host', 'evil.example')
+          .set('X-Forwarded-Proto', 'http')
+          .expect(200);
         expect(metadata.body.resource).toBe('https://wallet.example.com');
         const challenge = await request(url).post('/api/check-balance').set('Host', 'evil.example').send({}).expect(401);
-        expect(challenge.headers['www-authenticate']).toContain('resource_metadata="https://wallet.example.com/.well-known/oauth-protected-resource"');
+        expect(challenge.headers['www-authenticate']).toContain(
+          'resource_metadata="https://wallet.example.com/.well-known/oauth-protected-resource"',
+        );
       } finally {
         await configured.close();
       }
@@ -327,7 +371,6 @@ describe('wallet-server readiness', () => {
       await auth.close();
     }
   });
-
 
   it('is alive but not ready while the signing keys are unreachable (auth-server down, nothing cached)', async () => {
     const auth = await startTestAuthServer();

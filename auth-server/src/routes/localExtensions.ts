@@ -34,7 +34,10 @@ export function localExtensionRoutes({ keys, project }: LocalExtensionDeps): Rou
         throw err;
       }
       const { kid, retiredKid, nextKid } = rotated;
-      req.log[revokePrevious ? 'warn' : 'info']({ kid, retired_kid: retiredKid, next_kid: nextKid, force, revoke_previous: revokePrevious }, 'signing key rotated');
+      req.log[revokePrevious ? 'warn' : 'info'](
+        { kid, retired_kid: retiredKid, next_kid: nextKid, force, revoke_previous: revokePrevious },
+        'signing key rotated',
+      );
       sendStytch(req, res, { kid, retired_kid: retiredKid, next_kid: nextKid, keys: keys.publicKeys() });
     })
     .all(stytchMethodNotAllowed(['POST']));
@@ -48,7 +51,10 @@ export function localExtensionRoutes({ keys, project }: LocalExtensionDeps): Rou
       const body: unknown = req.body;
       let template;
       try {
-        template = body === null || (typeof body === 'object' && body !== null && Object.keys(body).length === 0) ? null : validateClaimsTemplate(body);
+        template =
+          body === null || (typeof body === 'object' && body !== null && Object.keys(body).length === 0)
+            ? null
+            : validateClaimsTemplate(body);
       } catch (err) {
         if (err instanceof TemplateError) throw new StytchApiError(400, 'invalid_custom_claims_template', err.message);
         throw err;

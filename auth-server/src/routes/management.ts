@@ -136,7 +136,11 @@ export function managementRoutes({ clients, environment }: ManagementDeps): Rout
       const id = req.params.client_id;
       if (!clients.completeSecretRotation(id)) {
         found(id, clients.get(id));
-        throw new StytchApiError(400, 'm2m_client_secret_rotation_not_started', 'No secret rotation is in progress for this client: call rotate/start first');
+        throw new StytchApiError(
+          400,
+          'm2m_client_secret_rotation_not_started',
+          'No secret rotation is in progress for this client: call rotate/start first',
+        );
       }
       sendStytch(req, res, { m2m_client: toClientView(found(id, clients.get(id))) });
     })

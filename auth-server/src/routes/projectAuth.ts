@@ -15,7 +15,9 @@ export function requireProjectCredentials(project: { projectId: string; secretHa
     const ipKey = String(req.ip);
     const wait = failures.tryAttempt(ipKey);
     if (wait > 0) {
-      throw new StytchApiError(429, 'too_many_requests', `Too many failed authentication attempts; retry in ${wait} s`, { 'Retry-After': String(wait) });
+      throw new StytchApiError(429, 'too_many_requests', `Too many failed authentication attempts; retry in ${wait} s`, {
+        'Retry-After': String(wait),
+      });
     }
     const credentials = parseBasicAuth(req.headers.authorization);
     const ok =
@@ -26,7 +28,9 @@ export function requireProjectCredentials(project: { projectId: string; secretHa
       throw new StytchApiError(
         401,
         'unauthorized_credentials',
-        credentials ? 'Unauthorized credentials: the project_id or secret is wrong' : 'Missing credentials: send Authorization: Basic base64(project_id:secret)',
+        credentials
+          ? 'Unauthorized credentials: the project_id or secret is wrong'
+          : 'Missing credentials: send Authorization: Basic base64(project_id:secret)',
         { 'WWW-Authenticate': 'Basic realm="stytch-project"' },
       );
     }

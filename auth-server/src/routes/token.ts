@@ -52,7 +52,9 @@ export function tokenRoutes({ projectId, clients, issuer, authenticator, clientF
       // Counted before the (possibly slow, scrypt) check, refunded on success: parallel guesses can't outrun it.
       const wait = failures.tryAttempt(failureKey);
       if (wait > 0) {
-        throw new OAuthError(429, 'too_many_requests', `Too many failed client authentications; retry in ${wait} s`, { 'Retry-After': String(wait) });
+        throw new OAuthError(429, 'too_many_requests', `Too many failed client authentications; retry in ${wait} s`, {
+          'Retry-After': String(wait),
+        });
       }
       if (await authenticator.authenticate(credentials.id, client, credentials.secret)) {
         failures.succeeded(failureKey);
@@ -65,7 +67,11 @@ export function tokenRoutes({ projectId, clients, issuer, authenticator, clientF
       const grantType = params.get('grant_type');
       if (grantType === undefined) throw new OAuthError(400, 'invalid_request', 'grant_type is required: client_credentials');
       if (grantType !== 'client_credentials') {
-        throw new OAuthError(400, 'unsupported_grant_type', `grant_type ${JSON.stringify(grantType)} is not supported: use client_credentials`);
+        throw new OAuthError(
+          400,
+          'unsupported_grant_type',
+          `grant_type ${JSON.stringify(grantType)} is not supported: use client_credentials`,
+        );
       }
 
       const scopes = grantedScopes(client!, requestedScopes(body));
@@ -118,19 +124,31 @@ function clientCredentials(req: Request, params: { get(name: string): string | u
   if (header !== undefined) {
     // RFC 6749 §2.3: a client must not use more than one authentication method in a request.
     if (fromBody.secret !== undefined) {
-      throw new OAuthError(400, 'invalid_request', 'Send the client credentials either in the Authorization header or in the body, not both');
+      throw new OAuthError(
+        400,
+        'invalid_request',
+        'Send the client credentials either in the Authorization header or in the body, not both',
+      );
     }
     const basic = parseBasicAuth(header, { formEncoded: true });
-    if (!basic) throw new OAuthError(401, 'invalid_client', 'The Authorization header must be Basic base64(client_id:client_secret)', { 'WWW-Authenticate': 'Basic realm="oauth2"' });
+    if (!basic)
+      throw new OAuthError(401, 'invalid_client', 'The Authorization header must be Basic base64(client_id:client_secret)', {
+        'WWW-Authenticate': 'Basic realm="oauth2"',
+      });
     if (fromBody.id !== undefined && fromBody.id !== basic.id) {
       throw new OAuthError(400, 'invalid_request', 'client_id in the body differs from the one in the Authorization header');
     }
     return basic;
   }
   if (!fromBody.id || !fromBody.secret) {
-    throw new OAuthError(401, 'invalid_client', 'Client authentication is required: send client_id and client_secret (body) or Authorization: Basic', {
-      'WWW-Authenticate': 'Basic realm="oauth2"',
-    });
+    throw new OAuthError(
+      401,
+      'invalid_client',
+      'Client authentication is required: send client_id and client_secret (body) or Authorization: Basic',
+      {
+        'WWW-Authenticate': 'Basic realm="oauth2"',
+      },
+    );
   }
   return { id: fromBody.id, secret: fromBody.secret };
 }
@@ -161,6 +179,7 @@ function grantedScopes(client: M2MClientRecord, requested: string[] | undefined)
 /** Extra parameters sent to the token endpoint: the `request.*` variables of the custom claims template. */
 function extraParams(body: Record<string, unknown>): Record<string, unknown> {
   const extra = Object.entries(body).filter(([name]) => !OAUTH_PARAMS.has(name));
-  if (extra.length > MAX_EXTRA_PARAMS) throw new OAuthError(400, 'invalid_request', `At most ${MAX_EXTRA_PARAMS} extra parameters are accepted`);
+  if (extra.length > MAX_EXTRA_PARAMS)
+    throw new OAuthError(400, 'invalid_request', `At most ${MAX_EXTRA_PARAMS} extra parameters are accepted`);
   return Object.fromEntries(extra);
 }

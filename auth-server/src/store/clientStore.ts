@@ -165,7 +165,9 @@ export class ClientStore {
     });
     const filter = conditions.length ? `(${conditions.join(operator === 'AND' ? ' AND ' : ' OR ')})` : '1';
     const read = this.db.transaction(() => {
-      const total = this.db.prepare<(string | number)[], { n: number }>(`SELECT COUNT(*) AS n FROM m2m_clients WHERE ${filter}`).get(...params)!.n;
+      const total = this.db
+        .prepare<(string | number)[], { n: number }>(`SELECT COUNT(*) AS n FROM m2m_clients WHERE ${filter}`)
+        .get(...params)!.n;
       const rows = this.db
         .prepare<(string | number)[], ClientRow>(`SELECT ${COLUMNS} FROM m2m_clients WHERE ${filter} AND seq > ? ORDER BY seq LIMIT ?`)
         .all(...params, afterSeq, limit + 1);

@@ -28,7 +28,9 @@ export class ProjectStore {
   }
 
   get(): StoredProject | undefined {
-    const row = this.db.prepare<[], ProjectRow>('SELECT project_id, secret, secret_hash, custom_claims_template FROM project WHERE id = 1').get();
+    const row = this.db
+      .prepare<[], ProjectRow>('SELECT project_id, secret, secret_hash, custom_claims_template FROM project WHERE id = 1')
+      .get();
     if (!row) return undefined;
     return {
       projectId: row.project_id,

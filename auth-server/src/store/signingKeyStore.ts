@@ -38,15 +38,23 @@ export class SigningKeyStore {
   }
 
   /** Adds a key: the active one (`active`), or the next one. */
-  insert(key: { kid: string; privateKeyPem: string; maxTokenLifetimeSeconds: number }, active: boolean, now = Math.floor(Date.now() / 1000)): void {
+  insert(
+    key: { kid: string; privateKeyPem: string; maxTokenLifetimeSeconds: number },
+    active: boolean,
+    now = Math.floor(Date.now() / 1000),
+  ): void {
     this.db
-      .prepare('INSERT INTO signing_keys (kid, private_key_pem, created_at, activated_at, max_token_lifetime_seconds) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO signing_keys (kid, private_key_pem, created_at, activated_at, max_token_lifetime_seconds) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(key.kid, key.privateKeyPem, now, active ? now : null, key.maxTokenLifetimeSeconds);
   }
 
   /** Remembers that the active key signs tokens this long from now on (a restart may raise the lifetime). */
   raiseMaxTokenLifetime(kid: string, seconds: number): void {
-    this.db.prepare('UPDATE signing_keys SET max_token_lifetime_seconds = MAX(max_token_lifetime_seconds, ?) WHERE kid = ?').run(seconds, kid);
+    this.db
+      .prepare('UPDATE signing_keys SET max_token_lifetime_seconds = MAX(max_token_lifetime_seconds, ?) WHERE kid = ?')
+      .run(seconds, kid);
   }
 
   /**
@@ -55,7 +63,11 @@ export class SigningKeyStore {
    * publication has ended. `revokePrevious` ends the retired key's publication at once (a stolen
    * key): it is deleted with its private half, and every token it signed stops verifying.
    */
-  rotate(newNextKey: { kid: string; privateKeyPem: string; maxTokenLifetimeSeconds: number }, nowSeconds: number, revokePrevious = false): void {
+  rotate(
+    newNextKey: { kid: string; privateKeyPem: string; maxTokenLifetimeSeconds: number },
+    nowSeconds: number,
+    revokePrevious = false,
+  ): void {
     this.db.transaction(() => {
       this.db
         .prepare(

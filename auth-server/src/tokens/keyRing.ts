@@ -103,7 +103,13 @@ export class KeyRing {
     return rotation;
   }
 
-  private async rotateNow({ force = false, revokePrevious = false }: { force?: boolean; revokePrevious?: boolean }): Promise<{ kid: string; retiredKid: string; nextKid: string }> {
+  private async rotateNow({
+    force = false,
+    revokePrevious = false,
+  }: {
+    force?: boolean;
+    revokePrevious?: boolean;
+  }): Promise<{ kid: string; retiredKid: string; nextKid: string }> {
     const age = this.nowSeconds() - this.nextCreatedAt;
     if (!force && !this.firstPair && age < NEXT_KEY_MIN_AGE_SECONDS) throw new NextKeyTooNewError(NEXT_KEY_MIN_AGE_SECONDS - age);
     const retiredKid = this.activeKey.kid;

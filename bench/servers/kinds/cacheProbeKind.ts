@@ -44,7 +44,12 @@ export const cacheProbeKind = defineKind<CacheProbeOptions, { url: string; custo
         globalThis.gc?.();
         globalThis.gc?.();
         const memory = process.memoryUsage();
-        return { verifications: counted.verifications(), cacheEntries: guard.cache?.size, heapUsedBytes: memory.heapUsed, rssBytes: memory.rss };
+        return {
+          verifications: counted.verifications(),
+          cacheEntries: guard.cache?.size,
+          heapUsedBytes: memory.heapUsed,
+          rssBytes: memory.rss,
+        };
       },
     },
   };

@@ -18,7 +18,9 @@ export const walletKind = defineKind<WalletOptions, { url: string }>(async (opti
     databaseFile: options.databaseFile,
     stytchProject: options.stytchProject,
     logger: createLogger({ name: 'wallet-server', level: BENCH_LOG_LEVEL }),
-    ...(options.seedBalance === undefined ? {} : { seed: TUTORIAL_WALLETS.map((wallet) => ({ ...wallet, balance: options.seedBalance ?? wallet.balance })) }),
+    ...(options.seedBalance === undefined
+      ? {}
+      : { seed: TUTORIAL_WALLETS.map((wallet) => ({ ...wallet, balance: options.seedBalance ?? wallet.balance })) }),
   });
   return { info: { url: wallet.url }, close: () => wallet.close() };
 });

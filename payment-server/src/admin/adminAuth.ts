@@ -28,12 +28,16 @@ export function requireAdminKey(adminApiKey: string, failuresPerMinute = ADMIN_F
     }
     const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
     if (!match) {
-      throw new HttpError(401, 'unauthorized', 'Admin routes need the header Authorization: Bearer <ADMIN_API_KEY>', { 'WWW-Authenticate': CHALLENGE });
+      throw new HttpError(401, 'unauthorized', 'Admin routes need the header Authorization: Bearer <ADMIN_API_KEY>', {
+        'WWW-Authenticate': CHALLENGE,
+      });
     }
     if (!timingSafeEqual(digest(match[1]!), expected)) {
       failures.recordFailure(ipKey);
       req.log?.warn('admin request with a wrong key');
-      throw new HttpError(401, 'unauthorized', 'The admin API key is not valid', { 'WWW-Authenticate': `${CHALLENGE}, error="invalid_token"` });
+      throw new HttpError(401, 'unauthorized', 'The admin API key is not valid', {
+        'WWW-Authenticate': `${CHALLENGE}, error="invalid_token"`,
+      });
     }
     next();
   };

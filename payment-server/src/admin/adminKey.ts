@@ -19,7 +19,9 @@ export function adminKeyFile(dataDir: string): string {
 /** Refuses a key too short to resist guessing. The message never contains the key. */
 export function assertAdminKey(key: string, source = 'ADMIN_API_KEY'): void {
   if (key.length < MIN_ADMIN_KEY_LENGTH) {
-    throw new ConfigError(`${source} is too short (${key.length} characters): use at least ${MIN_ADMIN_KEY_LENGTH}, e.g. the output of: openssl rand -base64 32`);
+    throw new ConfigError(
+      `${source} is too short (${key.length} characters): use at least ${MIN_ADMIN_KEY_LENGTH}, e.g. the output of: openssl rand -base64 32`,
+    );
   }
 }
 
@@ -28,13 +30,23 @@ export function assertAdminKey(key: string, source = 'ADMIN_API_KEY'): void {
  * DATA_DIR/payment-server-admin-key, generated (256 random bits) and stored 0600 on first start.
  * Hosted modes must set it: a generated key nobody has been told about would lock the admin out.
  */
-export function resolveAdminKey({ configured, local, dataDir }: { configured?: string | undefined; local: boolean; dataDir: string }): AdminKey {
+export function resolveAdminKey({
+  configured,
+  local,
+  dataDir,
+}: {
+  configured?: string | undefined;
+  local: boolean;
+  dataDir: string;
+}): AdminKey {
   if (configured) {
     assertAdminKey(configured);
     return { key: configured, generated: false };
   }
   if (!local) {
-    throw new ConfigError(`ADMIN_API_KEY is not set: required unless STYTCH_ENV=local (at least ${MIN_ADMIN_KEY_LENGTH} characters, e.g. openssl rand -base64 32)`);
+    throw new ConfigError(
+      `ADMIN_API_KEY is not set: required unless STYTCH_ENV=local (at least ${MIN_ADMIN_KEY_LENGTH} characters, e.g. openssl rand -base64 32)`,
+    );
   }
   const file = adminKeyFile(dataDir);
   let stored: string | undefined;

@@ -45,7 +45,11 @@ export function clientRoutes({ stytch, ownClientId }: ClientRoutesDeps): Router 
       }
       const dropped = update.scopes && PAYMENT_CLIENT_SCOPES.filter((scope) => !update.scopes!.includes(scope));
       if (dropped?.length) {
-        throw new HttpError(409, 'own_client', `This is the payment-server's own client: without ${dropped.join(' and ')} every payment would fail`);
+        throw new HttpError(
+          409,
+          'own_client',
+          `This is the payment-server's own client: without ${dropped.join(' and ')} every payment would fail`,
+        );
       }
     }
     const { m2m_client } = await callStytch(() => stytch.m2m.clients.update({ client_id: clientId, ...update }));

@@ -29,16 +29,28 @@ export function toHttpError(err: unknown): HttpError | undefined {
     return new HttpError(504, 'auth_server_timeout', `The Stytch API did not answer in time (${err.message})`);
   }
   if (err instanceof RequestError) {
-    if (err.message.startsWith('Unable to parse JSON')) return new HttpError(502, 'auth_server_error', 'The Stytch API gave an answer that is not JSON');
+    if (err.message.startsWith('Unable to parse JSON'))
+      return new HttpError(502, 'auth_server_error', 'The Stytch API gave an answer that is not JSON');
     return new HttpError(503, 'auth_server_unavailable', `The Stytch API can't be reached (${err.message}); try again shortly`);
   }
   if (err instanceof StytchError) {
     const status = err.status_code;
     if (status === 401 || status === 403) {
-      return new HttpError(502, 'auth_server_rejected_project_credentials', `The Stytch API refused the payment-server's project credentials (${err.error_type}): check STYTCH_PROJECT_ID / STYTCH_SECRET`);
+      return new HttpError(
+        502,
+        'auth_server_rejected_project_credentials',
+        `The Stytch API refused the payment-server's project credentials (${err.error_type}): check STYTCH_PROJECT_ID / STYTCH_SECRET`,
+      );
     }
-    if (status === 429) return new HttpError(503, 'auth_server_rate_limited', `The Stytch API is rate limiting us (${err.error_message}); try again shortly`, { 'Retry-After': '1' });
-    if (status >= 400 && status < 500) return new HttpError(status, err.error_type || 'stytch_error', err.error_message || 'The Stytch API refused the request');
+    if (status === 429)
+      return new HttpError(
+        503,
+        'auth_server_rate_limited',
+        `The Stytch API is rate limiting us (${err.error_message}); try again shortly`,
+        { 'Retry-After': '1' },
+      );
+    if (status >= 400 && status < 500)
+      return new HttpError(status, err.error_type || 'stytch_error', err.error_message || 'The Stytch API refused the request');
     return new HttpError(502, 'auth_server_error', `The Stytch API failed (${status} ${err.error_type})`);
   }
   return undefined;

@@ -29,7 +29,9 @@ export class CredentialsFile {
     const parsed = StoredCredentials.safeParse(raw);
     if (!parsed.success) {
       // Never echo the content: it holds secrets.
-      throw new ConfigError(`${this.path} is not a valid credentials file (needs client_id and client_secret); it was left untouched: fix or remove it`);
+      throw new ConfigError(
+        `${this.path} is not a valid credentials file (needs client_id and client_secret); it was left untouched: fix or remove it`,
+      );
     }
     return parsed.data;
   }

@@ -45,7 +45,10 @@ export async function ensureDemoCaller({ file, stytch, logger }: DemoCallerOptio
     scopes: DEMO_CALLER_SCOPES,
   });
   file.write({ client_id: m2m_client.client_id, client_secret: m2m_client.client_secret });
-  logger.info({ clientId: m2m_client.client_id, file: file.path }, `provisioned the ${DEMO_CALLER_NAME} demo caller (scope ${PAYMENT_API_SCOPE})`);
+  logger.info(
+    { clientId: m2m_client.client_id, file: file.path },
+    `provisioned the ${DEMO_CALLER_NAME} demo caller (scope ${PAYMENT_API_SCOPE})`,
+  );
   return m2m_client.client_id;
 }
 

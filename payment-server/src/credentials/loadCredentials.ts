@@ -42,7 +42,10 @@ export async function loadCredentials(options: LoadCredentialsOptions): Promise<
   const stored = file.read();
   if (stored) {
     if (options.clientId && options.clientId !== stored.client_id) {
-      logger.warn({ file: file.path, fileClientId: stored.client_id, envClientId: options.clientId }, 'CLIENT_ID differs from the credentials file; the file wins (remove it to seed from CLIENT_ID / CLIENT_SECRET again)');
+      logger.warn(
+        { file: file.path, fileClientId: stored.client_id, envClientId: options.clientId },
+        'CLIENT_ID differs from the credentials file; the file wins (remove it to seed from CLIENT_ID / CLIENT_SECRET again)',
+      );
     }
     if (stored.next_client_secret) return { ...(await recoverRotation(options, stored, stored.next_client_secret)), source: 'file' };
     await finishOwnPendingRotation(options, stored);
@@ -59,14 +62,18 @@ export async function loadCredentials(options: LoadCredentialsOptions): Promise<
     throw new ConfigError(`${options.clientId ? 'CLIENT_SECRET' : 'CLIENT_ID'} is not set: CLIENT_ID and CLIENT_SECRET go together`);
   }
   if (!options.selfProvision) {
-    throw new ConfigError(`CLIENT_ID is not set and ${file.path} does not exist: set CLIENT_ID and CLIENT_SECRET to the payment-server's M2M client`);
+    throw new ConfigError(
+      `CLIENT_ID is not set and ${file.path} does not exist: set CLIENT_ID and CLIENT_SECRET to the payment-server's M2M client`,
+    );
   }
   let provisioned: StoredCredentials;
   try {
     provisioned = await provisionOwnClient(options);
   } catch (err) {
     // One line for the operator (runMain prints ConfigErrors without a stack), never a secret.
-    throw new ConfigError(`CLIENT_ID is not set, ${file.path} does not exist, and provisioning the ${PAYMENT_CLIENT_NAME} client failed (${describe(err)}): is the auth-server running?`);
+    throw new ConfigError(
+      `CLIENT_ID is not set, ${file.path} does not exist, and provisioning the ${PAYMENT_CLIENT_NAME} client failed (${describe(err)}): is the auth-server running?`,
+    );
   }
   return { credentials: toCredentials(provisioned.client_id, provisioned.client_secret), stored: provisioned, source: 'provisioned' };
 }
@@ -77,7 +84,11 @@ type SecretStatus = 'accepted' | 'rejected' | 'unknown';
 async function probeSecret(options: LoadCredentialsOptions, clientId: string, secret: string): Promise<SecretStatus> {
   const timeoutMs = options.timeoutMs ?? 5_000;
   try {
-    await withTimeout(options.stytch.m2m.token({ client_id: clientId, client_secret: secret, scopes: [SCOPES.readUsers] }), timeoutMs, () => new TokenRequestTimeoutError(`no answer within ${timeoutMs} ms`));
+    await withTimeout(
+      options.stytch.m2m.token({ client_id: clientId, client_secret: secret, scopes: [SCOPES.readUsers] }),
+      timeoutMs,
+      () => new TokenRequestTimeoutError(`no answer within ${timeoutMs} ms`),
+    );
     return 'accepted';
   } catch (err) {
     const failure = classifyTokenFailure(err);
@@ -99,7 +110,11 @@ async function probeSecret(options: LoadCredentialsOptions, clientId: string, se
  * | unknown (auth server unreachable)    | next      | unchanged (next works in 2 of 3 states, and the
  * |          |          |                 |           | crash windows that leave a cancelled rotation in the file are the narrowest) |
  */
-async function recoverRotation(options: LoadCredentialsOptions, stored: StoredCredentials, next: string): Promise<Omit<LoadedCredentials, 'source'>> {
+async function recoverRotation(
+  options: LoadCredentialsOptions,
+  stored: StoredCredentials,
+  next: string,
+): Promise<Omit<LoadedCredentials, 'source'>> {
   const { file, logger } = options;
   const id = stored.client_id;
   const nextStatus = await probeSecret(options, id, next);
@@ -110,7 +125,10 @@ async function recoverRotation(options: LoadCredentialsOptions, stored: StoredCr
   }
   const oldStatus = await probeSecret(options, id, stored.client_secret);
   if (nextStatus === 'accepted' && oldStatus !== 'rejected') {
-    logger.warn(view, 'an interrupted secret rotation is still pending at Stytch; running on the next secret: finish it with POST /admin/m2m/secret-rotation/complete, or /cancel');
+    logger.warn(
+      view,
+      'an interrupted secret rotation is still pending at Stytch; running on the next secret: finish it with POST /admin/m2m/secret-rotation/complete, or /cancel',
+    );
     return { credentials: toCredentials(id, next), stored };
   }
   if (nextStatus === 'accepted') {

@@ -121,7 +121,11 @@ export class SecretRotation {
     } catch (err) {
       // Without the file, a crash would lose the next secret: don't go on with it.
       await this.cancelQuietly();
-      throw new HttpError(500, 'credentials_file_not_written', `The rotation was cancelled: the credentials file could not be written (${(err as Error).message})`);
+      throw new HttpError(
+        500,
+        'credentials_file_not_written',
+        `The rotation was cancelled: the credentials file could not be written (${(err as Error).message})`,
+      );
     }
     this.deps.logger.info(this.logView(), 'secret rotation started; next secret saved to the credentials file');
     return next;
@@ -138,7 +142,10 @@ export class SecretRotation {
       return await rotateStart();
     } catch (err) {
       if (!(err instanceof HttpError && err.code === 'm2m_client_secret_rotation_in_progress')) throw err;
-      this.deps.logger.warn(this.logView(), 'Stytch holds a started rotation whose next secret is not in the credentials file (lost in a crash): cancelling it and starting afresh');
+      this.deps.logger.warn(
+        this.logView(),
+        'Stytch holds a started rotation whose next secret is not in the credentials file (lost in a crash): cancelling it and starting afresh',
+      );
       await callStytch(() => this.deps.stytch.m2m.clients.secrets.rotateCancel({ client_id: this.clientId }));
       return rotateStart();
     }
@@ -151,7 +158,11 @@ export class SecretRotation {
     } catch (err) {
       this.useSecret(this.stored.client_secret, false);
       this.deps.logger.warn({ ...this.logView(), err }, 'the next secret did not get a token; back on the old secret');
-      throw new HttpError(502, 'rotation_proof_failed', `No token could be had with the next secret (${(err as Error).message}); still using the old secret`);
+      throw new HttpError(
+        502,
+        'rotation_proof_failed',
+        `No token could be had with the next secret (${(err as Error).message}); still using the old secret`,
+      );
     }
   }
 
@@ -160,9 +171,16 @@ export class SecretRotation {
       await callStytch(() => this.deps.stytch.m2m.clients.secrets.rotate({ client_id: this.clientId }));
     } catch (err) {
       if (await this.alreadyCompleted(next)) return this.completed(next);
-      this.deps.logger.warn({ ...this.logView(), err }, 'completing the rotation failed; staying on the next secret (it works whether or not the rotation completed)');
+      this.deps.logger.warn(
+        { ...this.logView(), err },
+        'completing the rotation failed; staying on the next secret (it works whether or not the rotation completed)',
+      );
       const why = err instanceof HttpError ? err.message : String(err);
-      throw new HttpError(502, 'rotation_not_confirmed', `Stytch did not confirm completing the rotation (${why}); the server uses the next secret, which works either way: retry POST /admin/m2m/secret-rotation/complete`);
+      throw new HttpError(
+        502,
+        'rotation_not_confirmed',
+        `Stytch did not confirm completing the rotation (${why}); the server uses the next secret, which works either way: retry POST /admin/m2m/secret-rotation/complete`,
+      );
     }
     this.completed(next);
   }
@@ -182,8 +200,15 @@ export class SecretRotation {
       this.persist({ client_id: this.clientId, client_secret: next });
     } catch (err) {
       this.stored = { client_id: this.clientId, client_secret: next };
-      this.deps.logger.error({ clientId: this.clientId, err }, 'rotation completed but the credentials file could not be updated; a restart recovers it');
-      throw new HttpError(500, 'credentials_file_not_written', `The rotation completed but the credentials file could not be updated (${(err as Error).message}); a restart recovers from the file as it is`);
+      this.deps.logger.error(
+        { clientId: this.clientId, err },
+        'rotation completed but the credentials file could not be updated; a restart recovers it',
+      );
+      throw new HttpError(
+        500,
+        'credentials_file_not_written',
+        `The rotation completed but the credentials file could not be updated (${(err as Error).message}); a restart recovers from the file as it is`,
+      );
     }
     this.usingNext = false;
     this.deps.logger.info(this.logView(), 'secret rotation completed; the credentials file holds the new secret');
@@ -220,13 +245,21 @@ export class SecretRotation {
 
   private requireNoRotation(): void {
     if (this.stored.next_client_secret) {
-      throw new HttpError(409, 'rotation_in_progress', `A rotation is already started (next secret ...${lastFour(this.stored.next_client_secret)}): complete or cancel it first`);
+      throw new HttpError(
+        409,
+        'rotation_in_progress',
+        `A rotation is already started (next secret ...${lastFour(this.stored.next_client_secret)}): complete or cancel it first`,
+      );
     }
   }
 
   private requireRotation(): string {
     if (!this.stored.next_client_secret) {
-      throw new HttpError(409, 'no_rotation_in_progress', 'No rotation is started: POST /admin/m2m/secret-rotation/start first (or /admin/m2m/secret-rotation for all steps at once)');
+      throw new HttpError(
+        409,
+        'no_rotation_in_progress',
+        'No rotation is started: POST /admin/m2m/secret-rotation/start first (or /admin/m2m/secret-rotation for all steps at once)',
+      );
     }
     return this.stored.next_client_secret;
   }

@@ -36,8 +36,11 @@ export class TokenUnavailableError extends Error {
   readonly scopes: readonly string[];
   override readonly cause: Error;
 
-  constructor(failure: TokenFailure, context: { attempts: number; clientId: string; scopes: readonly string[]; retryAfterSeconds?: number }) {
-    const scopes = context.scopes.length ? context.scopes.join(' ') : '(all of the client\'s scopes)';
+  constructor(
+    failure: TokenFailure,
+    context: { attempts: number; clientId: string; scopes: readonly string[]; retryAfterSeconds?: number },
+  ) {
+    const scopes = context.scopes.length ? context.scopes.join(' ') : "(all of the client's scopes)";
     super(`No M2M access token for ${context.clientId} with scope ${scopes} after ${context.attempts} attempt(s): ${failure.detail}`);
     this.reason = failure.reason;
     this.retryable = failure.retryable;
@@ -66,14 +69,24 @@ export function classifyTokenFailure(err: unknown): TokenFailure {
   if (err instanceof StytchError) {
     const detail = `${err.status_code} ${err.error_type}: ${err.error_message}`;
     // Rebuilt from the parsed fields only: the original message is the whole response body.
-    const cause = Object.assign(new Error(detail), { status_code: err.status_code, error_type: err.error_type, request_id: err.request_id });
+    const cause = Object.assign(new Error(detail), {
+      status_code: err.status_code,
+      error_type: err.error_type,
+      request_id: err.request_id,
+    });
     if (err.error_type === 'invalid_client' || err.status_code === 401) {
       return { reason: 'invalid_client', retryable: false, detail, cause };
     }
     if (err.error_type === 'invalid_scope') return { reason: 'invalid_scope', retryable: false, detail, cause };
     if (err.status_code === 429) {
       const retryAfterSeconds = retryAfterOf(err);
-      return { reason: 'auth_server_rate_limited', retryable: true, detail, cause, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) };
+      return {
+        reason: 'auth_server_rate_limited',
+        retryable: true,
+        detail,
+        cause,
+        ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+      };
     }
     if (err.status_code >= 500) return { reason: 'auth_server_error', retryable: true, detail, cause };
     return { reason: 'rejected', retryable: false, detail, cause };

@@ -121,7 +121,8 @@ export class TokenProvider {
     this.tuning = { ...DEFAULTS, ...tuning };
     if (this.tuning.maxAttempts < 1) throw new RangeError('maxAttempts must be at least 1');
     if (!(this.tuning.rateLimitBackoffSeconds > 0)) throw new TypeError('rateLimitBackoffSeconds must be a positive number of seconds');
-    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('now must be a function returning epoch milliseconds');
+    if (options.now !== undefined && typeof options.now !== 'function')
+      throw new TypeError('now must be a function returning epoch milliseconds');
     this.now = options.now ?? Date.now;
   }
 
@@ -204,7 +205,10 @@ export class TokenProvider {
     this.fetchShared(key, scopeSet).catch((err: unknown) => {
       // Keep serving the cached token, and wait a little before trying again.
       cached.nextRefreshAttemptAt = this.now() + this.tuning.retryMaxDelayMs;
-      this.logger.warn({ err, scopes: scopeSet }, 'M2M token refresh failed; the cached token keeps serving until it is too close to expiry');
+      this.logger.warn(
+        { err, scopes: scopeSet },
+        'M2M token refresh failed; the cached token keeps serving until it is too close to expiry',
+      );
     });
   }
 
@@ -244,7 +248,10 @@ export class TokenProvider {
         if (typeof response.access_token !== 'string' || !(response.expires_in > 0)) {
           throw new Error('the token response has no access_token or expires_in');
         }
-        this.logger.debug({ clientId: credentials.clientId, scopes: scopeSet, expiresIn: response.expires_in, attempt }, 'M2M token fetched');
+        this.logger.debug(
+          { clientId: credentials.clientId, scopes: scopeSet, expiresIn: response.expires_in, attempt },
+          'M2M token fetched',
+        );
         return this.schedule(response.access_token, response.expires_in, startedAt);
       } catch (err) {
         this.counters.failedTokenRequests++;
@@ -254,15 +261,26 @@ export class TokenProvider {
         // One back-off for every caller of this provider; retrying now would only prolong the limit.
         const waitSeconds = failure.retryAfterSeconds ?? this.tuning.rateLimitBackoffSeconds;
         this.backoffUntil = Math.max(this.backoffUntil, this.now() + waitSeconds * 1000);
-        this.logger.warn({ clientId: credentials.clientId, scopes: scopeSet, retryAfterSeconds: waitSeconds }, 'M2M token request rate limited; backing off');
-        throw new TokenUnavailableError(failure, { attempts: attempt, clientId: credentials.clientId, scopes: scopeSet, retryAfterSeconds: waitSeconds });
+        this.logger.warn(
+          { clientId: credentials.clientId, scopes: scopeSet, retryAfterSeconds: waitSeconds },
+          'M2M token request rate limited; backing off',
+        );
+        throw new TokenUnavailableError(failure, {
+          attempts: attempt,
+          clientId: credentials.clientId,
+          scopes: scopeSet,
+          retryAfterSeconds: waitSeconds,
+        });
       }
       // The secret was switched while this attempt ran (a rotation): the new one deserves a try at once.
       const switched = this.credentials !== credentials;
       if (this.closed || attempt >= this.tuning.maxAttempts || (!failure.retryable && !switched)) {
         throw new TokenUnavailableError(failure, { attempts: attempt, clientId: credentials.clientId, scopes: scopeSet });
       }
-      this.logger.warn({ clientId: credentials.clientId, scopes: scopeSet, attempt, reason: failure.reason, detail: failure.detail }, 'M2M token request failed; retrying');
+      this.logger.warn(
+        { clientId: credentials.clientId, scopes: scopeSet, attempt, reason: failure.reason, detail: failure.detail },
+        'M2M token request failed; retrying',
+      );
       if (!switched) await sleep(fullJitterDelayMs(attempt, this.tuning.retryBaseDelayMs, this.tuning.retryMaxDelayMs));
       credentials = this.credentials;
     }

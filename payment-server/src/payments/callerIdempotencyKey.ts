@@ -8,5 +8,7 @@ import { createHash } from 'node:crypto';
  * inside the wallet's key format.
  */
 export function walletIdempotencyKey(callerClientId: string, callerKey: string): string {
-  return createHash('sha256').update(JSON.stringify([callerClientId, callerKey])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([callerClientId, callerKey]))
+    .digest('hex');
 }

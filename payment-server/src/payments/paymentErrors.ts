@@ -22,32 +22,62 @@ export function toPaymentHttpError(err: unknown, step: PaymentStep): unknown {
       return new HttpError(504, 'auth_server_timeout', `The auth server did not answer in time, so no token for the ${step}.${afterDebit}`);
     }
     if (err.reason === 'auth_server_rate_limited') {
-      return new HttpError(503, 'auth_server_rate_limited', `The auth server is rate limiting the payment-server's token requests, so no token for the ${step}.${afterDebit}`, {
-        'Retry-After': String(err.retryAfterSeconds ?? 1),
-      });
+      return new HttpError(
+        503,
+        'auth_server_rate_limited',
+        `The auth server is rate limiting the payment-server's token requests, so no token for the ${step}.${afterDebit}`,
+        {
+          'Retry-After': String(err.retryAfterSeconds ?? 1),
+        },
+      );
     }
     if (err.retryable) {
-      return new HttpError(503, 'auth_server_unavailable', `The auth server can't be reached, so no token for the ${step}.${afterDebit}`, RETRY_SOON);
+      return new HttpError(
+        503,
+        'auth_server_unavailable',
+        `The auth server can't be reached, so no token for the ${step}.${afterDebit}`,
+        RETRY_SOON,
+      );
     }
-    return new HttpError(502, 'm2m_credentials_rejected', `The auth server refused the payment-server's M2M credentials (${err.reason}).${afterDebit}`);
+    return new HttpError(
+      502,
+      'm2m_credentials_rejected',
+      `The auth server refused the payment-server's M2M credentials (${err.reason}).${afterDebit}`,
+    );
   }
   if (!(err instanceof WalletError)) return err;
   switch (err.kind) {
     case 'customer_not_found':
       return new HttpError(404, 'customer_not_found', err.message || 'No wallet for this customerId');
     case 'destination_not_found':
-      return new HttpError(404, 'destination_not_found', 'No wallet with this destinationWalletId: payments move money only between wallets the wallet-server holds. Nothing was debited.');
+      return new HttpError(
+        404,
+        'destination_not_found',
+        'No wallet with this destinationWalletId: payments move money only between wallets the wallet-server holds. Nothing was debited.',
+      );
     case 'insufficient_funds':
       return new HttpError(409, 'insufficient_funds', 'Insufficient funds. Nothing was debited.');
     case 'idempotency_key_reused':
       // The wallet's own message names the remedy in its terms (a debit); say it once, in ours.
-      return new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different payment: use a new Idempotency-Key for a new payment.');
+      return new HttpError(
+        422,
+        'idempotency_key_reused',
+        'This Idempotency-Key was already used for a different payment: use a new Idempotency-Key for a new payment.',
+      );
     case 'rejected_request':
       return new HttpError(err.status ?? 400, err.code ?? 'invalid_request', err.message);
     case 'unauthorized':
-      return new HttpError(502, 'wallet_rejected_token', `The wallet-server refused the payment-server's token for the ${step}.${afterDebit}`);
+      return new HttpError(
+        502,
+        'wallet_rejected_token',
+        `The wallet-server refused the payment-server's token for the ${step}.${afterDebit}`,
+      );
     case 'client_revoked':
-      return new HttpError(502, 'm2m_client_revoked', `The wallet-server refused the payment-server's M2M client: it is deactivated or deleted.${afterDebit}`);
+      return new HttpError(
+        502,
+        'm2m_client_revoked',
+        `The wallet-server refused the payment-server's M2M client: it is deactivated or deleted.${afterDebit}`,
+      );
     case 'unreachable':
     case 'unavailable':
       return new HttpError(503, 'wallet_unavailable', `The wallet-server is unavailable.${afterDebit}`, RETRY_SOON);

@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { Amount, authorizeToken, HttpError, Id, IdempotencyKey, jsonBody, methodNotAllowed, parseInput, PAYMENT_API_SCOPE, type AuthorizeTokenOptions, type Logger } from '@m2m/shared';
+import {
+  Amount,
+  authorizeToken,
+  HttpError,
+  Id,
+  IdempotencyKey,
+  jsonBody,
+  methodNotAllowed,
+  parseInput,
+  PAYMENT_API_SCOPE,
+  type AuthorizeTokenOptions,
+  type Logger,
+} from '@m2m/shared';
 import type { WalletClient } from '../wallet/walletClient';
 import { walletIdempotencyKey } from './callerIdempotencyKey';
 import { toPaymentHttpError, type PaymentStep } from './paymentErrors';
@@ -50,38 +62,53 @@ export function paymentRoutes({ wallet, authorize, paymentsPerMinute = DEFAULT_P
   // The body is parsed after the token is checked: an anonymous caller gets a 401, and costs no parsing.
   const json = jsonBody({ limit: '16kb' });
 
-  router.post('/initiate-payment', authorizeToken(PAYMENT_API_SCOPE, authorize), paymentRateLimit(paymentsPerMinute), json, async (req, res) => {
-    const caller = req.m2m!.client_id;
-    const idempotencyKey = idempotencyKeyOf(req);
-    // Set before any wallet call: even a 504 tells the caller which key to retry with.
-    res.setHeader('Idempotency-Key', idempotencyKey);
-    const payment = parseInput(PaymentRequest, req.body);
-    const context = { requestId: String(req.id) };
-    const log = req.log as Logger;
+  router.post(
+    '/initiate-payment',
+    authorizeToken(PAYMENT_API_SCOPE, authorize),
+    paymentRateLimit(paymentsPerMinute),
+    json,
+    async (req, res) => {
+      const caller = req.m2m!.client_id;
+      const idempotencyKey = idempotencyKeyOf(req);
+      // Set before any wallet call: even a 504 tells the caller which key to retry with.
+      res.setHeader('Idempotency-Key', idempotencyKey);
+      const payment = parseInput(PaymentRequest, req.body);
+      const context = { requestId: String(req.id) };
+      const log = req.log as Logger;
 
-    const balance = await step('check-balance', log, () => wallet.checkBalance(payment.customerId, context));
-    const debit = await step('debit', log, () =>
-      wallet.debit(
-        { customerId: payment.customerId, amount: payment.debitAmount, destinationWalletId: payment.destinationWalletId },
-        walletIdempotencyKey(caller, idempotencyKey),
-        context,
-      ),
-    );
+      const balance = await step('check-balance', log, () => wallet.checkBalance(payment.customerId, context));
+      const debit = await step('debit', log, () =>
+        wallet.debit(
+          { customerId: payment.customerId, amount: payment.debitAmount, destinationWalletId: payment.destinationWalletId },
+          walletIdempotencyKey(caller, idempotencyKey),
+          context,
+        ),
+      );
 
-    const body: PaymentResponse = {
-      transactionId: debit.transactionId,
-      customerId: payment.customerId,
-      customerName: balance.customerName,
-      destinationWalletId: payment.destinationWalletId,
-      debitAmount: payment.debitAmount,
-      walletBalance: debit.walletBalance,
-      idempotencyKey,
-    };
-    // As Stripe does: tells a retrying caller that this is the first payment's outcome, not a new one.
-    if (debit.replayed) res.setHeader('Idempotent-Replayed', 'true');
-    req.log.info({ clientId: caller, transactionId: debit.transactionId, debitAmount: payment.debitAmount, idempotencyKey, replayed: debit.replayed }, 'payment debited');
-    res.status(200).json(body);
-  });
+      const body: PaymentResponse = {
+        transactionId: debit.transactionId,
+        customerId: payment.customerId,
+        customerName: balance.customerName,
+        destinationWalletId: payment.destinationWalletId,
+        debitAmount: payment.debitAmount,
+        walletBalance: debit.walletBalance,
+        idempotencyKey,
+      };
+      // As Stripe does: tells a retrying caller that this is the first payment's outcome, not a new one.
+      if (debit.replayed) res.setHeader('Idempotent-Replayed', 'true');
+      req.log.info(
+        {
+          clientId: caller,
+          transactionId: debit.transactionId,
+          debitAmount: payment.debitAmount,
+          idempotencyKey,
+          replayed: debit.replayed,
+        },
+        'payment debited',
+      );
+      res.status(200).json(body);
+    },
+  );
 
   router.all(
     '/initiate-payment',
@@ -100,7 +127,8 @@ async function step<T>(name: PaymentStep, log: Logger, call: () => Promise<T>): 
   } catch (err) {
     const answer = toPaymentHttpError(err, name);
     // The caller is told which peer failed; where it lives and how it failed is for our log only.
-    if (answer instanceof HttpError && answer.status >= 502) log.warn({ step: name, code: answer.code, cause: (err as Error).message }, 'payment step failed');
+    if (answer instanceof HttpError && answer.status >= 502)
+      log.warn({ step: name, code: answer.code, cause: (err as Error).message }, 'payment step failed');
     throw answer;
   }
 }
@@ -110,6 +138,7 @@ function idempotencyKeyOf(req: Request): string {
   const given = req.headers['idempotency-key'];
   if (given === undefined) return randomUUID();
   const parsed = IdempotencyKey.safeParse(given);
-  if (!parsed.success) throw new HttpError(400, 'invalid_idempotency_key', `Idempotency-Key ${parsed.error.issues[0]?.message ?? 'is invalid'}`);
+  if (!parsed.success)
+    throw new HttpError(400, 'invalid_idempotency_key', `Idempotency-Key ${parsed.error.issues[0]?.message ?? 'is invalid'}`);
   return parsed.data;
 }

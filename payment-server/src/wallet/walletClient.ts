@@ -80,7 +80,13 @@ export class WalletClient {
     this.agents.https.destroy();
   }
 
-  private async call(scopes: string[], path: string, body: unknown, headers: Record<string, string>, context: CallContext): Promise<AxiosResponse<unknown>> {
+  private async call(
+    scopes: string[],
+    path: string,
+    body: unknown,
+    headers: Record<string, string>,
+    context: CallContext,
+  ): Promise<AxiosResponse<unknown>> {
     const token = await this.options.tokens.getToken(scopes);
     const res = await this.send(path, body, token, headers, context);
     if (res.status !== 401 || !isInvalidToken(res)) return res;
@@ -96,7 +102,13 @@ export class WalletClient {
     return retried;
   }
 
-  private async send(path: string, body: unknown, token: string, headers: Record<string, string>, context: CallContext): Promise<AxiosResponse<unknown>> {
+  private async send(
+    path: string,
+    body: unknown,
+    token: string,
+    headers: Record<string, string>,
+    context: CallContext,
+  ): Promise<AxiosResponse<unknown>> {
     try {
       return await this.http.post(path, body, {
         headers: { ...headers, Authorization: `Bearer ${token}`, ...(context.requestId && { 'X-Request-Id': context.requestId }) },
@@ -106,7 +118,10 @@ export class WalletClient {
       if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
         throw new WalletError('timeout', `The wallet-server did not answer ${path} within ${this.http.defaults.timeout} ms`);
       }
-      throw new WalletError('unreachable', `The wallet-server can't be reached at ${this.options.baseUrl} (${code ?? (err as Error).message})`);
+      throw new WalletError(
+        'unreachable',
+        `The wallet-server can't be reached at ${this.options.baseUrl} (${code ?? (err as Error).message})`,
+      );
     }
   }
 
@@ -131,7 +146,12 @@ function isClientRevoked(res: AxiosResponse<unknown>): boolean {
 }
 
 function clientRevoked(path: string): WalletError {
-  return new WalletError('client_revoked', `The wallet-server refused ${path}: our M2M client is deactivated or deleted`, 401, 'invalid_token');
+  return new WalletError(
+    'client_revoked',
+    `The wallet-server refused ${path}: our M2M client is deactivated or deleted`,
+    401,
+    'invalid_token',
+  );
 }
 
 function toWalletError(res: AxiosResponse<unknown>, what: string): WalletError {
@@ -143,8 +163,15 @@ function toWalletError(res: AxiosResponse<unknown>, what: string): WalletError {
   if (status === 404 && code === 'destination_not_found') return new WalletError('destination_not_found', message, status, code);
   if (status === 409 && code === 'insufficient_funds') return new WalletError('insufficient_funds', message, status, code);
   if (status === 422 && code?.includes('idempotency')) return new WalletError('idempotency_key_reused', message, status, code);
-  if (status === 401 || status === 403) return new WalletError('unauthorized', `The wallet-server refused our token for ${what} (${status} ${code ?? ''}): ${message}`.replace(' )', ')'), status, code);
-  if (status === 503 || status === 429) return new WalletError('unavailable', `The wallet-server is unavailable (${status}): ${message}`, status, code);
+  if (status === 401 || status === 403)
+    return new WalletError(
+      'unauthorized',
+      `The wallet-server refused our token for ${what} (${status} ${code ?? ''}): ${message}`.replace(' )', ')'),
+      status,
+      code,
+    );
+  if (status === 503 || status === 429)
+    return new WalletError('unavailable', `The wallet-server is unavailable (${status}): ${message}`, status, code);
   if (status >= 400 && status < 500) return new WalletError('rejected_request', message, status, code);
   return new WalletError('bad_response', `The wallet-server failed on ${what} (${status})`, status, code);
 }

@@ -50,7 +50,14 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
           tokens[scope] = (tokens[scope] ?? 0) + 1;
         }
         const upstream = http.request(
-          { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host }, agent },
+          {
+            host: target.hostname,
+            port: target.port,
+            method: req.method,
+            path: req.url,
+            headers: { ...req.headers, host: target.host },
+            agent,
+          },
           (up) => {
             const key = `${req.method} ${TOKEN_PATH.test(pathname) ? 'token' : pathname} ${up.statusCode}`;
             answers[key] = (answers[key] ?? 0) + 1;

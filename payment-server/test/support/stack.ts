@@ -28,7 +28,9 @@ export async function startAuth(options: AuthServerOptions = {}): Promise<Runnin
  * Its public URL (its tokens' `iss`) is the proxy's, so every server given `project` accepts its
  * tokens: the payment-server verifies its callers' tokens against the project's base URL.
  */
-export async function startAuthBehindProxy(options: AuthServerOptions = {}): Promise<{ auth: RunningAuthServer; proxy: CountingProxy; project: StytchProject }> {
+export async function startAuthBehindProxy(
+  options: AuthServerOptions = {},
+): Promise<{ auth: RunningAuthServer; proxy: CountingProxy; project: StytchProject }> {
   const proxy = await startCountingProxy('http://127.0.0.1:1/');
   const auth = await startAuth({ ...options, publicUrl: proxy.url });
   proxy.setTarget(auth.url);
@@ -49,7 +51,11 @@ export interface TestClient {
   clientSecret: string;
 }
 
-export async function createClient(auth: RunningAuthServer, scopes: string[] = PAYMENT_SCOPES, name = 'payment-service'): Promise<TestClient> {
+export async function createClient(
+  auth: RunningAuthServer,
+  scopes: string[] = PAYMENT_SCOPES,
+  name = 'payment-service',
+): Promise<TestClient> {
   const { m2m_client } = await sdkFor(auth).m2m.clients.create({ scopes, client_name: name });
   return { clientId: m2m_client.client_id, clientSecret: m2m_client.client_secret };
 }
@@ -58,7 +64,11 @@ export async function createClient(auth: RunningAuthServer, scopes: string[] = P
  * A caller of the payment API, made the Stytch way: an M2M client with write:payments created with
  * the project's credentials, and its token from the token endpoint (through the SDK).
  */
-export async function createCaller(auth: RunningAuthServer, name = 'checkout-service', scopes: string[] = [PAYMENT_API_SCOPE]): Promise<TestClient & { token: string }> {
+export async function createCaller(
+  auth: RunningAuthServer,
+  name = 'checkout-service',
+  scopes: string[] = [PAYMENT_API_SCOPE],
+): Promise<TestClient & { token: string }> {
   const client = await createClient(auth, scopes, name);
   const { access_token } = await sdkFor(auth).m2m.token({ client_id: client.clientId, client_secret: client.clientSecret });
   return { ...client, token: access_token };
@@ -67,8 +77,17 @@ export async function createCaller(auth: RunningAuthServer, name = 'checkout-ser
 /** The header a caller sends /initiate-payment. */
 export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
-export function startWallet(auth: RunningAuthServer, dir: string, options: Partial<WalletServerOptions> = {}): Promise<RunningWalletServer> {
-  return startWalletServer({ port: 0, databaseFile: path.join(dir, `wallet-${Math.random().toString(36).slice(2)}.db`), stytchProject: projectOf(auth), ...options });
+export function startWallet(
+  auth: RunningAuthServer,
+  dir: string,
+  options: Partial<WalletServerOptions> = {},
+): Promise<RunningWalletServer> {
+  return startWalletServer({
+    port: 0,
+    databaseFile: path.join(dir, `wallet-${Math.random().toString(36).slice(2)}.db`),
+    stytchProject: projectOf(auth),
+    ...options,
+  });
 }
 
 /** Every log line a server writes, kept in memory so tests can look for secrets in them. */
@@ -111,10 +130,19 @@ export interface PayBody {
   destinationWalletId: string;
 }
 
-export const pay = (over: Partial<PayBody> = {}): PayBody => ({ customerId: JOHN.customerId, debitAmount: 100, destinationWalletId: JANE.walletId, ...over });
+export const pay = (over: Partial<PayBody> = {}): PayBody => ({
+  customerId: JOHN.customerId,
+  debitAmount: 100,
+  destinationWalletId: JANE.walletId,
+  ...over,
+});
 
 /** POST /initiate-payment over real HTTP. */
-export async function postPayment(baseUrl: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+export async function postPayment(
+  baseUrl: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(new URL('initiate-payment', baseUrl), {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -124,11 +152,20 @@ export async function postPayment(baseUrl: string, body: unknown, headers: Recor
 }
 
 /** Any JSON request, e.g. the admin routes. */
-export async function request(baseUrl: string, method: string, route: string, options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
+export async function request(
+  baseUrl: string,
+  method: string,
+  route: string,
+  options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  const res = await fetch(new URL(route.replace(/^\//, ''), baseUrl), { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const res = await fetch(new URL(route.replace(/^\//, ''), baseUrl), {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
   const text = await res.text();
   let json: any;
   try {
@@ -148,5 +185,10 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The claims of a JWT, without verifying it (tests only look at exp, sub and scope). */
 export function claimsOf(token: string): { sub: string; scope: string; exp: number; iat: number } {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string; scope: string; exp: number; iat: number };
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as {
+    sub: string;
+    scope: string;
+    exp: number;
+    iat: number;
+  };
 }

@@ -243,7 +243,11 @@ class TokenVerifier {
     const published = keys?.isPublished(verified.kid) ?? true;
     if (!(published instanceof Promise ? await published : published)) {
       this.cache?.delete(token);
-      throw invalidToken('The token is signed with a key this project no longer publishes', `signing key revoked (kid ${verified.kid ?? 'missing'})`, clientId);
+      throw invalidToken(
+        'The token is signed with a key this project no longer publishes',
+        `signing key revoked (kid ${verified.kid ?? 'missing'})`,
+        clientId,
+      );
     }
     const known = clients?.statusOf(clientId) ?? 'active';
     const status = known instanceof Promise ? await known : known;
@@ -309,10 +313,12 @@ function checkClaims(claims: Record<string, unknown>, clockTolerance: number): {
   if ('client_id' in claims) {
     throw invalidToken('The token is not an M2M access token', 'client_id claim present (a Connected Apps access token)', sub);
   }
-  if ('https://stytch.com/session' in claims) throw invalidToken('The token is not an M2M access token', 'session claim present (a session JWT)', sub);
+  if ('https://stytch.com/session' in claims)
+    throw invalidToken('The token is not an M2M access token', 'session claim present (a session JWT)', sub);
   if (exp === undefined) throw invalidToken('The token never expires (exp claim missing)', 'exp claim missing', sub);
   if (!isFiniteNumber(exp)) throw invalidToken('The token has an invalid exp claim (not a finite number)', 'exp not a finite number', sub);
-  if (!isFiniteNumber(iat)) throw invalidToken('The token has no valid issue time (iat claim missing or not a finite number)', 'iat invalid', sub);
+  if (!isFiniteNumber(iat))
+    throw invalidToken('The token has no valid issue time (iat claim missing or not a finite number)', 'iat invalid', sub);
   if (iat > Date.now() / 1000 + clockTolerance) throw invalidToken('The token was issued in the future (iat)', 'iat in the future', sub);
   return { issuedAt: iat, expiresAt: exp };
 }
@@ -358,7 +364,10 @@ function toAuthorizationError(err: unknown): unknown {
   if (err instanceof TypeError) {
     // The SDK reads claims it has not type-checked (`scope.split` on a token without a string scope):
     // the signature was valid, but this is not an M2M access token.
-    return invalidToken('The token is not an M2M access token (its scope claim is missing or malformed)', `SDK error: ${describeCause(err)}`);
+    return invalidToken(
+      'The token is not an M2M access token (its scope claim is missing or malformed)',
+      `SDK error: ${describeCause(err)}`,
+    );
   }
   return err;
 }
@@ -454,7 +463,11 @@ class Refreshed<T> {
     if (Date.now() - this.failedAt >= LOOKUP_RETRY_MS) this.pending ??= this.refresh();
     if (this.pending) await this.pending;
     if (this.value !== undefined && Date.now() - this.learntAt < maxAgeMs + staleMs) return this.value;
-    throw temporarilyUnavailable(`The token could not be checked because the ${what} is unavailable; retry later`, `${what} lookup failed: ${this.failure}`, clientId);
+    throw temporarilyUnavailable(
+      `The token could not be checked because the ${what} is unavailable; retry later`,
+      `${what} lookup failed: ${this.failure}`,
+      clientId,
+    );
   }
 
   private async refresh(): Promise<void> {
@@ -614,7 +627,8 @@ export function authorizeToken(requiredScopes: string | string[], options: Autho
   const middleware = async function authorizeTokenMiddleware(req: Request, res: Response, next: NextFunction) {
     try {
       const token = extractBearerToken(req);
-      if (token === undefined) throw missingToken(`This route needs an access token with scope ${required.join(' ')}: send Authorization: Bearer <token>`);
+      if (token === undefined)
+        throw missingToken(`This route needs an access token with scope ${required.join(' ')}: send Authorization: Bearer <token>`);
       const verified = await verifier().verify(token, clockToleranceSeconds);
       const clientId = verified.identity.client_id;
       if (verified.expiresAt - verified.issuedAt > maxLifetime) {
@@ -665,7 +679,13 @@ export function authorizeToken(requiredScopes: string | string[], options: Autho
   return Object.defineProperty(middleware, 'cache', { get: cacheView, enumerable: true }) as AuthorizeTokenMiddleware;
 }
 
-function sendError(req: Request, res: Response, err: AuthorizationError, realm: string, metadata: AuthorizeTokenOptions['resourceMetadataUrl']): void {
+function sendError(
+  req: Request,
+  res: Response,
+  err: AuthorizationError,
+  realm: string,
+  metadata: AuthorizeTokenOptions['resourceMetadataUrl'],
+): void {
   if (err.status === 503) {
     res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
   } else {
@@ -726,7 +746,8 @@ function verifierFor(options: AuthorizeTokenOptions): () => TokenVerifier {
     if (verifier) return verifier;
     const client = options.client ?? defaultClient();
     const maxEntries = options.cache === false ? undefined : (options.cache?.maxEntries ?? DEFAULT_CACHE_ENTRIES);
-    const statusMaxAge = options.clientStatus === false ? undefined : (options.clientStatusMaxAgeSeconds ?? DEFAULTS.clientStatusMaxAgeSeconds);
+    const statusMaxAge =
+      options.clientStatus === false ? undefined : (options.clientStatusMaxAgeSeconds ?? DEFAULTS.clientStatusMaxAgeSeconds);
     const stale = options.clientStatusStaleSeconds ?? DEFAULTS.clientStatusStaleSeconds;
     const jwksMaxAge = options.jwksMaxAgeSeconds === false ? undefined : (options.jwksMaxAgeSeconds ?? DEFAULTS.jwksMaxAgeSeconds);
     // Tokens verified with one clock tolerance must not pass on a route with a stricter one (nbf, iat).

@@ -18,13 +18,24 @@ export function stackBanner(stack: RunningStack, env: Env): string {
   return [
     '',
     `Stytch M2M stack is ready (${local ? 'local auth-server' : `Stytch at ${env.STYTCH_ENV}`})`,
-    ...(local ? [`  auth-server     ${url('auth-server')}   project credentials: ${env.STYTCH_SECRET ? 'STYTCH_PROJECT_ID / STYTCH_SECRET' : relative(localProjectFile(dataDir))}`] : []),
+    ...(local
+      ? [
+          `  auth-server     ${url('auth-server')}   project credentials: ${env.STYTCH_SECRET ? 'STYTCH_PROJECT_ID / STYTCH_SECRET' : relative(localProjectFile(dataDir))}`,
+        ]
+      : []),
     `  wallet-server   ${url('wallet-server')}`,
     `  payment-server  ${payment}   admin key: ${adminKey}`,
     '',
     ...(local
-      ? [`Make a payment as the demo caller checkout-service (a ${PAYMENT_API_SCOPE} token, then the payment):`, demoCallerToken(url('auth-server'), env, dataDir, relative), pay]
-      : [`Make a payment with a ${PAYMENT_API_SCOPE} token of your caller's M2M client in $TOKEN (payment-server/README.md, "Callers of the payment API"):`, pay]),
+      ? [
+          `Make a payment as the demo caller checkout-service (a ${PAYMENT_API_SCOPE} token, then the payment):`,
+          demoCallerToken(url('auth-server'), env, dataDir, relative),
+          pay,
+        ]
+      : [
+          `Make a payment with a ${PAYMENT_API_SCOPE} token of your caller's M2M client in $TOKEN (payment-server/README.md, "Callers of the payment API"):`,
+          pay,
+        ]),
     '',
     'Ctrl-C stops everything.',
     '',

@@ -7,7 +7,11 @@ import { prettyFactory } from 'pino-pretty';
  * Piped: JSON lines as the servers wrote them (each carries its `name`); a stray non-JSON line
  * (a one-line start-up error, say) is wrapped into a JSON line so the stream stays parseable.
  */
-export function relayLines(input: Readable, output: Writable, options: { label: string; name: string; pretty: boolean; level: number }): void {
+export function relayLines(
+  input: Readable,
+  output: Writable,
+  options: { label: string; name: string; pretty: boolean; level: number },
+): void {
   const pretty = options.pretty ? prettyFactory({ colorize: true, ignore: 'pid,hostname,name', translateTime: 'HH:MM:ss.l' }) : undefined;
   const lines = createInterface({ input, crlfDelay: Infinity });
   lines.on('line', (line) => {
@@ -15,7 +19,12 @@ export function relayLines(input: Readable, output: Writable, options: { label: 
     const json = parseJson(line);
     if (pretty) {
       const text = json ? pretty(json).trimEnd() : line;
-      output.write(text.split('\n').map((l) => `${options.label} | ${l}`).join('\n') + '\n');
+      output.write(
+        text
+          .split('\n')
+          .map((l) => `${options.label} | ${l}`)
+          .join('\n') + '\n',
+      );
     } else {
       output.write((json ? line : JSON.stringify({ level: options.level, time: Date.now(), name: options.name, msg: line })) + '\n');
     }

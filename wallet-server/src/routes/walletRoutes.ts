@@ -33,9 +33,13 @@ export function walletRoutes(wallets: WalletStore, authorize: AuthorizeTokenOpti
         case 'unknown_customer':
           throw new HttpError(404, 'customer_not_found', `No wallet for customer ${request.customerId}`);
         case 'same_wallet':
-          throw new HttpError(400, 'invalid_request', 'destinationWalletId: must be another wallet than the customer\'s own');
+          throw new HttpError(400, 'invalid_request', "destinationWalletId: must be another wallet than the customer's own");
         case 'unknown_destination':
-          throw new HttpError(404, 'destination_not_found', `No wallet ${request.destinationWalletId} to pay into: money moves only between wallets this server holds`);
+          throw new HttpError(
+            404,
+            'destination_not_found',
+            `No wallet ${request.destinationWalletId} to pay into: money moves only between wallets this server holds`,
+          );
         case 'insufficient_funds':
           // Never the balance: an error body is no way to read a wallet.
           throw new HttpError(409, 'insufficient_funds', 'Insufficient funds: the balance does not cover this debit');
@@ -47,7 +51,12 @@ export function walletRoutes(wallets: WalletStore, authorize: AuthorizeTokenOpti
           );
       }
     })
-    .all(methodNotAllowed(['POST'], 'Use POST with a JSON body { "customerId", "amount", "destinationWalletId" } and an Idempotency-Key header'));
+    .all(
+      methodNotAllowed(
+        ['POST'],
+        'Use POST with a JSON body { "customerId", "amount", "destinationWalletId" } and an Idempotency-Key header',
+      ),
+    );
 
   return router;
 }
@@ -55,7 +64,11 @@ export function walletRoutes(wallets: WalletStore, authorize: AuthorizeTokenOpti
 function requiredIdempotencyKey(req: Request): string {
   const key = req.get('Idempotency-Key');
   if (key === undefined) {
-    throw new HttpError(400, 'invalid_request', 'The Idempotency-Key header is required: a unique value per debit (e.g. a UUID), reused when retrying it');
+    throw new HttpError(
+      400,
+      'invalid_request',
+      'The Idempotency-Key header is required: a unique value per debit (e.g. a UUID), reused when retrying it',
+    );
   }
   return parseInput(IdempotencyKey, key, 'Idempotency-Key');
 }

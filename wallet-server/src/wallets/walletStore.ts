@@ -110,9 +110,25 @@ export class WalletStore {
       const transactionId = randomUUID();
       const now = new Date().toISOString();
       this.statements.addToBalance.run(-request.amount, source.wallet_id);
-      this.statements.insertEntry.run(transactionId, source.wallet_id, -request.amount, 'debit', request.destinationWalletId, clientId, now);
+      this.statements.insertEntry.run(
+        transactionId,
+        source.wallet_id,
+        -request.amount,
+        'debit',
+        request.destinationWalletId,
+        clientId,
+        now,
+      );
       this.statements.addToBalance.run(request.amount, request.destinationWalletId);
-      this.statements.insertEntry.run(transactionId, request.destinationWalletId, request.amount, 'credit', source.wallet_id, clientId, now);
+      this.statements.insertEntry.run(
+        transactionId,
+        request.destinationWalletId,
+        request.amount,
+        'credit',
+        source.wallet_id,
+        clientId,
+        now,
+      );
       const response: DebitResponse = { transactionId, walletBalance: source.balance - request.amount };
       this.statements.recordDebit.run(clientId, idempotencyKey, requestHash, JSON.stringify(response), now);
       return { status: 'debited', response, replayed: false };

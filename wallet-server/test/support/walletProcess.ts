@@ -13,7 +13,10 @@ async function main() {
   });
   process.stdout.write(`listening ${server.url}\n`);
   process.on('SIGTERM', () => {
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   });
 }
 
