@@ -40,7 +40,7 @@ const confirmed = new Map<string, string>(); // idempotency key → transactionI
 async function start(which: 'auth' | 'wallet' | 'payment') {
   const workspace = ({ auth: 'auth-server', wallet: 'wallet-server', payment: 'payment-server' } as const)[which];
   servers[which] = await spawnServer(workspace, ports[which], env, logs);
-  return servers[which]!;
+  return servers[which];
 }
 
 beforeAll(async () => {

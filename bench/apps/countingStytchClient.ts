@@ -7,9 +7,9 @@ import type * as stytch from 'stytch';
 export function countVerifications(client: stytch.Client): { client: stytch.Client; verifications(): number } {
   let count = 0;
   const original = client.m2m.authenticateToken.bind(client.m2m);
-  client.m2m.authenticateToken = ((...args: Parameters<typeof original>) => {
+  client.m2m.authenticateToken = (...args: Parameters<typeof original>) => {
     count++;
     return original(...args);
-  }) as typeof client.m2m.authenticateToken;
+  };
   return { client, verifications: () => count };
 }

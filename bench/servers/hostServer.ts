@@ -60,7 +60,7 @@ export function hostServer<K extends KindName>(kind: K, options: OptionsOf<K>): 
           clearTimeout(timer);
           const request = <T>(body: ToHost): Promise<T> =>
             new Promise<T>((res, rej) => {
-              pending.set((body as { id: number }).id, { resolve: res as (value: unknown) => void, reject: rej });
+              pending.set((body as { id: number }).id, { resolve: res, reject: rej });
               child.send(body);
             });
           resolve({

@@ -22,25 +22,37 @@ async function handle(message: ToHost): Promise<void> {
   switch (message.type) {
     case 'start': {
       const load = kinds[message.kind as keyof typeof kinds];
-      if (!load) return send({ type: 'failed', message: `unknown server kind ${message.kind}` });
+      if (!load) {
+        send({ type: 'failed', message: `unknown server kind ${message.kind}` });
+        return;
+      }
       try {
         const kind = await load();
         // Each kind checks its own options; the bench passes what kinds.ts declares.
         hosted = await (kind.start as (options: unknown) => Promise<HostedServer<unknown>>)(message.options);
-        return send({ type: 'started', info: hosted.info });
+        send({ type: 'started', info: hosted.info });
+        return;
       } catch (err) {
-        return send({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+        send({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+        return;
       }
     }
-    case 'stats':
-      return send({ type: 'reply', id: message.id, ok: true, value: stats() });
+    case 'stats': {
+      send({ type: 'reply', id: message.id, ok: true, value: stats() });
+      return;
+    }
     case 'command': {
       const command = hosted?.commands?.[message.name];
-      if (!command) return send({ type: 'reply', id: message.id, ok: false, message: `no command ${message.name}` });
+      if (!command) {
+        send({ type: 'reply', id: message.id, ok: false, message: `no command ${message.name}` });
+        return;
+      }
       try {
-        return send({ type: 'reply', id: message.id, ok: true, value: await command(message.args) });
+        send({ type: 'reply', id: message.id, ok: true, value: await command(message.args) });
+        return;
       } catch (err) {
-        return send({ type: 'reply', id: message.id, ok: false, message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+        send({ type: 'reply', id: message.id, ok: false, message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+        return;
       }
     }
     case 'close':

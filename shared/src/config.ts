@@ -104,5 +104,5 @@ function findRepoRoot(from: string): string {
 
 /** Loads the repository's root `.env` (if any) into `env`; variables already set win. */
 export function loadDotenv(env: Env = process.env, cwd = process.cwd()): void {
-  dotenv.config({ path: path.join(findRepoRoot(cwd), '.env'), processEnv: env as NodeJS.ProcessEnv, quiet: true });
+  dotenv.config({ path: path.join(findRepoRoot(cwd), '.env'), processEnv: env, quiet: true });
 }

@@ -28,28 +28,41 @@ export function jsonBody({ limit, maxDepth = MAX_JSON_DEPTH, form }: JsonBodyOpt
   const accepted = form ? `${JSON_TYPE} or ${FORM_TYPE}` : JSON_TYPE;
 
   return (req, res, next) => {
-    if (!hasBody(req.headers, Boolean(req.is(JSON_TYPE)))) return next();
+    if (!hasBody(req.headers, Boolean(req.is(JSON_TYPE)))) {
+      next();
+      return;
+    }
     const onRead = (err?: unknown) => {
-      if (err) return next(unreadable(err));
-      if (req.is(JSON_TYPE) && !isPlainObject(req.body))
-        return next(new HttpError(400, 'invalid_json', 'The request body must be a JSON object'));
+      if (err) {
+        next(unreadable(err));
+        return;
+      }
+      if (req.is(JSON_TYPE) && !isPlainObject(req.body)) {
+        next(new HttpError(400, 'invalid_json', 'The request body must be a JSON object'));
+        return;
+      }
       next();
     };
-    if (readForm && req.is(FORM_TYPE)) return readForm(req, res, onRead);
+    if (readForm && req.is(FORM_TYPE)) {
+      readForm(req, res, onRead);
+      return;
+    }
     if (!req.is(JSON_TYPE)) {
-      return next(new HttpError(415, 'unsupported_media_type', `This route reads ${accepted} bodies: send Content-Type: ${JSON_TYPE}`));
+      next(new HttpError(415, 'unsupported_media_type', `This route reads ${accepted} bodies: send Content-Type: ${JSON_TYPE}`));
+      return;
     }
     const charset = charsetOf(req.headers['content-type']);
     // RFC 8259 §8.1: JSON between systems is UTF-8. Other charsets (utf-7!) would be decoded into
     // something other than what a UTF-8 reader of the same bytes sees.
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-      return next(
+      next(
         new HttpError(
           415,
           'unsupported_media_type',
           `JSON is read only as UTF-8: send charset=utf-8 or no charset, not ${charset.slice(0, 40)}`,
         ),
       );
+      return;
     }
     readJson(req, res, onRead);
   };

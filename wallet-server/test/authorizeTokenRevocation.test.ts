@@ -109,9 +109,9 @@ describe('client revocation', () => {
     const { app, read, lookups } = await guarded(auth, { clientStatusMaxAgeSeconds: 30, cache: { maxEntries: 1 } });
     try {
       const [first, second] = await Promise.all([createM2MClient(admin, ['read:users']), createM2MClient(admin, ['read:users'])]);
-      const firstToken = await accessToken(admin, first!);
+      const firstToken = await accessToken(admin, first);
       await read(firstToken).expect(200);
-      await read(await accessToken(admin, second!)).expect(200);
+      await read(await accessToken(admin, second)).expect(200);
       // The first client's status was evicted by the second's: asked again.
       await read(firstToken).expect(200);
       expect(lookups()).toBe(3);

@@ -54,12 +54,12 @@ describe('two wallet-server processes sharing one database', () => {
     children.push(child);
     return new Promise((resolve, reject) => {
       let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
         const match = /listening (\S+)/.exec(output);
         if (match) resolve(match[1]!.replace(/\/$/, ''));
       });
-      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.once('exit', (code) => reject(new Error(`wallet process exited with ${code}: ${output}`)));
     });
   }

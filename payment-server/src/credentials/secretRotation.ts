@@ -170,7 +170,10 @@ export class SecretRotation {
     try {
       await callStytch(() => this.deps.stytch.m2m.clients.secrets.rotate({ client_id: this.clientId }));
     } catch (err) {
-      if (await this.alreadyCompleted(next)) return this.completed(next);
+      if (await this.alreadyCompleted(next)) {
+        this.completed(next);
+        return;
+      }
       this.deps.logger.warn(
         { ...this.logView(), err },
         'completing the rotation failed; staying on the next secret (it works whether or not the rotation completed)',

@@ -56,8 +56,8 @@ export async function launchStack({ env, output, pretty, readyTimeoutMs = 60_000
         env: { ...env, FORCE_COLOR: '0' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      relayLines(child.stdout!, output, { label: service.label, name: service.name, pretty, level: 30 });
-      relayLines(child.stderr!, output, { label: service.label, name: service.name, pretty, level: 50 });
+      relayLines(child.stdout, output, { label: service.label, name: service.name, pretty, level: 30 });
+      relayLines(child.stderr, output, { label: service.label, name: service.name, pretty, level: 50 });
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       exited.then((code) => {
         if (!stopping) reportDeath({ name: service.name, code });
