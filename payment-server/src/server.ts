@@ -8,7 +8,7 @@ import { TokenProvider, type TokenProviderTuning } from './m2m/tokenProvider';
 import { WalletClient } from './wallet/walletClient';
 
 export interface PaymentServerOptions {
-  /** 0 picks an ephemeral port (tests). Default 6000. */
+  /** 0 picks an ephemeral port (tests). Default 4020. */
   port?: number;
   host?: string;
   /** The Stytch project (hosted, or the local auth-server) the M2M client belongs to. */
@@ -43,7 +43,7 @@ export interface RunningPaymentServer {
 
 /** Loads (or provisions) the M2M credentials, builds the token provider and the wallet client, and listens. */
 export async function startPaymentServer(options: PaymentServerOptions): Promise<RunningPaymentServer> {
-  const { port = 6000, host = '127.0.0.1' } = options;
+  const { port = 4020, host = '127.0.0.1' } = options;
   assertAdminKey(options.adminApiKey);
   const logger = options.logger ?? createLogger({ name: 'payment-server', level: 'silent' });
   const stytch = createStytchClient(options.stytchProject);

@@ -12,7 +12,7 @@ describe('configuration', () => {
   it('has the documented defaults', () => {
     const config = loadPaymentServerConfig({ DATA_DIR: '/tmp/pay-data' });
     expect(config).toMatchObject({
-      port: 6000,
+      port: 4020,
       host: '127.0.0.1',
       walletServerUrl: 'http://127.0.0.1:4000/',
       walletTimeoutMs: 5000,

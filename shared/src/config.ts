@@ -42,7 +42,7 @@ export const common = {
   /** The local auth-server's public URL (its tokens' `iss`); default http://HOST:AUTH_SERVER_PORT. */
   AUTH_SERVER_PUBLIC_URL: baseUrl.optional(),
   WALLET_SERVER_PORT: port(4000),
-  PAYMENT_SERVER_PORT: port(6000),
+  PAYMENT_SERVER_PORT: port(4020),
 };
 
 /** Parses `env` with `shape`; the first problem becomes one line naming the variable. */

@@ -7,7 +7,7 @@ import path from 'node:path';
 describe('configuration', () => {
   it('applies the documented defaults', () => {
     const config = parseEnv(common, {});
-    expect(config).toMatchObject({ STYTCH_ENV: 'local', AUTH_SERVER_PORT: 4010, WALLET_SERVER_PORT: 4000, PAYMENT_SERVER_PORT: 6000, DATA_DIR: '.data' });
+    expect(config).toMatchObject({ STYTCH_ENV: 'local', AUTH_SERVER_PORT: 4010, WALLET_SERVER_PORT: 4000, PAYMENT_SERVER_PORT: 4020, DATA_DIR: '.data' });
   });
 
   it('names a malformed variable in one line', () => {
