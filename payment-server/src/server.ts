@@ -47,7 +47,7 @@ export async function startPaymentServer(options: PaymentServerOptions): Promise
   assertAdminKey(options.adminApiKey);
   const logger = options.logger ?? createLogger({ name: 'payment-server', level: 'silent' });
   const stytch = createStytchClient(options.stytchProject);
-  const file = new CredentialsFile(options.credentialsFile);
+  const file = new CredentialsFile(options.credentialsFile, { projectId: options.stytchProject.projectId, baseUrl: options.stytchProject.baseUrl });
   const loaded = await loadCredentials({
     file,
     stytch,
