@@ -1,12 +1,15 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { httpProbe } from '../src/stack/httpProbe';
 import { npmStart, payAsTheBannerSays, repoRoot, type NpmStart } from './support/npmStart';
 import { copyWorkingTree, type WorkingTreeCopy } from './support/workingTreeCopy';
 
 // The front door: `npm start` as a newcomer types it. The only test that binds the default ports
 // (every other one picks free ports), so it can run alongside the rest of the suite.
+const run = promisify(execFile);
 const DEFAULT_PORTS = { 'auth-server': 4010, 'wallet-server': 4000, 'payment-server': 4020 };
 
 /** Fails at once, naming the port, when something already listens there (a stack left running, say). */
@@ -71,6 +74,14 @@ describe('npm start on the defaults: a fresh clone, no .env, no variables, the d
   it("makes the payment the banner prints, run as printed", async () => {
     expect(await payAsTheBannerSays(output, clone!.dir)).toMatchObject({ transactionId: expect.any(String), walletBalance: 1690 });
   });
+
+  it("runs the README's newman command as written: the whole Postman collection passes", async () => {
+    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const command = /```bash\n(npx newman run [\s\S]*?)```/.exec(readme)?.[1];
+    expect(command).toContain('--env-var admin_key=');
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', command!], { cwd: clone!.dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } });
+    expect(stdout).toMatch(/│\s+assertions\s+│\s+\d+\s+│\s+0\s+│/);
+  }, 60_000);
 
   it("answers Node's fetch at every URL the banner prints", async () => {
     const printed = urlsIn(output.slice(output.indexOf('Stytch M2M stack is ready')));
