@@ -1,6 +1,7 @@
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { FETCH_BLOCKED_PORTS } from './fetchBlockedPorts';
 
 /**
  * The one configuration contract (DESIGN.md, "One configuration, three modes").
@@ -38,7 +39,8 @@ export const common = {
     }),
   STYTCH_PROJECT_ID: z.string().min(1).optional(),
   STYTCH_SECRET: z.string().min(1).optional(),
-  AUTH_SERVER_PORT: port(4010),
+  // The SDK reaches the auth-server with fetch: a port fetch refuses would fail every call.
+  AUTH_SERVER_PORT: port(4010).refine((p) => !FETCH_BLOCKED_PORTS.has(p), 'fetch, and so the stytch SDK, refuses this port (the Fetch standard blocks it): pick another'),
   /** The local auth-server's public URL (its tokens' `iss`); default http://HOST:AUTH_SERVER_PORT. */
   AUTH_SERVER_PUBLIC_URL: baseUrl.optional(),
   WALLET_SERVER_PORT: port(4000),

@@ -22,6 +22,11 @@ describe('configuration', () => {
     expect(() => parseEnv(shape, { ADMIN_API_KEY: 'hunter2-short' })).not.toThrow(/hunter2/);
   });
 
+  it('refuses an auth-server port that fetch (and so the stytch SDK) refuses; the other servers may use one, for curl and Postman', () => {
+    expect(() => parseEnv(common, { AUTH_SERVER_PORT: '6000' })).toThrow(/^AUTH_SERVER_PORT is invalid \("6000"\): fetch, and so the stytch SDK, refuses this port/);
+    expect(parseEnv(common, { AUTH_SERVER_PORT: '6001', PAYMENT_SERVER_PORT: '6000' })).toMatchObject({ AUTH_SERVER_PORT: 6001, PAYMENT_SERVER_PORT: 6000 });
+  });
+
   it('treats an empty value as unset', () => {
     expect(parseEnv(common, { AUTH_SERVER_PORT: '' }).AUTH_SERVER_PORT).toBe(4010);
   });
