@@ -18,7 +18,7 @@ import { TokenProvider, type TokenProviderTuning } from './m2m/tokenProvider';
 import { WalletClient } from './wallet/walletClient';
 
 export interface PaymentServerOptions {
-  /** 0 picks an ephemeral port (tests). Default 6000. */
+  /** 0 picks an ephemeral port (tests). Default 4020. */
   port?: number;
   host?: string;
   /** The Stytch project (hosted, or the local auth-server) the M2M client belongs to. */
@@ -61,11 +61,12 @@ export interface RunningPaymentServer {
 
 /** Loads (or provisions) the M2M credentials, builds the token provider and the wallet client, and listens. */
 export async function startPaymentServer(options: PaymentServerOptions): Promise<RunningPaymentServer> {
-  const { port = 6000, host = '127.0.0.1' } = options;
+  const { port = 4020, host = '127.0.0.1' } = options;
   assertAdminKey(options.adminApiKey);
   const logger = options.logger ?? createLogger({ name: 'payment-server', level: 'silent' });
   const stytch = createStytchClient(options.stytchProject);
-  const file = new CredentialsFile(options.credentialsFile);
+  const owner = { projectId: options.stytchProject.projectId, baseUrl: options.stytchProject.baseUrl };
+  const file = new CredentialsFile(options.credentialsFile, owner);
   const loaded = await loadCredentials({
     file,
     stytch,
@@ -78,7 +79,7 @@ export async function startPaymentServer(options: PaymentServerOptions): Promise
   let demoCallerClientId: string | undefined;
   if (options.demoCallerFile) {
     try {
-      demoCallerClientId = await ensureDemoCaller({ file: new CredentialsFile(options.demoCallerFile), stytch, logger });
+      demoCallerClientId = await ensureDemoCaller({ file: new CredentialsFile(options.demoCallerFile, owner), stytch, logger });
     } catch (err) {
       if (err instanceof ConfigError) throw err;
       const e = err as { error_type?: string; message?: string };

@@ -67,7 +67,11 @@ describe('one-shot secret rotation', () => {
       logger,
       tokenProvider: { retryBaseDelayMs: 10, retryMaxDelayMs: 50 },
     });
-  const read = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as Stored;
+  // The client's part of the file (the project it records has its own test, in startup.test.ts).
+  const read = (file: string) => {
+    const { project_id: _project, stytch_base_url: _url, ...client } = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+    return client as unknown as Stored;
+  };
   const payment = (debitAmount = 1) => ({ customerId: 'c-1', debitAmount, destinationWalletId: 'w-2' });
   /** A payment by the caller, with a token of its own fetched for it (tokens here live 3 s). */
   const payAsCaller = async (url: string) => {

@@ -10,7 +10,9 @@ import {
   ADMIN_KEY,
   bearer,
   createCaller,
+  createClient,
   JOHN,
+  LogCapture,
   pay,
   postPayment,
   projectOf,
@@ -26,7 +28,7 @@ describe('configuration', () => {
   it('has the documented defaults', () => {
     const config = loadPaymentServerConfig({ DATA_DIR: '/tmp/pay-data' });
     expect(config).toMatchObject({
-      port: 6000,
+      port: 4020,
       host: '127.0.0.1',
       walletServerUrl: 'http://127.0.0.1:4000/',
       walletTimeoutMs: 5000,
@@ -244,9 +246,16 @@ describe('credentials at start-up', () => {
 
   it('an interrupted rotation and the auth server down at start: starts on the next secret, file unchanged', async () => {
     const opts = options();
-    const stored = { client_id: 'm2m-client-test-x', client_secret: 'old-secret-0123456789', next_client_secret: 'next-secret-0123456789' };
+    const down = 'http://127.0.0.1:9/';
+    const stored = {
+      project_id: auth.projectId,
+      stytch_base_url: down,
+      client_id: 'm2m-client-test-x',
+      client_secret: 'old-secret-0123456789',
+      next_client_secret: 'next-secret-0123456789',
+    };
     fs.writeFileSync(opts.credentialsFile, JSON.stringify(stored));
-    const server = await startPayment(dir, { ...opts, stytchProject: { ...projectOf(auth), baseUrl: 'http://127.0.0.1:9/' } });
+    const server = await startPayment(dir, { ...opts, stytchProject: { ...projectOf(auth), baseUrl: down } });
     try {
       const status = await request(server.url, 'GET', '/admin/m2m/secret-rotation', { token: ADMIN_KEY });
       expect(status.body).toMatchObject({ rotation: 'started', in_use: 'next_client_secret' });
@@ -274,6 +283,211 @@ describe('credentials at start-up', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).not.toContain('top-secret-value');
     expect(fs.readFileSync(opts.credentialsFile, 'utf8')).toContain('top-secret-value');
+  });
+});
+
+describe('credentials of another project or client (a switch to real Stytch after a local run)', () => {
+  let auth: RunningAuthServer;
+  let wallet: RunningWalletServer;
+  const dir = tmpDir();
+
+  beforeAll(async () => {
+    auth = await startAuth();
+    wallet = await startWallet(auth, dir);
+  });
+  afterAll(async () => {
+    await wallet.close();
+    await auth.close();
+  });
+
+  const options = () => ({
+    stytchProject: projectOf(auth),
+    walletServerUrl: wallet.url,
+    credentialsFile: path.join(tmpDir(), 'credentials.json'),
+  });
+  const readFile = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+  const setAside = (file: string) => fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith(`${path.basename(file)}.replaced-`));
+  const localRun = {
+    project_id: 'project-test-local',
+    stytch_base_url: 'http://127.0.0.1:4010/',
+    client_id: 'm2m-client-test-local',
+    client_secret: 'local-secret-0123456789',
+  };
+
+  it('records the project and its base URL next to the client', async () => {
+    const opts = options();
+    const server = await startPayment(dir, { ...opts, selfProvision: true });
+    await server.close();
+    expect(readFile(opts.credentialsFile)).toMatchObject({
+      project_id: auth.projectId,
+      stytch_base_url: auth.url,
+      client_id: server.clientId,
+    });
+  });
+
+  it('a file of another project and CLIENT_ID / CLIENT_SECRET set: the environment wins, the old file is kept aside, payments work', async () => {
+    const client = await createClient(auth);
+    const opts = options();
+    fs.writeFileSync(opts.credentialsFile, JSON.stringify(localRun), { mode: 0o600 });
+    const logs = new LogCapture('info');
+    const server = await startPayment(dir, { ...opts, clientId: client.clientId, clientSecret: client.clientSecret, logger: logs.logger });
+    try {
+      expect(server.clientId).toBe(client.clientId);
+      expect(readFile(opts.credentialsFile)).toEqual({
+        project_id: auth.projectId,
+        stytch_base_url: auth.url,
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+      });
+      const [kept] = setAside(opts.credentialsFile);
+      expect(readFile(path.join(path.dirname(opts.credentialsFile), kept!))).toEqual(localRun);
+      expect(logs.text()).toContain(
+        `the credentials file held a client of project ${localRun.project_id} at ${localRun.stytch_base_url}, not of ${auth.projectId} at ${auth.url}`,
+      );
+      expect(logs.text()).not.toContain(localRun.client_secret);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }))).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a file of another project and no CLIENT_ID outside local mode: refuses to start in one line, and leaves the file alone', async () => {
+    const opts = options();
+    fs.writeFileSync(opts.credentialsFile, JSON.stringify(localRun));
+    const err = (await startPayment(dir, opts).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toBe(
+      `${opts.credentialsFile} holds a client of project ${localRun.project_id} at ${localRun.stytch_base_url}, not of ${auth.projectId} at ${auth.url}: set CLIENT_ID and CLIENT_SECRET to this project's client, or use a fresh DATA_DIR`,
+    );
+    expect(readFile(opts.credentialsFile)).toEqual(localRun);
+  });
+
+  it('a file of another project in local mode: kept aside, and a payment-service client of this project is provisioned', async () => {
+    const opts = options();
+    fs.writeFileSync(opts.credentialsFile, JSON.stringify(localRun));
+    const server = await startPayment(dir, { ...opts, selfProvision: true });
+    try {
+      expect(server.clientId).not.toBe(localRun.client_id);
+      expect(readFile(opts.credentialsFile)).toMatchObject({ project_id: auth.projectId, client_id: server.clientId });
+      expect(setAside(opts.credentialsFile)).toHaveLength(1);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }))).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('CLIENT_ID naming another client of the same project: the environment wins', async () => {
+    const [first, second] = [await createClient(auth), await createClient(auth)];
+    const opts = options();
+    fs.writeFileSync(
+      opts.credentialsFile,
+      JSON.stringify({
+        project_id: auth.projectId,
+        stytch_base_url: auth.url,
+        client_id: first.clientId,
+        client_secret: first.clientSecret,
+      }),
+    );
+    const server = await startPayment(dir, { ...opts, clientId: second.clientId, clientSecret: second.clientSecret });
+    try {
+      expect(server.clientId).toBe(second.clientId);
+      expect(readFile(opts.credentialsFile).client_id).toBe(second.clientId);
+      expect(setAside(opts.credentialsFile)).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('after a rotation, CLIENT_SECRET is older than the file: the file wins and payments work', async () => {
+    const client = await createClient(auth);
+    const sdk = sdkFor(auth);
+    const { m2m_client } = await sdk.m2m.clients.secrets.rotateStart({ client_id: client.clientId });
+    await sdk.m2m.clients.secrets.rotate({ client_id: client.clientId });
+    const opts = options();
+    const rotated = {
+      project_id: auth.projectId,
+      stytch_base_url: auth.url,
+      client_id: client.clientId,
+      client_secret: m2m_client.next_client_secret,
+    };
+    fs.writeFileSync(opts.credentialsFile, JSON.stringify(rotated));
+    const server = await startPayment(dir, { ...opts, clientId: client.clientId, clientSecret: client.clientSecret });
+    try {
+      expect(readFile(opts.credentialsFile)).toEqual(rotated);
+      expect(setAside(opts.credentialsFile)).toHaveLength(0);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }))).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a rotation in progress with CLIENT_ID / CLIENT_SECRET set: the file still wins, on its next secret', async () => {
+    const client = await createClient(auth);
+    const { m2m_client } = await sdkFor(auth).m2m.clients.secrets.rotateStart({ client_id: client.clientId });
+    const opts = options();
+    const pending = {
+      project_id: auth.projectId,
+      stytch_base_url: auth.url,
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+      next_client_secret: m2m_client.next_client_secret,
+    };
+    fs.writeFileSync(opts.credentialsFile, JSON.stringify(pending));
+    const server = await startPayment(dir, { ...opts, clientId: client.clientId, clientSecret: client.clientSecret });
+    try {
+      expect(readFile(opts.credentialsFile)).toEqual(pending);
+      expect((await request(server.url, 'GET', '/admin/m2m/secret-rotation', { token: ADMIN_KEY })).body).toMatchObject({
+        rotation: 'started',
+        in_use: 'next_client_secret',
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a secret reset elsewhere (the file is refused, CLIENT_SECRET accepted): the environment wins and the file is rewritten', async () => {
+    const client = await createClient(auth);
+    const sdk = sdkFor(auth);
+    const { m2m_client } = await sdk.m2m.clients.secrets.rotateStart({ client_id: client.clientId });
+    await sdk.m2m.clients.secrets.rotate({ client_id: client.clientId });
+    const opts = options();
+    fs.writeFileSync(
+      opts.credentialsFile,
+      JSON.stringify({
+        project_id: auth.projectId,
+        stytch_base_url: auth.url,
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+      }),
+    );
+    const server = await startPayment(dir, { ...opts, clientId: client.clientId, clientSecret: m2m_client.next_client_secret });
+    try {
+      expect(readFile(opts.credentialsFile).client_secret).toBe(m2m_client.next_client_secret);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }))).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a file written before the project was recorded: kept, and the project is recorded', async () => {
+    const client = await createClient(auth);
+    const opts = options();
+    fs.writeFileSync(opts.credentialsFile, JSON.stringify({ client_id: client.clientId, client_secret: client.clientSecret }));
+    const server = await startPayment(dir, opts);
+    try {
+      expect(readFile(opts.credentialsFile)).toEqual({
+        project_id: auth.projectId,
+        stytch_base_url: auth.url,
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+      });
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }))).status).toBe(200);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import dotenv from 'dotenv';
 import { z } from 'zod';
 import { ServiceError } from './errors';
 import { TRUST_PROXY } from './trustProxy';
+import { FETCH_BLOCKED_PORTS } from './fetchBlockedPorts';
 
 /**
  * The one configuration contract: STYTCH_ENV picks local, test/live or a URL (docs/architecture.md).
@@ -41,11 +42,15 @@ export const common = {
     }),
   STYTCH_PROJECT_ID: z.string().min(1).optional(),
   STYTCH_SECRET: z.string().min(1).optional(),
-  AUTH_SERVER_PORT: port(4010),
+  // The SDK reaches the auth-server with fetch: a port fetch refuses would fail every call.
+  AUTH_SERVER_PORT: port(4010).refine(
+    (p) => !FETCH_BLOCKED_PORTS.has(p),
+    'fetch, and so the stytch SDK, refuses this port (the Fetch standard blocks it): pick another',
+  ),
   /** The local auth-server's public URL (its tokens' `iss`); default http://HOST:AUTH_SERVER_PORT. */
   AUTH_SERVER_PUBLIC_URL: baseUrl.optional(),
   WALLET_SERVER_PORT: port(4000),
-  PAYMENT_SERVER_PORT: port(6000),
+  PAYMENT_SERVER_PORT: port(4020),
   TRUST_PROXY,
 };
 

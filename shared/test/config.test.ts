@@ -11,7 +11,7 @@ describe('configuration', () => {
       STYTCH_ENV: 'local',
       AUTH_SERVER_PORT: 4010,
       WALLET_SERVER_PORT: 4000,
-      PAYMENT_SERVER_PORT: 6000,
+      PAYMENT_SERVER_PORT: 4020,
       DATA_DIR: '.data',
     });
   });
@@ -37,6 +37,16 @@ describe('configuration', () => {
     const shape = { ADMIN_API_KEY: common.HOST.refine((v) => v.length >= 32, 'must be at least 32 characters') };
     expect(() => parseEnv(shape, { ADMIN_API_KEY: 'hunter2-short' })).toThrow(/^ADMIN_API_KEY is invalid: must be at least 32/);
     expect(() => parseEnv(shape, { ADMIN_API_KEY: 'hunter2-short' })).not.toThrow(/hunter2/);
+  });
+
+  it('refuses an auth-server port that fetch (and so the stytch SDK) refuses; the other servers may use one, for curl and Postman', () => {
+    expect(() => parseEnv(common, { AUTH_SERVER_PORT: '6000' })).toThrow(
+      /^AUTH_SERVER_PORT is invalid \("6000"\): fetch, and so the stytch SDK, refuses this port/,
+    );
+    expect(parseEnv(common, { AUTH_SERVER_PORT: '6001', PAYMENT_SERVER_PORT: '6000' })).toMatchObject({
+      AUTH_SERVER_PORT: 6001,
+      PAYMENT_SERVER_PORT: 6000,
+    });
   });
 
   it('treats an empty value as unset', () => {

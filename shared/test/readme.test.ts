@@ -20,7 +20,7 @@ function onThisStack(block: string, env: StackEnv): string {
   return block
     .replaceAll('127.0.0.1:4010', `127.0.0.1:${env.AUTH_SERVER_PORT}`)
     .replaceAll('127.0.0.1:4000', `127.0.0.1:${env.WALLET_SERVER_PORT}`)
-    .replaceAll('127.0.0.1:6000', `127.0.0.1:${env.PAYMENT_SERVER_PORT}`)
+    .replaceAll('127.0.0.1:4020', `127.0.0.1:${env.PAYMENT_SERVER_PORT}`)
     .replaceAll('./.data/', `${env.DATA_DIR}/`)
     .replaceAll('.data/', `${env.DATA_DIR}/`);
 }

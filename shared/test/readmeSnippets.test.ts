@@ -1,7 +1,12 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { startAuthServer } from '@m2m/auth-server';
+import { eventually } from '../../test/support/eventually';
+import { createStytchClient } from '../src';
+import { httpProbe } from '../src/stack/httpProbe';
 import { buildCopiedProject } from './support/copiedProject';
-import { repoRoot } from './support/npmStart';
+import { freePort, repoRoot } from './support/npmStart';
 
 /** The TypeScript blocks of the README's "Use it in your own app" section. */
 function snippets(): string[] {
@@ -36,4 +41,46 @@ describe("the README's copy-into-your-app snippets", () => {
       typecheck(`${tokenClient!}\nvoid tokens.getToken('read:users');\n`, [['payment-server/src/m2m', 'm2m']]),
     ).rejects.toThrow();
   });
+
+  it('the middleware snippet runs as written against a local auth-server, with the env the README shows', async () => {
+    const auth = await startAuthServer({ port: 0 });
+    const project = await buildCopiedProject([['shared/src/middleware/authorizeToken.ts', 'authorizeToken.ts']], { 'app.ts': middleware! });
+    const port = await freePort();
+    // What the README says to export for local mode, and nothing else of ours.
+    const app = spawn(process.execPath, [project.compiled('app.ts')], {
+      cwd: project.dir,
+      env: {
+        PATH: process.env.PATH,
+        STYTCH_ENV: auth.url,
+        STYTCH_PROJECT_ID: auth.projectId,
+        STYTCH_SECRET: auth.projectSecret,
+        PORT: String(port),
+      },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => app.once('exit', resolve));
+    try {
+      const orders = `http://127.0.0.1:${port}/api/orders`;
+      // Listening once it answers anything (a GET there is a 404).
+      await eventually(async () => expect(await httpProbe(orders, 1_000)).not.toEqual({ ok: false, reason: 'ECONNREFUSED' }));
+      const sdk = createStytchClient({ projectId: auth.projectId, secret: auth.projectSecret, baseUrl: auth.url });
+      const { m2m_client } = await sdk.m2m.clients.create({ client_name: 'orders-caller', scopes: ['write:orders'] });
+      const { access_token } = await sdk.m2m.token({
+        client_id: m2m_client.client_id,
+        client_secret: m2m_client.client_secret,
+        scopes: ['write:orders'],
+      });
+
+      const ok = await fetch(orders, { method: 'POST', headers: { Authorization: `Bearer ${access_token}` } });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ caller: m2m_client.client_id, scopes: ['write:orders'] });
+      const anonymous = await fetch(orders, { method: 'POST' });
+      expect(anonymous.status).toBe(401);
+    } finally {
+      app.kill('SIGTERM');
+      await exited;
+      project.remove();
+      await auth.close();
+    }
+  }, 60_000);
 });

@@ -1,29 +1,11 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createServer } from 'node:net';
-import { promisify } from 'node:util';
 import { startAuthServer } from '@m2m/auth-server';
 import { createStytchClient } from '../src';
-import { freshStackEnv, logLinesOf, npmStart, repoRoot, type NpmStart } from './support/npmStart';
+import { freshStackEnv, logLinesOf, npmStart, payAsTheBannerSays, type NpmStart } from './support/npmStart';
 
 const READY = 'Stytch M2M stack is ready';
-
-const run = promisify(execFile);
-
-/**
- * Runs the banner's payment commands as a user pastes them into a shell (from the repository root):
- * in local mode they get the demo caller a token first; otherwise `token` stands for the user's own.
- */
-async function payAsTheBannerSays(output: string, token?: string): Promise<any> {
-  const block = /Make a payment[^\n]*:\n((?: {2}\S[^\n]*\n)+)/.exec(output);
-  if (!block) throw new Error(`no payment commands in:\n${output}`);
-  const { stdout } = await run('sh', ['-euc', block[1]!], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', ...(token && { TOKEN: token }) },
-  });
-  return JSON.parse(stdout);
-}
 
 describe('npm start (the whole stack)', () => {
   let stack: NpmStart | undefined;
@@ -181,7 +163,10 @@ describe('npm start (the whole stack)', () => {
         client_id: checkout.m2m_client.client_id,
         client_secret: checkout.m2m_client.client_secret,
       });
-      expect(await payAsTheBannerSays(output, access_token)).toMatchObject({ transactionId: expect.any(String), walletBalance: 1690 });
+      expect(await payAsTheBannerSays(output, { token: access_token })).toMatchObject({
+        transactionId: expect.any(String),
+        walletBalance: 1690,
+      });
     } finally {
       await stack?.stop();
       await remote.close();

@@ -30,24 +30,28 @@ export interface LoadedCredentials {
 
 /**
  * Where the payment-server's credentials come from, in order:
- * 1. the credentials file (it wins once it exists, so a rotated secret survives restarts);
+ * 1. the credentials file, when it holds a client of this project (and CLIENT_ID, if set, names that
+ *    client): it wins, so a rotated secret survives restarts even though CLIENT_SECRET is older;
  * 2. CLIENT_ID / CLIENT_SECRET, copied into the file;
  * 3. in local mode only, a `payment-service` client provisioned through the Stytch API.
  *
- * A file that still holds `next_client_secret` means a rotation was interrupted (a crash, a kill).
- * Which secret works then depends on how far it got at Stytch, so both are tried (recoverRotation).
+ * A file for another project or another client (a switch from the local auth-server to Stytch,
+ * say) is set aside, not deleted, and the environment wins; with nothing to replace it, start-up
+ * stops with one line. A file that still holds `next_client_secret` means a rotation was
+ * interrupted (a crash, a kill): which secret works then depends on how far it got at Stytch, so
+ * both are tried (recoverRotation).
  */
 export async function loadCredentials(options: LoadCredentialsOptions): Promise<LoadedCredentials> {
   const { file, logger } = options;
-  const stored = file.read();
+  if (Boolean(options.clientId) !== Boolean(options.clientSecret)) {
+    throw new ConfigError(`${options.clientId ? 'CLIENT_SECRET' : 'CLIENT_ID'} is not set: CLIENT_ID and CLIENT_SECRET go together`);
+  }
+  const stored = keepIfOurs(options, file.read());
   if (stored) {
-    if (options.clientId && options.clientId !== stored.client_id) {
-      logger.warn(
-        { file: file.path, fileClientId: stored.client_id, envClientId: options.clientId },
-        'CLIENT_ID differs from the credentials file; the file wins (remove it to seed from CLIENT_ID / CLIENT_SECRET again)',
-      );
-    }
+    if (!stored.project_id) file.write(stored); // written before the project was recorded: record it
     if (stored.next_client_secret) return { ...(await recoverRotation(options, stored, stored.next_client_secret)), source: 'file' };
+    const reset = await secretResetOutside(options, stored);
+    if (reset) return reset;
     await finishOwnPendingRotation(options, stored);
     return { credentials: toCredentials(stored.client_id, stored.client_secret), stored, source: 'file' };
   }
@@ -57,9 +61,6 @@ export async function loadCredentials(options: LoadCredentialsOptions): Promise<
     file.write(seeded);
     logger.info({ file: file.path, clientId: seeded.client_id }, 'credentials file seeded from CLIENT_ID / CLIENT_SECRET');
     return { credentials: toCredentials(seeded.client_id, seeded.client_secret), stored: seeded, source: 'environment' };
-  }
-  if (options.clientId || options.clientSecret) {
-    throw new ConfigError(`${options.clientId ? 'CLIENT_SECRET' : 'CLIENT_ID'} is not set: CLIENT_ID and CLIENT_SECRET go together`);
   }
   if (!options.selfProvision) {
     throw new ConfigError(
@@ -76,6 +77,52 @@ export async function loadCredentials(options: LoadCredentialsOptions): Promise<
     );
   }
   return { credentials: toCredentials(provisioned.client_id, provisioned.client_secret), stored: provisioned, source: 'provisioned' };
+}
+
+/**
+ * The stored credentials when they are this project's and the client CLIENT_ID names; otherwise
+ * the file is set aside (when CLIENT_ID / CLIENT_SECRET or local provisioning can replace it) or
+ * start-up stops, so that a stack never says ready while holding another project's client.
+ */
+function keepIfOurs(options: LoadCredentialsOptions, stored: StoredCredentials | undefined): StoredCredentials | undefined {
+  if (!stored) return undefined;
+  const { file } = options;
+  const { projectId, baseUrl } = file.owner;
+  const otherProject = stored.project_id !== undefined && (stored.project_id !== projectId || stored.stytch_base_url !== baseUrl);
+  const otherClient = options.clientId !== undefined && options.clientId !== stored.client_id;
+  if (!otherProject && !otherClient) return stored;
+
+  const holds = otherProject
+    ? `a client of project ${stored.project_id} at ${stored.stytch_base_url}, not of ${projectId} at ${baseUrl}`
+    : `client ${stored.client_id}, not CLIENT_ID ${options.clientId}`;
+  if (!options.clientId && !options.selfProvision) {
+    throw new ConfigError(`${file.path} holds ${holds}: set CLIENT_ID and CLIENT_SECRET to this project's client, or use a fresh DATA_DIR`);
+  }
+  const keptAs = file.setAside();
+  options.logger.warn(
+    { file: file.path, keptAs, fileClientId: stored.client_id, fileProjectId: stored.project_id },
+    `the credentials file held ${holds}: kept it as ${keptAs}; starting from ${options.clientId ? 'CLIENT_ID / CLIENT_SECRET' : `a provisioned ${PAYMENT_CLIENT_NAME} client`}`,
+  );
+  return undefined;
+}
+
+/**
+ * CLIENT_SECRET differs from every secret in the file: usually the file is newer (a rotation done
+ * here), and it wins. But when the file's secret is refused and CLIENT_SECRET is accepted, the
+ * secret was reset elsewhere (the dashboard): the environment wins and the file is rewritten.
+ */
+async function secretResetOutside(options: LoadCredentialsOptions, stored: StoredCredentials): Promise<LoadedCredentials | undefined> {
+  const envSecret = options.clientSecret;
+  if (!envSecret || envSecret === stored.client_secret) return undefined;
+  if ((await probeSecret(options, stored.client_id, stored.client_secret)) !== 'rejected') return undefined;
+  if ((await probeSecret(options, stored.client_id, envSecret)) !== 'accepted') return undefined;
+  const fromEnv = { client_id: stored.client_id, client_secret: envSecret };
+  options.file.write(fromEnv);
+  options.logger.warn(
+    { file: options.file.path, clientId: stored.client_id, client_secret_last_four: lastFour(envSecret) },
+    'the credentials file held a secret the auth server refuses and CLIENT_SECRET is accepted: the file now holds CLIENT_SECRET',
+  );
+  return { credentials: toCredentials(stored.client_id, envSecret), stored: fromEnv, source: 'environment' };
 }
 
 type SecretStatus = 'accepted' | 'rejected' | 'unknown';

@@ -1,7 +1,7 @@
 import NodeCache from 'node-cache';
 import type { Client } from 'stytch';
-import { fullJitterDelayMs, sleep, withTimeout } from './backoff';
-import { classifyTokenFailure, TokenRequestTimeoutError, TokenUnavailableError, type TokenFailure } from './tokenErrors';
+import { fullJitterDelayMs, sleep, withTimeout } from './backoff.js';
+import { classifyTokenFailure, TokenRequestTimeoutError, TokenUnavailableError, type TokenFailure } from './tokenErrors.js';
 
 /**
  * Gets, caches and refreshes Stytch M2M access tokens (OAuth 2.0 client credentials) for one client.

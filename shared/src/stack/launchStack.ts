@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { common, parseEnv, reachableHost, type Env } from '../config';
 import { PortInUseError } from '../lifecycle';
+import { httpProbe } from './httpProbe';
 import { relayLines } from './logLines';
 import { stackServices, type Service } from './services';
 
@@ -96,15 +97,13 @@ async function waitUntilReady(service: Service, host: string, exited: Promise<nu
   const deadline = Date.now() + timeoutMs;
   let gone: number | null | undefined;
   void exited.then((code) => (gone = code));
+  let last = 'no answer yet';
   while (Date.now() < deadline) {
     if (gone !== undefined) throw new StackError(`${service.name} exited with code ${gone} before it was ready (see its log above)`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      if (res.ok) return;
-    } catch {
-      /* not listening yet */
-    }
+    const probe = await httpProbe(url, 1_000);
+    if (probe.ok) return;
+    last = probe.reason;
     await delay(200);
   }
-  throw new StackError(`${service.name} was not ready at ${url} within ${timeoutMs / 1000} s`);
+  throw new StackError(`${service.name} was not ready at ${url} within ${timeoutMs / 1000} s (last probe: ${last})`);
 }

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
-/** A typical user's settings, strict. */
+/** A typical user's settings, strict; with a package.json of no "type", a CommonJS project. */
 const TSCONFIG = {
   compilerOptions: {
     target: 'ES2022',
@@ -24,6 +24,48 @@ const TSCONFIG = {
   include: ['src'],
 };
 
+/**
+ * The kinds of project our files get copied into:
+ * - `nodenext`: the strict settings above in a package of no "type" (CommonJS output);
+ * - `commonjs`: the same with the classic `module: commonjs` and its resolution;
+ * - `esm`: the same in a `"type": "module"` package (relative imports must carry `.js`);
+ * - `tsc-init`: what `tsc --init` of the current TypeScript (7) writes, with the two lines its
+ *   comments say to set for Node (`types: ["node"]`, `lib: ["esnext"]`), compiled by that TypeScript;
+ *   its verbatimModuleSyntax makes it an ESM package too.
+ */
+export type ProjectKind = 'nodenext' | 'commonjs' | 'esm' | 'tsc-init';
+
+const typescript = {
+  6: path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'),
+  7: path.join(repoRoot, 'node_modules', 'typescript7', 'bin', 'tsc'),
+};
+
+async function writeSettings(dir: string, kind: ProjectKind): Promise<string> {
+  const packageJson = (type?: string) =>
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'copied-project', private: true, ...(type && { type }) }));
+  if (kind === 'tsc-init') {
+    await run(process.execPath, [typescript[7], '--init'], { cwd: dir });
+    const file = path.join(dir, 'tsconfig.json');
+    const written = fs.readFileSync(file, 'utf8');
+    const forNode = written
+      .replace('"types": [],', '"types": ["node"], "lib": ["esnext"],')
+      .replace('// "rootDir": "./src",', '"rootDir": "./src",')
+      .replace('// "outDir": "./dist",', '"outDir": "./dist",');
+    if (forNode === written || !forNode.includes('"exactOptionalPropertyTypes": true'))
+      throw new Error(`tsc --init wrote something this helper does not know:\n${written}`);
+    fs.writeFileSync(file, forNode);
+    packageJson('module');
+    return typescript[7];
+  }
+  const compilerOptions =
+    kind === 'commonjs'
+      ? { ...TSCONFIG.compilerOptions, module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0' }
+      : TSCONFIG.compilerOptions;
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ ...TSCONFIG, compilerOptions }, null, 2));
+  packageJson(kind === 'esm' ? 'module' : undefined);
+  return typescript[6];
+}
+
 export interface CopiedProject {
   dir: string;
   /** The compiled `src/<name>.ts`. */
@@ -35,18 +77,20 @@ export interface CopiedProject {
  * Another project that copied some of our files and wrote its own code around them: `copies` are
  * [repo-relative source, path under src/], `files` the user's own sources under src/. Its
  * node_modules is ours (the same packages a user installs), nothing else of ours is reachable.
- * Compiled with tsc; a type error rejects with tsc's output.
+ * Compiled with tsc; a type error rejects with tsc's output. `kind` picks the project's settings.
  */
-export async function buildCopiedProject(copies: [from: string, to: string][], files: Record<string, string>): Promise<CopiedProject> {
+export async function buildCopiedProject(
+  copies: [from: string, to: string][],
+  files: Record<string, string>,
+  kind: ProjectKind = 'nodenext',
+): Promise<CopiedProject> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'copied-project-'));
   const remove = () => fs.rmSync(dir, { recursive: true, force: true });
   try {
     for (const [from, to] of copies) fs.cpSync(path.join(repoRoot, from), path.join(dir, 'src', to), { recursive: true });
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, 'src', name), text);
-    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
-    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'copied-project', private: true }));
+    const tsc = await writeSettings(dir, kind);
     fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-    const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
     await run(process.execPath, [tsc, '-p', dir], { cwd: dir }).catch((err: { stdout?: string }) => {
       throw new Error(`tsc refused the copied project:\n${err.stdout ?? String(err)}`);
     });

@@ -1,8 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -50,12 +53,12 @@ export interface NpmStart {
 }
 
 /**
- * Runs `npm start` at the repository root, exactly as the README says (`workspace` adds `-w <it>`),
- * with `env` on top of a minimal environment.
+ * Runs `npm start` at the repository root (or `root`, a copy of it), exactly as the README says
+ * (`workspace` adds `-w <it>`), with `env` on top of a minimal environment.
  */
-export function npmStart(env: Record<string, string>, workspace?: string): NpmStart {
+export function npmStart(env: Record<string, string>, workspace?: string, root = repoRoot): NpmStart {
   const child = spawn('npm', ['start', '--silent', ...(workspace ? ['-w', workspace] : [])], {
-    cwd: repoRoot,
+    cwd: root,
     // Only what npm and node need, so a developer's own settings can't leak into the test.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.homedir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -101,4 +104,36 @@ export function logLinesOf(output: string, name: string): Record<string, unknown
       }
     })
     .filter((line) => line.name === name);
+}
+
+/** The shell command under the banner's "Make a payment:", as a user would paste it. */
+export function bannerPaymentCommand(output: string): string {
+  const block = /^Make a payment[^\n]*:\n((?: {2}.*\n?)+)/m.exec(output);
+  if (!block) throw new Error(`no "Make a payment" block in:\n${output}`);
+  return block[1]!
+    .split('\n')
+    .map((line) => line.slice(2))
+    .join('\n')
+    .trim();
+}
+
+/**
+ * Runs the banner's payment commands with bash in `cwd` (where their relative paths point), as a user
+ * pastes them: in local mode they get the demo caller a token first; against Stytch, `token` stands
+ * for the user's own ($TOKEN). Resolves with the JSON they print last.
+ */
+export async function payAsTheBannerSays(
+  output: string,
+  { cwd = repoRoot, token }: { cwd?: string; token?: string } = {},
+): Promise<Record<string, unknown>> {
+  const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', bannerPaymentCommand(output)], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.homedir(), ...(token && { TOKEN: token }) },
+  });
+  const last = stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    return JSON.parse(last) as Record<string, unknown>;
+  } catch {
+    throw new Error(`the banner's payment command printed no JSON:\n${stdout}`);
+  }
 }
