@@ -289,11 +289,13 @@ describe('credentials at start-up', () => {
 describe('credentials of another project or client (a switch to real Stytch after a local run)', () => {
   let auth: RunningAuthServer;
   let wallet: RunningWalletServer;
+  let caller: { token: string };
   const dir = tmpDir();
 
   beforeAll(async () => {
     auth = await startAuth();
     wallet = await startWallet(auth, dir);
+    caller = await createCaller(auth);
   });
   afterAll(async () => {
     await wallet.close();
@@ -345,7 +347,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
         `the credentials file held a client of project ${localRun.project_id} at ${localRun.stytch_base_url}, not of ${auth.projectId} at ${auth.url}`,
       );
       expect(logs.text()).not.toContain(localRun.client_secret);
-      expect((await postPayment(server.url, pay({ debitAmount: 1 }))).status).toBe(200);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(caller.token))).status).toBe(200);
     } finally {
       await server.close();
     }
@@ -373,7 +375,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
       expect(server.clientId).not.toBe(localRun.client_id);
       expect(readFile(opts.credentialsFile)).toMatchObject({ project_id: auth.projectId, client_id: server.clientId });
       expect(setAside(opts.credentialsFile)).toHaveLength(1);
-      expect((await postPayment(server.url, pay({ debitAmount: 1 }))).status).toBe(200);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(caller.token))).status).toBe(200);
     } finally {
       await server.close();
     }
@@ -418,7 +420,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
     try {
       expect(readFile(opts.credentialsFile)).toEqual(rotated);
       expect(setAside(opts.credentialsFile)).toHaveLength(0);
-      expect((await postPayment(server.url, pay({ debitAmount: 1 }))).status).toBe(200);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(caller.token))).status).toBe(200);
     } finally {
       await server.close();
     }
@@ -466,7 +468,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
     const server = await startPayment(dir, { ...opts, clientId: client.clientId, clientSecret: m2m_client.next_client_secret });
     try {
       expect(readFile(opts.credentialsFile).client_secret).toBe(m2m_client.next_client_secret);
-      expect((await postPayment(server.url, pay({ debitAmount: 1 }))).status).toBe(200);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(caller.token))).status).toBe(200);
     } finally {
       await server.close();
     }
@@ -484,7 +486,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
         client_id: client.clientId,
         client_secret: client.clientSecret,
       });
-      expect((await postPayment(server.url, pay({ debitAmount: 1 }))).status).toBe(200);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(caller.token))).status).toBe(200);
     } finally {
       await server.close();
     }
