@@ -46,8 +46,8 @@ export function stackBanner(stack: RunningStack, env: Env): string {
 function demoCallerToken(authUrl: string, env: Env, dataDir: string, relative: (file: string) => string): string {
   const projectId = env.STYTCH_PROJECT_ID || readJsonFile<{ project_id?: string }>(localProjectFile(dataDir))?.project_id || '<project_id>';
   const file = relative(path.join(resolveDataDir(dataDir), DEMO_CALLER_FILE));
-  // require() needs ./ for a path relative to the current folder.
-  const module = path.isAbsolute(file) || file.startsWith('.') ? file : `./${file}`;
+  // require() needs ./ for a path relative to the current folder ('.data/x' would name a package).
+  const module = path.isAbsolute(file) || /^\.\.?[/\\]/.test(file) ? file : `./${file}`;
   const basic = `"$(node -p "c=require('${module}');c.client_id+':'+c.client_secret")"`;
   const accessToken = `node -p "JSON.parse(require('fs').readFileSync(0, 'utf8')).access_token"`;
   return `  TOKEN=$(curl -s -u ${basic} -d grant_type=client_credentials -d scope=${PAYMENT_API_SCOPE} ${authUrl}v1/public/${projectId}/oauth2/token | ${accessToken})`;

@@ -120,13 +120,14 @@ export function bannerPaymentCommand(output: string): string {
 /**
  * Runs the banner's payment commands with bash in `cwd` (where their relative paths point), as a user
  * pastes them: in local mode they get the demo caller a token first; against Stytch, `token` stands
- * for the user's own ($TOKEN). Resolves with the JSON they print last.
+ * for the user's own ($TOKEN). Stdin is closed, so a command that would prompt (curl -u with no
+ * password) fails instead of hanging. Resolves with the JSON they print last.
  */
 export async function payAsTheBannerSays(
   output: string,
   { cwd = repoRoot, token }: { cwd?: string; token?: string } = {},
 ): Promise<Record<string, unknown>> {
-  const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', bannerPaymentCommand(output)], {
+  const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', `exec </dev/null\n${bannerPaymentCommand(output)}`], {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.homedir(), ...(token && { TOKEN: token }) },
   });
