@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import { AuthServerError } from '../errors';
 import type { SigningKeyStore } from '../store/signingKeyStore';
 import { encodeHeader, type SigningKey } from './jwt';
 
@@ -39,13 +40,15 @@ interface PublishedKey {
 export const NEXT_KEY_MIN_AGE_SECONDS = 60;
 
 /** A rotation that would make verifiers refuse new tokens for a while; `force` does it anyway. */
-export class NextKeyTooNewError extends Error {
-  override name = 'NextKeyTooNewError';
+export class NextKeyTooNewError extends AuthServerError {
   constructor(readonly retryAfterSeconds: number) {
     super(
+      409,
+      'next_signing_key_too_new',
       `The next signing key was published ${NEXT_KEY_MIN_AGE_SECONDS - retryAfterSeconds} s ago; verifiers may not have fetched it yet. ` +
         `Retry in ${retryAfterSeconds} s, or send {"force": true} to rotate now (e.g. after a key compromise) and accept that ` +
         `verifiers with a cached JWKS refuse new tokens for up to 30 s`,
+      { headers: { 'Retry-After': String(retryAfterSeconds) } },
     );
   }
 }
@@ -138,8 +141,9 @@ async function newKey(): Promise<{ kid: string; privateKeyPem: string }> {
 }
 
 function toPublicJwk(kid: string, privateKeyPem: string): PublicJwk {
-  const jwk = createPublicKey(privateKeyPem).export({ format: 'jwk' });
-  return { kty: 'RSA', kid, use: 'sig', alg: 'RS256', n: jwk.n!, e: jwk.e! };
+  const { n, e } = createPublicKey(privateKeyPem).export({ format: 'jwk' });
+  if (n === undefined || e === undefined) throw new Error(`signing key ${kid} is not an RSA key`);
+  return { kty: 'RSA', kid, use: 'sig', alg: 'RS256', n, e };
 }
 
 function epochSeconds(): number {
