@@ -14,13 +14,13 @@ export interface AuthServerErrorOptions {
   cause?: unknown;
 }
 
-export class AuthServerError extends Error {
+export class AuthServerError<Code extends string = string> extends Error {
   readonly expose: boolean;
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: Code,
     message: string,
     { headers = {}, expose = status < 500, cause }: AuthServerErrorOptions = {},
   ) {

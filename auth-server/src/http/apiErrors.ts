@@ -1,4 +1,4 @@
-import { AuthServerError, type AuthServerErrorOptions } from '../errors';
+import { AuthServerError } from '../errors';
 
 /**
  * The two error shapes the auth-server answers with (docs/stytch-api-mapping.md):
@@ -21,13 +21,7 @@ const OAUTH_ERROR_CODES = [
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 
 /** An error of the token endpoint, whose code must be one of RFC 6749's. */
-export class OAuthError extends AuthServerError {
-  declare readonly code: OAuthErrorCode;
-
-  constructor(status: number, code: OAuthErrorCode, message: string, options?: AuthServerErrorOptions) {
-    super(status, code, message, options);
-  }
-}
+export class OAuthError extends AuthServerError<OAuthErrorCode> {}
 
 /** What the client reads instead of the message of an error that is not exposed (a 500: our bug). */
 export const INTERNAL_MESSAGE = 'Something went wrong on our side; the request_id helps find it in the logs';

@@ -45,7 +45,8 @@ function isTokenEndpoint(req: Request): boolean {
 
 /** The one place anything thrown becomes an answer: our own errors as they are, the shared body reader's refusals in our family. */
 function toAuthServerError(err: unknown): AuthServerError {
-  if (err instanceof AuthServerError) return err;
+  // (instanceof on a generic class gives AuthServerError<any>; every code is a string.)
+  if (err instanceof AuthServerError) return err as AuthServerError;
   // The shared body reader's refusals (415, 400 too deep...) are the client's; any other shared error is ours.
   if (err instanceof ServiceError && err.status < 500) {
     return new AuthServerError(err.status, err.code, err.message, { headers: { ...err.headers }, expose: err.expose });
