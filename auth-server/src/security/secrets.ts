@@ -88,7 +88,7 @@ export function estimateEntropyBits(secret: string): number {
   if (/[A-Z]/.test(secret)) alphabet += 26;
   if (/[0-9]/.test(secret)) alphabet += 10;
   if (/[^a-zA-Z0-9]/.test(secret)) alphabet += 33;
-  // Code points, not UTF-16 units: a character outside the BMP counts once. (Entropy is an estimate; graphemes don't matter here.)
+  // Code points, so a character outside the BMP counts once; graphemes don't matter to an estimate.
   const chars = Array.from(secret);
   const distinct = new Set(chars).size;
   // Repetition adds little: weigh the length by how varied the characters are.

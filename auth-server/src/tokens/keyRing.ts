@@ -23,15 +23,6 @@ interface PublishedKey {
 }
 
 /**
- * The project's signing keys, published in the JWKS:
- * - the active key signs;
- * - the next key is published before it signs, so a verifier holding a cached JWKS already knows it
- *   when a rotation activates it (jose refetches a JWKS for an unknown kid at most every 30 s, so
- *   a key that appeared only at rotation would be refused for up to that long);
- * - retired keys stay published until every token they signed has expired.
- * Loaded from the database, kept in memory as KeyObjects.
- */
-/**
  * How long the next key must have been published before it may sign. A verifier learns a key from
  * a JWKS fetch; jose (the Stytch SDK's verifier) refetches for an unknown kid at most every 30 s,
  * and the JWKS answer may be cached for 30 s (Cache-Control). After this long, every verifier that
@@ -53,6 +44,15 @@ export class NextKeyTooNewError extends AuthServerError {
   }
 }
 
+/**
+ * The project's signing keys, published in the JWKS:
+ * - the active key signs;
+ * - the next key is published before it signs, so a verifier holding a cached JWKS already knows it
+ *   when a rotation activates it (jose refetches a JWKS for an unknown kid at most every 30 s, so
+ *   a key that appeared only at rotation would be refused for up to that long);
+ * - retired keys stay published until every token they signed has expired.
+ * Loaded from the database, kept in memory as KeyObjects.
+ */
 export class KeyRing {
   private activeKey!: SigningKey;
   private published: PublishedKey[] = [];
@@ -69,6 +69,7 @@ export class KeyRing {
     private readonly nowSeconds: () => number,
   ) {}
 
+  /** `nowSeconds` is the clock of key ages and expiry (epoch seconds); tests pass a controlled one. */
   static async load(store: SigningKeyStore, tokenLifetimeSeconds: number, nowSeconds = epochSeconds): Promise<KeyRing> {
     const ring = new KeyRing(store, tokenLifetimeSeconds, nowSeconds);
     const live = store.listLive(nowSeconds()).filter((k) => k.retiredAt === null);
