@@ -37,6 +37,8 @@ export interface AuthAppDeps {
   rateLimit?: RateLimitOptions;
   /** Express's `trust proxy` (TRUST_PROXY): which proxies' X-Forwarded-For names the caller. Default off. */
   trustProxy?: TrustProxy;
+  /** The clock (epoch milliseconds) of the failure budgets and the tokens' `iat`; Date.now. For tests. */
+  now?: () => number;
 }
 
 /** The Stytch-compatible M2M authorization server as an Express app (it does not listen). */
@@ -49,17 +51,19 @@ export function createAuthApp({
   logger,
   rateLimit = DEFAULT_RATE_LIMIT,
   trustProxy = false,
+  now = Date.now,
 }: AuthAppDeps): Express {
   const { projectId } = project;
-  const clientFailures = new FailureLimiter(rateLimit.perClientPerMinute);
-  const unknownIdFailures = new FailureLimiter(rateLimit.perIpPerMinute);
-  const projectFailures = new FailureLimiter(rateLimit.perIpPerMinute);
+  const clientFailures = new FailureLimiter(rateLimit.perClientPerMinute, 60_000, now);
+  const unknownIdFailures = new FailureLimiter(rateLimit.perIpPerMinute, 60_000, now);
+  const projectFailures = new FailureLimiter(rateLimit.perIpPerMinute, 60_000, now);
   const tokenIssuer = new TokenIssuer({
     projectId,
     issuer,
     lifetimeSeconds: tokenLifetimeSeconds,
     keys,
     template: () => stores.project.customClaimsTemplate(),
+    now,
   });
   const environment = projectId.includes('-live-') ? 'live' : 'test';
 

@@ -24,6 +24,11 @@ export interface AuthServerOptions {
   rateLimit?: RateLimitOptions;
   /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
   trustProxy?: TrustProxy;
+  /**
+   * The clock (epoch milliseconds) of signing-key ages and expiry, the failure budgets and the
+   * tokens' `iat`; Date.now by default. For tests: a controlled clock instead of waiting.
+   */
+  now?: () => number;
 }
 
 export interface RunningAuthServer {
@@ -41,14 +46,14 @@ export interface RunningAuthServer {
 
 /** Opens the database, loads the project and its keys, and listens. */
 export async function startAuthServer(options: AuthServerOptions = {}): Promise<RunningAuthServer> {
-  const { port = 4010, host = '127.0.0.1', databaseFile = ':memory:', tokenLifetimeSeconds = 3600 } = options;
+  const { port = 4010, host = '127.0.0.1', databaseFile = ':memory:', tokenLifetimeSeconds = 3600, now = Date.now } = options;
   const logger = options.logger ?? createLogger({ name: 'auth-server', level: 'silent' });
   const template = options.customClaimsTemplate && validateClaimsTemplate(options.customClaimsTemplate);
   const stores = openAuthStores(databaseFile);
   try {
     const project = await resolveServedProject(stores.project, options, databaseFile);
     if (template) stores.project.setCustomClaimsTemplate(template);
-    const keys = await KeyRing.load(stores.signingKeys, tokenLifetimeSeconds);
+    const keys = await KeyRing.load(stores.signingKeys, tokenLifetimeSeconds, () => Math.floor(now() / 1000));
 
     // The issuer embeds the port, which port 0 only tells after binding: bind first, then route.
     let handle = (_req: IncomingMessage, res: ServerResponse) => {
@@ -63,6 +68,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       issuer,
       tokenLifetimeSeconds,
       logger,
+      now,
       ...(options.rateLimit && { rateLimit: options.rateLimit }),
       ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
     });

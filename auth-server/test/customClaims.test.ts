@@ -24,6 +24,29 @@ describe('custom claims templates', () => {
     expect(renderClaims({ a: '{{ client.trusted_metadata.none }}', b: '{{ request.nope }}', c: 'kept' }, context)).toEqual({ c: 'kept' });
   });
 
+  it('reads own properties only: inherited ones (constructor, __proto__, toString) drop their claim', () => {
+    expect(
+      renderClaims(
+        validateClaimsTemplate({
+          a: '{{ client.constructor }}',
+          b: '{{ request.__proto__ }}',
+          c: '{{ client.client_id.toString }}',
+          d: '{{ client.client_id }}',
+        }),
+        context,
+      ),
+    ).toEqual({ d: 'c1' });
+  });
+
+  it('keeps literal values as they are, and skips a registered claim even if a stored template holds one', () => {
+    expect(renderClaims({ n: 1, yes: true, none: null, list: [1, 'two'], sub: 'forged', scope: 'admin' }, context)).toEqual({
+      n: 1,
+      yes: true,
+      none: null,
+      list: [1, 'two'],
+    });
+  });
+
   it('refuses registered claims, variables inside text, unknown roots and oversized templates', () => {
     expect(() => validateClaimsTemplate({ scope: 'admin' })).toThrow('registered claim');
     expect(() => validateClaimsTemplate({ a: 'tier {{ client.trusted_metadata.tier }}' })).toThrow('whole value');

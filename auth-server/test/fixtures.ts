@@ -34,3 +34,19 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; pay
     payload: JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>,
   };
 }
+
+/** A clock that moves only when told (epoch milliseconds): the `now` option of startAuthServer and its parts. */
+export function controlledClock(start = Date.now()): {
+  now: () => number;
+  nowSeconds: () => number;
+  advanceSeconds(seconds: number): void;
+} {
+  let ms = start;
+  return {
+    now: () => ms,
+    nowSeconds: () => Math.floor(ms / 1000),
+    advanceSeconds(seconds) {
+      ms += seconds * 1000;
+    },
+  };
+}

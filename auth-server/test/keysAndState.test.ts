@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { createStytchClient } from '@m2m/shared';
-import { startAuth, decodeJwt } from './fixtures';
+import { controlledClock, decodeJwt, startAuth } from './fixtures';
 import { startAuthServer } from '../src';
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'auth-server-'));
@@ -68,7 +68,8 @@ describe('signing keys and persistent state', () => {
   });
 
   it('refuses to activate a next key published too recently (verifiers may not have it), unless forced', async () => {
-    const f = await startAuth();
+    const clock = controlledClock();
+    const f = await startAuth({ now: clock.now });
     const rotate = (body: object = {}) => f.http().post('/v1/local/signing-keys/rotate').set('Authorization', f.basic).send(body);
     try {
       // The first next key was created with the first active key: every JWKS ever served holds it.
@@ -77,16 +78,15 @@ describe('signing keys and persistent state', () => {
       const tooSoon = await rotate();
       expect(tooSoon.status).toBe(409);
       expect(tooSoon.body).toMatchObject({ status_code: 409, error_type: 'next_signing_key_too_new' });
-      expect(Number(tooSoon.headers['retry-after'])).toBeGreaterThan(0);
+      expect(tooSoon.headers['retry-after']).toBe('60');
+      // Retry-After repeated in the body: the SDK keeps only the body of an error.
+      expect(tooSoon.body.retry_after_seconds).toBe(60);
       expect((await rotate({ force: 'yes' })).status).toBe(400);
 
-      const realNow = Date.now;
-      Date.now = () => realNow() + 61_000;
-      try {
-        expect((await rotate()).status).toBe(200);
-      } finally {
-        Date.now = realNow;
-      }
+      clock.advanceSeconds(59);
+      expect((await rotate()).headers['retry-after']).toBe('1');
+      clock.advanceSeconds(1);
+      expect((await rotate()).status).toBe(200);
       const forced = await rotate({ force: true });
       expect(forced.status).toBe(200);
       expect(forced.body.kid).toEqual(expect.stringMatching(/^jwk-test-/));
@@ -113,21 +113,19 @@ describe('signing keys and persistent state', () => {
   });
 
   it('drops a retired key from the JWKS once every token it signed has expired', async () => {
-    const f = await startAuth({ tokenLifetimeSeconds: 60 });
+    const clock = controlledClock();
+    const f = await startAuth({ tokenLifetimeSeconds: 60, now: clock.now });
     try {
       const rotated = await f.http().post('/v1/local/signing-keys/rotate').set('Authorization', f.basic);
       const retired = rotated.body.retired_kid as string;
       const published = async () =>
         (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map((k: { kid: string }) => k.kid) as string[];
       expect(await published()).toContain(retired);
-      // Lifetime 60 s plus a 60 s clock-skew allowance: jump the clock past both.
-      const realNow = Date.now;
-      Date.now = () => realNow() + 125_000;
-      try {
-        expect((await published()).sort()).toEqual([rotated.body.kid, rotated.body.next_kid].sort());
-      } finally {
-        Date.now = realNow;
-      }
+      // Lifetime 60 s plus a 60 s clock-skew allowance: published until both have passed.
+      clock.advanceSeconds(119);
+      expect(await published()).toContain(retired);
+      clock.advanceSeconds(1);
+      expect((await published()).sort()).toEqual([rotated.body.kid, rotated.body.next_kid].sort());
     } finally {
       await f.auth.close();
     }

@@ -1,4 +1,6 @@
-import { startAuth, tokenPath, decodeJwt, type AuthFixture } from './fixtures';
+import { createLogger } from '@m2m/shared';
+import { eventually } from '../../test/support/eventually';
+import { controlledClock, decodeJwt, startAuth, tokenPath, type AuthFixture } from './fixtures';
 
 describe('token endpoint (OAuth 2.0 client credentials)', () => {
   let f: AuthFixture;
@@ -185,6 +187,28 @@ describe('token endpoint brute-force protection', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it('lifts the limit when the one-minute window has passed', async () => {
+    const clock = controlledClock();
+    const limited = await startAuth({ rateLimit: { perClientPerMinute: 2, perIpPerMinute: 100 }, now: clock.now });
+    try {
+      const { m2m_client: client } = await limited.sdk.m2m.clients.create({ scopes: ['read:users'] });
+      const attempt = (secret: string) =>
+        limited
+          .http()
+          .post(tokenPath(limited.auth))
+          .type('form')
+          .send(new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: secret }).toString());
+      for (let i = 0; i < 2; i++) expect((await attempt(`guess-${i}-abcdefgh`)).status).toBe(401);
+      clock.advanceSeconds(59);
+      const waiting = await attempt(client.client_secret);
+      expect([waiting.status, waiting.headers['retry-after'], waiting.body.retry_after_seconds]).toEqual([429, '1', 1]);
+      clock.advanceSeconds(1);
+      expect((await attempt(client.client_secret)).status).toBe(200);
+    } finally {
+      await limited.auth.close();
+    }
+  });
+
   it('does not count successful requests', async () => {
     const { m2m_client: client } = await f.sdk.m2m.clients.create({ scopes: ['read:users'] });
     for (let i = 0; i < 10; i++) {
@@ -233,6 +257,79 @@ describe('token lifetime and custom claims', () => {
       const bad = await f.http().put('/v1/local/m2m/custom-claims-template').set('Authorization', f.basic).send({ sub: 'me' });
       expect(bad.status).toBe(400);
       expect(bad.body.error_type).toBe('invalid_custom_claims_template');
+    } finally {
+      await f.auth.close();
+    }
+  });
+});
+
+describe('token endpoint logging at the default level (info)', () => {
+  it('writes one access line per token, naming the client, scopes, status and request id, never the secret or the token', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ name: 'auth-server', level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    const f = await startAuth({ logger });
+    // The access line is written when the response has finished, which may be just after the client has read it.
+    const logged = (check: () => void) =>
+      eventually(() => {
+        check();
+        return Promise.resolve();
+      });
+    try {
+      const { m2m_client: client } = await f.sdk.m2m.clients.create({ scopes: ['read:users', 'write:wallets'] });
+      await logged(() => expect(lines).toHaveLength(1));
+      lines.length = 0;
+
+      const res = await f
+        .http()
+        .post(tokenPath(f.auth))
+        .set('X-Request-Id', 'checkout-token-1')
+        .type('form')
+        .send(
+          new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: client.client_id,
+            client_secret: client.client_secret,
+            scope: 'read:users',
+          }).toString(),
+        );
+      expect(res.status).toBe(200);
+      await logged(() => expect(lines.length).toBeGreaterThan(0));
+      // Whatever else might still arrive has had its chance: the response is long finished.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(lines).toHaveLength(1);
+      const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+      expect(line).toMatchObject({
+        level: 30,
+        client_id: client.client_id,
+        scopes: ['read:users'],
+        req: { id: 'checkout-token-1', method: 'POST', path: tokenPath(f.auth) },
+        res: { statusCode: 200 },
+      });
+      expect(lines[0]).not.toContain(client.client_secret);
+      expect(lines[0]).not.toContain(res.body.access_token);
+
+      // A refusal names the client it was for, on its warning lines.
+      lines.length = 0;
+      const refused = await f
+        .http()
+        .post(tokenPath(f.auth))
+        .type('form')
+        .send(
+          new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: client.client_id,
+            client_secret: 'wrong-secret-123',
+          }).toString(),
+        );
+      expect(refused.status).toBe(401);
+      await logged(() => expect(lines).toHaveLength(2));
+      const refusal = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(refusal.map((l) => [l.level, l.client_id])).toEqual([
+        [40, client.client_id],
+        [40, client.client_id],
+      ]);
+      expect(refusal.at(-1)).toMatchObject({ res: { statusCode: 401 } });
+      expect(lines.join('\n')).not.toContain('wrong-secret-123');
     } finally {
       await f.auth.close();
     }

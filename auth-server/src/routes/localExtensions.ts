@@ -1,10 +1,9 @@
 import { Router } from 'express';
-import { StytchApiError } from '../http/apiErrors';
 import { sendStytch } from '../http/envelope';
 import { stytchMethodNotAllowed } from '../http/errorHandler';
 import type { ProjectStore } from '../store/projectStore';
-import { TemplateError, validateClaimsTemplate } from '../tokens/customClaims';
-import { NextKeyTooNewError, type KeyRing } from '../tokens/keyRing';
+import { validateClaimsTemplate } from '../tokens/customClaims';
+import type { KeyRing } from '../tokens/keyRing';
 import { parseBody } from '../http/validation';
 import { rotateKeysBody } from './schemas';
 
@@ -24,16 +23,8 @@ export function localExtensionRoutes({ keys, project }: LocalExtensionDeps): Rou
     .route('/v1/local/signing-keys/rotate')
     .post(async (req, res) => {
       const { force, revoke_previous: revokePrevious } = parseBody(rotateKeysBody, req.body);
-      let rotated;
-      try {
-        rotated = await keys.rotate({ force, revokePrevious });
-      } catch (err) {
-        if (err instanceof NextKeyTooNewError) {
-          throw new StytchApiError(409, 'next_signing_key_too_new', err.message, { 'Retry-After': String(err.retryAfterSeconds) });
-        }
-        throw err;
-      }
-      const { kid, retiredKid, nextKid } = rotated;
+      // A next key published too recently: NextKeyTooNewError, 409 with Retry-After.
+      const { kid, retiredKid, nextKid } = await keys.rotate({ force, revokePrevious });
       req.log[revokePrevious ? 'warn' : 'info'](
         { kid, retired_kid: retiredKid, next_kid: nextKid, force, revoke_previous: revokePrevious },
         'signing key rotated',
@@ -48,21 +39,17 @@ export function localExtensionRoutes({ keys, project }: LocalExtensionDeps): Rou
       sendStytch(req, res, { custom_claims_template: project.customClaimsTemplate() });
     })
     .put((req, res) => {
+      // `{}` clears it; anything else that breaks the rules is a TemplateError: 400 invalid_custom_claims_template.
       const body: unknown = req.body;
-      let template;
-      try {
-        template =
-          body === null || (typeof body === 'object' && body !== null && Object.keys(body).length === 0)
-            ? null
-            : validateClaimsTemplate(body);
-      } catch (err) {
-        if (err instanceof TemplateError) throw new StytchApiError(400, 'invalid_custom_claims_template', err.message);
-        throw err;
-      }
+      const template = body === null || isEmptyObject(body) ? null : validateClaimsTemplate(body);
       project.setCustomClaimsTemplate(template);
       sendStytch(req, res, { custom_claims_template: template });
     })
     .all(stytchMethodNotAllowed(['GET', 'PUT']));
 
   return router;
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && Object.keys(value).length === 0;
 }

@@ -1,10 +1,10 @@
 import { Router } from 'express';
-import { StytchApiError } from '../http/apiErrors';
+import { AuthServerError } from '../errors';
 import { sendStytch } from '../http/envelope';
 import { stytchMethodNotAllowed } from '../http/errorHandler';
 import { parseBody } from '../http/validation';
 import { generateSecret, hashGeneratedSecret, hashProvidedSecret, lastFour, weakSecretReason } from '../security/secrets';
-import { ClientIdTakenError, type ClientStore, type M2MClientRecord } from '../store/clientStore';
+import type { ClientStore, M2MClientRecord } from '../store/clientStore';
 import { toClientView } from './clientView';
 import { createClientBody, searchClientsBody, updateClientBody } from './schemas';
 
@@ -19,7 +19,7 @@ export function managementRoutes({ clients, environment }: ManagementDeps): Rout
   const router = Router();
 
   const found = (clientId: string, client: M2MClientRecord | undefined): M2MClientRecord => {
-    if (!client) throw new StytchApiError(404, 'm2m_client_not_found', `No M2M client with client_id ${clientId} was found`);
+    if (!client) throw new AuthServerError(404, 'm2m_client_not_found', `No M2M client with client_id ${clientId} was found`);
     return client;
   };
 
@@ -30,31 +30,24 @@ export function managementRoutes({ clients, environment }: ManagementDeps): Rout
       let secret = body.client_secret;
       if (secret !== undefined) {
         const weak = weakSecretReason(secret);
-        if (weak) throw new StytchApiError(400, 'invalid_client_secret', weak);
+        if (weak) throw new AuthServerError(400, 'invalid_client_secret', weak);
       }
       const generated = secret === undefined;
       secret ??= generateSecret();
       const clientId = body.client_id ?? `m2m-client-${environment}-${crypto.randomUUID()}`;
-      let client: M2MClientRecord;
-      try {
-        client = clients.create({
-          clientId,
-          clientName: body.client_name ?? '',
-          clientDescription: body.client_description ?? '',
-          status: 'active',
-          scopes: unique(body.scopes),
-          trustedMetadata: body.trusted_metadata ?? {},
-          secretHash: generated ? hashGeneratedSecret(secret) : await hashProvidedSecret(secret),
-          secretLastFour: lastFour(secret),
-          nextSecretHash: null,
-          nextSecretLastFour: null,
-        });
-      } catch (err) {
-        if (err instanceof ClientIdTakenError) {
-          throw new StytchApiError(400, 'm2m_client_id_already_exists', `An M2M client with client_id ${clientId} already exists`);
-        }
-        throw err;
-      }
+      // A taken client_id: the store's ClientIdTakenError answers 400 m2m_client_id_already_exists.
+      const client = clients.create({
+        clientId,
+        clientName: body.client_name ?? '',
+        clientDescription: body.client_description ?? '',
+        status: 'active',
+        scopes: unique(body.scopes),
+        trustedMetadata: body.trusted_metadata ?? {},
+        secretHash: generated ? hashGeneratedSecret(secret) : await hashProvidedSecret(secret),
+        secretLastFour: lastFour(secret),
+        nextSecretHash: null,
+        nextSecretLastFour: null,
+      });
       // The only time the secret is shown: only its hash is kept.
       sendStytch(req, res, { m2m_client: { ...toClientView(client), client_secret: secret } });
     })
@@ -110,7 +103,7 @@ export function managementRoutes({ clients, environment }: ManagementDeps): Rout
       // Replacing a pending next secret would lock out whoever stored it (Stytch shows it once).
       // Stytch's reference does not say what it answers here; auth-server/README.md explains this choice.
       if (current.nextSecretHash !== null) {
-        throw new StytchApiError(
+        throw new AuthServerError(
           409,
           'm2m_client_secret_rotation_in_progress',
           `A secret rotation is already in progress for this client (next secret ending in ${current.nextSecretLastFour}): complete it (secrets/rotate) or cancel it (secrets/rotate/cancel) before starting another`,
@@ -136,7 +129,7 @@ export function managementRoutes({ clients, environment }: ManagementDeps): Rout
       const id = req.params.client_id;
       if (!clients.completeSecretRotation(id)) {
         found(id, clients.get(id));
-        throw new StytchApiError(
+        throw new AuthServerError(
           400,
           'm2m_client_secret_rotation_not_started',
           'No secret rotation is in progress for this client: call rotate/start first',
@@ -160,6 +153,6 @@ function encodeCursor(seq: number): string {
 
 function decodeCursor(cursor: string): number {
   const match = /^after:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new StytchApiError(400, 'invalid_cursor', 'cursor is not a value returned as next_cursor by a previous search');
+  if (!match) throw new AuthServerError(400, 'invalid_cursor', 'cursor is not a value returned as next_cursor by a previous search');
   return Number(match[1]);
 }

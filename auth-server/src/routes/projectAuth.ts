@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { StytchApiError } from '../http/apiErrors';
+import { AuthServerError } from '../errors';
 import { parseBasicAuth } from '../security/basicAuth';
 import type { FailureLimiter } from '@m2m/shared';
 import { safeEqualStrings, verifySecret } from '../security/secrets';
@@ -15,8 +15,8 @@ export function requireProjectCredentials(project: { projectId: string; secretHa
     const ipKey = String(req.ip);
     const wait = failures.tryAttempt(ipKey);
     if (wait > 0) {
-      throw new StytchApiError(429, 'too_many_requests', `Too many failed authentication attempts; retry in ${wait} s`, {
-        'Retry-After': String(wait),
+      throw new AuthServerError(429, 'too_many_requests', `Too many failed authentication attempts; retry in ${wait} s`, {
+        headers: { 'Retry-After': String(wait) },
       });
     }
     const credentials = parseBasicAuth(req.headers.authorization);
@@ -25,13 +25,13 @@ export function requireProjectCredentials(project: { projectId: string; secretHa
       // Both checks always run, so the time taken does not tell which part was wrong.
       [safeEqualStrings(credentials.id, project.projectId), await verifySecret(credentials.secret, project.secretHash)].every(Boolean);
     if (!ok) {
-      throw new StytchApiError(
+      throw new AuthServerError(
         401,
         'unauthorized_credentials',
         credentials
           ? 'Unauthorized credentials: the project_id or secret is wrong'
           : 'Missing credentials: send Authorization: Basic base64(project_id:secret)',
-        { 'WWW-Authenticate': 'Basic realm="stytch-project"' },
+        { headers: { 'WWW-Authenticate': 'Basic realm="stytch-project"' } },
       );
     }
     failures.succeeded(ipKey);

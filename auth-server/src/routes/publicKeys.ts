@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { StytchApiError } from '../http/apiErrors';
+import { AuthServerError } from '../errors';
 import { sendStytch } from '../http/envelope';
 import { stytchMethodNotAllowed } from '../http/errorHandler';
 import type { KeyRing } from '../tokens/keyRing';
@@ -16,7 +16,7 @@ export function publicKeyRoutes({ projectId, keys }: PublicKeyRouteDeps): Router
     .route('/v1/sessions/jwks/:project_id')
     .get((req, res) => {
       if (req.params.project_id !== projectId) {
-        throw new StytchApiError(404, 'project_not_found', `No project with project_id ${req.params.project_id} is served here`);
+        throw new AuthServerError(404, 'project_not_found', `No project with project_id ${req.params.project_id} is served here`);
       }
       // Within NEXT_KEY_MIN_AGE_SECONDS: a key published before it signs reaches every cache in time.
       res.setHeader('Cache-Control', 'public, max-age=30');

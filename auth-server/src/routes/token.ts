@@ -1,10 +1,10 @@
 import { Router, type Request } from 'express';
-import { OAuthError, StytchApiError } from '../http/apiErrors';
+import { AuthServerError } from '../errors';
+import { OAuthError } from '../http/apiErrors';
 import { parseBasicAuth } from '../security/basicAuth';
 import { jsonBody, type FailureLimiter } from '@m2m/shared';
 import type { ClientAuthenticator } from '../security/clientAuthentication';
 import type { ClientStore, M2MClientRecord } from '../store/clientStore';
-import { ClaimsTooLargeError } from '../tokens/customClaims';
 import type { TokenIssuer } from '../tokens/tokenIssuer';
 import { stytchMethodNotAllowed } from '../http/errorHandler';
 import { requestIdOf } from '../http/envelope';
@@ -37,32 +37,39 @@ export function tokenRoutes({ projectId, clients, issuer, authenticator, clientF
     .route('/v1/public/:project_id/oauth2/token')
     .post(readBody, async (req, res) => {
       if (req.params.project_id !== projectId) {
-        throw new StytchApiError(404, 'project_not_found', `No project with project_id ${req.params.project_id} is served here`);
+        throw new AuthServerError(404, 'project_not_found', `No project with project_id ${req.params.project_id} is served here`);
       }
       const body = bodyOf(req);
       const params = stringParams(body);
       const usedBasic = req.headers.authorization !== undefined;
       const credentials = clientCredentials(req, params);
+      // The access line names the client (never its secret): one line per token at info.
+      req.log.setBindings({ client_id: credentials.id });
 
-      const client = clients.get(credentials.id);
+      const known = clients.get(credentials.id);
       // Per client AND address: a client_id is no secret (every token's `sub`), so counting it alone
       // would let anyone lock a client out by sending it wrong secrets; a caller elsewhere never
       // spends this budget. Unknown ids share one budget per address (a spray of made-up ids).
-      const [failures, failureKey] = client ? [clientFailures, `${client.clientId}|${req.ip}`] : [unknownIdFailures, String(req.ip)];
+      const [failures, failureKey] = known ? [clientFailures, `${known.clientId}|${req.ip}`] : [unknownIdFailures, String(req.ip)];
       // Counted before the (possibly slow, scrypt) check, refunded on success: parallel guesses can't outrun it.
       const wait = failures.tryAttempt(failureKey);
       if (wait > 0) {
         throw new OAuthError(429, 'too_many_requests', `Too many failed client authentications; retry in ${wait} s`, {
-          'Retry-After': String(wait),
+          headers: { 'Retry-After': String(wait) },
         });
       }
-      if (await authenticator.authenticate(credentials.id, client, credentials.secret)) {
-        failures.succeeded(failureKey);
-      } else {
-        req.log.warn({ client_id: credentials.id }, 'token request with bad client credentials');
+      const client = await authenticator.authenticate(credentials.id, known, credentials.secret);
+      if (!client) {
+        req.log.warn('token request with bad client credentials');
         // RFC 6749 §5.2: a client that tried the Authorization header gets a WWW-Authenticate challenge.
-        throw new OAuthError(401, 'invalid_client', BAD_CLIENT, usedBasic ? { 'WWW-Authenticate': 'Basic realm="oauth2"' } : {});
+        throw new OAuthError(
+          401,
+          'invalid_client',
+          BAD_CLIENT,
+          usedBasic ? { headers: { 'WWW-Authenticate': 'Basic realm="oauth2"' } } : {},
+        );
       }
+      failures.succeeded(failureKey);
 
       const grantType = params.get('grant_type');
       if (grantType === undefined) throw new OAuthError(400, 'invalid_request', 'grant_type is required: client_credentials');
@@ -74,15 +81,10 @@ export function tokenRoutes({ projectId, clients, issuer, authenticator, clientF
         );
       }
 
-      const scopes = grantedScopes(client!, requestedScopes(body));
-      let token;
-      try {
-        token = await issuer.issue(client!, scopes, extraParams(body));
-      } catch (err) {
-        if (err instanceof ClaimsTooLargeError) throw new OAuthError(400, 'invalid_request', err.message);
-        throw err;
-      }
-      req.log.info({ client_id: client!.clientId, scopes }, 'token issued');
+      const scopes = grantedScopes(client, requestedScopes(body));
+      // Claims that render beyond 4 KB: ClaimsTooLargeError, OAuth's 400 invalid_request.
+      const token = await issuer.issue(client, scopes, extraParams(body));
+      req.log.setBindings({ scopes });
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader('Pragma', 'no-cache');
       res.status(200).json({
@@ -133,7 +135,7 @@ function clientCredentials(req: Request, params: { get(name: string): string | u
     const basic = parseBasicAuth(header, { formEncoded: true });
     if (!basic)
       throw new OAuthError(401, 'invalid_client', 'The Authorization header must be Basic base64(client_id:client_secret)', {
-        'WWW-Authenticate': 'Basic realm="oauth2"',
+        headers: { 'WWW-Authenticate': 'Basic realm="oauth2"' },
       });
     if (fromBody.id !== undefined && fromBody.id !== basic.id) {
       throw new OAuthError(400, 'invalid_request', 'client_id in the body differs from the one in the Authorization header');
@@ -145,9 +147,7 @@ function clientCredentials(req: Request, params: { get(name: string): string | u
       401,
       'invalid_client',
       'Client authentication is required: send client_id and client_secret (body) or Authorization: Basic',
-      {
-        'WWW-Authenticate': 'Basic realm="oauth2"',
-      },
+      { headers: { 'WWW-Authenticate': 'Basic realm="oauth2"' } },
     );
   }
   return { id: fromBody.id, secret: fromBody.secret };

@@ -1,9 +1,9 @@
 /** Credentials from an `Authorization: Basic` header, or undefined when there is none or it is malformed. */
 export function parseBasicAuth(header: string | undefined, { formEncoded = false } = {}): { id: string; secret: string } | undefined {
   if (!header) return undefined;
-  const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const encoded = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header)?.[1];
+  if (encoded === undefined) return undefined;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   let id = decoded.slice(0, colon);

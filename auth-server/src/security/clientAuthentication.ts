@@ -4,6 +4,13 @@ import { verifySecret } from './secrets';
 
 export type SecretVerifier = (secret: string, stored: string) => Promise<boolean>;
 
+export interface ClientAuthenticatorOptions {
+  /** How a secret is checked against a stored hash; tests wrap the real one to count the work. */
+  verify?: SecretVerifier;
+  /** The key of the hash that picks an unknown id's decoy; random by default. A fixed key is for tests. */
+  decoyKey?: Buffer;
+}
+
 /** Hashes of random values nobody knows: verifying against one costs what a real check costs, and fails. */
 const DECOYS = {
   sha256: `sha256:${randomBytes(32).toString('base64url')}`,
@@ -18,19 +25,25 @@ const DECOYS = {
  * equally likely from an unknown id as from a known one (generated secrets are sha256, imported ones scrypt).
  */
 export class ClientAuthenticator {
-  private readonly decoyKey = randomBytes(32);
+  private readonly verify: SecretVerifier;
+  private readonly decoyKey: Buffer;
 
-  constructor(private readonly verify: SecretVerifier = verifySecret) {}
+  constructor({ verify = verifySecret, decoyKey = randomBytes(32) }: ClientAuthenticatorOptions = {}) {
+    this.verify = verify;
+    this.decoyKey = decoyKey;
+  }
 
-  async authenticate(clientId: string, client: M2MClientRecord | undefined, secret: string): Promise<boolean> {
+  /** The client, when it exists, is active and `secret` is its current or next secret; else undefined. */
+  async authenticate(clientId: string, client: M2MClientRecord | undefined, secret: string): Promise<M2MClientRecord | undefined> {
     const current = client?.secretHash ?? this.decoyFor(clientId);
     const next = client?.nextSecretHash ?? DECOYS.sha256;
     const [matchesCurrent, matchesNext] = await Promise.all([this.verify(secret, current), this.verify(secret, next)]);
-    return client !== undefined && client.status === 'active' && (matchesCurrent || matchesNext);
+    return client?.status === 'active' && (matchesCurrent || matchesNext) ? client : undefined;
   }
 
+  /** An unknown id's decoy: the first byte of a keyed hash of the id picks the kind, so about half get each. */
   private decoyFor(clientId: string): string {
-    const pick = createHmac('sha256', this.decoyKey).update(clientId).digest()[0]!;
+    const [pick = 0] = createHmac('sha256', this.decoyKey).update(clientId).digest();
     return pick < 128 ? DECOYS.scrypt : DECOYS.sha256;
   }
 }

@@ -88,7 +88,8 @@ export function estimateEntropyBits(secret: string): number {
   if (/[A-Z]/.test(secret)) alphabet += 26;
   if (/[0-9]/.test(secret)) alphabet += 10;
   if (/[^a-zA-Z0-9]/.test(secret)) alphabet += 33;
-  const chars = [...secret];
+  // Code points, so a character outside the BMP counts once; graphemes don't matter to an estimate.
+  const chars = Array.from(secret);
   const distinct = new Set(chars).size;
   // Repetition adds little: weigh the length by how varied the characters are.
   const effectiveLength = Math.min(chars.length, distinct * 2);

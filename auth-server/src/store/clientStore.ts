@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from '@m2m/shared';
+import { AuthServerError } from '../errors';
 
 export type ClientStatus = 'active' | 'inactive';
 
@@ -40,8 +41,11 @@ export interface ClientPage {
   lastSeq: number | null;
 }
 
-export class ClientIdTakenError extends Error {
-  override name = 'ClientIdTakenError';
+/** A client_id that is already taken: client ids are unique within the project. */
+export class ClientIdTakenError extends AuthServerError {
+  constructor(readonly clientId: string) {
+    super(400, 'm2m_client_id_already_exists', `An M2M client with client_id ${clientId} already exists`);
+  }
 }
 
 interface ClientRow {
@@ -90,7 +94,7 @@ export class ClientStore {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ClientIdTakenError(client.clientId);
       throw err;
     }
-    return this.get(client.clientId)!;
+    return this.found(client.clientId);
   }
 
   update(clientId: string, patch: ClientPatch): M2MClientRecord | undefined {
@@ -165,9 +169,10 @@ export class ClientStore {
     });
     const filter = conditions.length ? `(${conditions.join(operator === 'AND' ? ' AND ' : ' OR ')})` : '1';
     const read = this.db.transaction(() => {
-      const total = this.db
+      // COUNT(*) always answers one row.
+      const { n: total } = this.db
         .prepare<(string | number)[], { n: number }>(`SELECT COUNT(*) AS n FROM m2m_clients WHERE ${filter}`)
-        .get(...params)!.n;
+        .get(...params) ?? { n: 0 };
       const rows = this.db
         .prepare<(string | number)[], ClientRow>(`SELECT ${COLUMNS} FROM m2m_clients WHERE ${filter} AND seq > ? ORDER BY seq LIMIT ?`)
         .all(...params, afterSeq, limit + 1);
@@ -175,7 +180,15 @@ export class ClientStore {
     });
     const { total, rows } = read();
     const page = rows.slice(0, limit);
-    return { clients: page.map(toRecord), total, lastSeq: rows.length > limit ? page[page.length - 1]!.seq : null };
+    const last = page.at(-1);
+    return { clients: page.map(toRecord), total, lastSeq: rows.length > limit && last ? last.seq : null };
+  }
+
+  /** A client this process just wrote (the only writer): its absence is our bug, not the caller's. */
+  private found(clientId: string): M2MClientRecord {
+    const client = this.get(clientId);
+    if (!client) throw new Error(`the M2M client ${clientId} was written but cannot be read back`);
+    return client;
   }
 }
 

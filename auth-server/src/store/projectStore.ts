@@ -17,13 +17,16 @@ interface ProjectRow {
 
 /** The one project this server serves. */
 export class ProjectStore {
-  /** Read on every token, so kept in memory; this process is the only writer. */
+  /**
+   * Read on every token, so kept in memory (this process is the only writer): undefined until read,
+   * then the template or null for none. An absent template is cached too (`??=` would re-read a null).
+   */
   private template: Record<string, unknown> | null | undefined;
 
   constructor(private readonly db: SqliteDatabase) {}
 
   customClaimsTemplate(): Record<string, unknown> | null {
-    this.template ??= this.get()?.customClaimsTemplate ?? null;
+    if (this.template === undefined) this.template = this.get()?.customClaimsTemplate ?? null;
     return this.template;
   }
 

@@ -1,3 +1,5 @@
+import { AuthServerError } from '../errors';
+
 /**
  * Custom claims from the project's template, with Stytch's rules: `{{ variable }}` markup, only as a
  * whole JSON value, dot notation into `client` (the M2M client) and `request` (extra parameters sent
@@ -18,12 +20,18 @@ const VARIABLE = /^\{\{\s*([^{}\s]+)\s*\}\}$/;
 const PATH = /^(client|request)(\.[A-Za-z0-9_-]+)+$/;
 const DROP = Symbol('drop');
 
-export class TemplateError extends Error {
-  override name = 'TemplateError';
+/** A template that breaks the rules: refused before it is stored. */
+export class TemplateError extends AuthServerError {
+  constructor(message: string) {
+    super(400, 'invalid_custom_claims_template', message);
+  }
 }
 
-export class ClaimsTooLargeError extends Error {
-  override name = 'ClaimsTooLargeError';
+/** A client whose claims render beyond the limit gets no token (on the token endpoint: OAuth's invalid_request). */
+export class ClaimsTooLargeError extends AuthServerError {
+  constructor() {
+    super(400, 'custom_claims_too_large', `the custom claims for this client render to more than ${MAX_CUSTOM_CLAIMS_BYTES} bytes`);
+  }
 }
 
 /** Throws a TemplateError naming the first problem: a template must be checked before it is stored. */
@@ -42,9 +50,11 @@ export function validateClaimsTemplate(template: unknown): ClaimsTemplate {
 function checkValues(value: unknown, at: string): void {
   if (typeof value === 'string') {
     if (!value.includes('{{')) return;
-    const variable = VARIABLE.exec(value);
-    if (!variable) throw new TemplateError(`${at}: a {{ variable }} must be the whole value, e.g. "{{ client.trusted_metadata.tier }}"`);
-    if (!PATH.test(variable[1]!)) throw new TemplateError(`${at}: "${variable[1]}" must start with client. or request.`);
+    const variable = variableIn(value);
+    if (variable === undefined) {
+      throw new TemplateError(`${at}: a {{ variable }} must be the whole value, e.g. "{{ client.trusted_metadata.tier }}"`);
+    }
+    if (!PATH.test(variable)) throw new TemplateError(`${at}: "${variable}" must start with client. or request.`);
     return;
   }
   if (Array.isArray(value)) value.forEach((v, i) => checkValues(v, `${at}[${i}]`));
@@ -60,16 +70,16 @@ export function renderClaims(template: ClaimsTemplate, context: ClaimsContext): 
     if (rendered !== DROP) claims[key] = rendered;
   }
   if (Buffer.byteLength(JSON.stringify(claims)) > MAX_CUSTOM_CLAIMS_BYTES) {
-    throw new ClaimsTooLargeError(`the custom claims for this client render to more than ${MAX_CUSTOM_CLAIMS_BYTES} bytes`);
+    throw new ClaimsTooLargeError();
   }
   return claims;
 }
 
 function renderValue(value: unknown, context: ClaimsContext): unknown {
   if (typeof value === 'string') {
-    const variable = VARIABLE.exec(value);
-    if (!variable) return value;
-    const found = lookup(context, variable[1]!);
+    const variable = variableIn(value);
+    if (variable === undefined) return value;
+    const found = lookup(context, variable);
     return found === undefined || found === null ? DROP : found;
   }
   if (Array.isArray(value)) return value.map((v) => renderValue(v, context)).filter((v) => v !== DROP);
@@ -82,6 +92,11 @@ function renderValue(value: unknown, context: ClaimsContext): unknown {
     return out;
   }
   return value;
+}
+
+/** The path of a `{{ variable }}` that is the whole string, else undefined. */
+function variableIn(value: string): string | undefined {
+  return VARIABLE.exec(value)?.[1];
 }
 
 function lookup(context: ClaimsContext, path: string): unknown {

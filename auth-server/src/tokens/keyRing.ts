@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import { AuthServerError } from '../errors';
 import type { SigningKeyStore } from '../store/signingKeyStore';
 import { encodeHeader, type SigningKey } from './jwt';
 
@@ -22,15 +23,6 @@ interface PublishedKey {
 }
 
 /**
- * The project's signing keys, published in the JWKS:
- * - the active key signs;
- * - the next key is published before it signs, so a verifier holding a cached JWKS already knows it
- *   when a rotation activates it (jose refetches a JWKS for an unknown kid at most every 30 s, so
- *   a key that appeared only at rotation would be refused for up to that long);
- * - retired keys stay published until every token they signed has expired.
- * Loaded from the database, kept in memory as KeyObjects.
- */
-/**
  * How long the next key must have been published before it may sign. A verifier learns a key from
  * a JWKS fetch; jose (the Stytch SDK's verifier) refetches for an unknown kid at most every 30 s,
  * and the JWKS answer may be cached for 30 s (Cache-Control). After this long, every verifier that
@@ -39,17 +31,28 @@ interface PublishedKey {
 export const NEXT_KEY_MIN_AGE_SECONDS = 60;
 
 /** A rotation that would make verifiers refuse new tokens for a while; `force` does it anyway. */
-export class NextKeyTooNewError extends Error {
-  override name = 'NextKeyTooNewError';
+export class NextKeyTooNewError extends AuthServerError {
   constructor(readonly retryAfterSeconds: number) {
     super(
+      409,
+      'next_signing_key_too_new',
       `The next signing key was published ${NEXT_KEY_MIN_AGE_SECONDS - retryAfterSeconds} s ago; verifiers may not have fetched it yet. ` +
         `Retry in ${retryAfterSeconds} s, or send {"force": true} to rotate now (e.g. after a key compromise) and accept that ` +
         `verifiers with a cached JWKS refuse new tokens for up to 30 s`,
+      { headers: { 'Retry-After': String(retryAfterSeconds) } },
     );
   }
 }
 
+/**
+ * The project's signing keys, published in the JWKS:
+ * - the active key signs;
+ * - the next key is published before it signs, so a verifier holding a cached JWKS already knows it
+ *   when a rotation activates it (jose refetches a JWKS for an unknown kid at most every 30 s, so
+ *   a key that appeared only at rotation would be refused for up to that long);
+ * - retired keys stay published until every token they signed has expired.
+ * Loaded from the database, kept in memory as KeyObjects.
+ */
 export class KeyRing {
   private activeKey!: SigningKey;
   private published: PublishedKey[] = [];
@@ -66,6 +69,7 @@ export class KeyRing {
     private readonly nowSeconds: () => number,
   ) {}
 
+  /** `nowSeconds` is the clock of key ages and expiry (epoch seconds); tests pass a controlled one. */
   static async load(store: SigningKeyStore, tokenLifetimeSeconds: number, nowSeconds = epochSeconds): Promise<KeyRing> {
     const ring = new KeyRing(store, tokenLifetimeSeconds, nowSeconds);
     const live = store.listLive(nowSeconds()).filter((k) => k.retiredAt === null);
@@ -138,8 +142,9 @@ async function newKey(): Promise<{ kid: string; privateKeyPem: string }> {
 }
 
 function toPublicJwk(kid: string, privateKeyPem: string): PublicJwk {
-  const jwk = createPublicKey(privateKeyPem).export({ format: 'jwk' });
-  return { kty: 'RSA', kid, use: 'sig', alg: 'RS256', n: jwk.n!, e: jwk.e! };
+  const { n, e } = createPublicKey(privateKeyPem).export({ format: 'jwk' });
+  if (n === undefined || e === undefined) throw new Error(`signing key ${kid} is not an RSA key`);
+  return { kty: 'RSA', kid, use: 'sig', alg: 'RS256', n, e };
 }
 
 function epochSeconds(): number {

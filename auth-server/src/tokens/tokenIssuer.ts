@@ -12,6 +12,8 @@ export interface TokenIssuerOptions {
   keys: KeyRing;
   /** Read on every token, so a template change applies to the next token. */
   template: () => ClaimsTemplate | null;
+  /** The clock (epoch milliseconds) of `iat`, `nbf` and `exp`; Date.now. For tests. */
+  now?: () => number;
 }
 
 export interface IssuedToken {
@@ -24,7 +26,7 @@ export class TokenIssuer {
   constructor(private readonly options: TokenIssuerOptions) {}
 
   async issue(client: M2MClientRecord, scopes: string[], requestParams: Record<string, unknown>): Promise<IssuedToken> {
-    const { projectId, issuer, lifetimeSeconds, keys, template } = this.options;
+    const { projectId, issuer, lifetimeSeconds, keys, template, now: clock = Date.now } = this.options;
     const claimsTemplate = template();
     const custom = claimsTemplate
       ? renderClaims(claimsTemplate, {
@@ -39,7 +41,7 @@ export class TokenIssuer {
           request: requestParams,
         })
       : {};
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(clock() / 1000);
     const payload = {
       ...custom,
       sub: client.clientId,

@@ -1,0 +1,143 @@
+import { openAuthStores } from '../src/store/database';
+import { CLOCK_SKEW_SECONDS } from '../src/store/signingKeyStore';
+import { KeyRing, NEXT_KEY_MIN_AGE_SECONDS, NextKeyTooNewError } from '../src/tokens/keyRing';
+import { controlledClock } from './fixtures';
+
+/** A key ring on a real (in-memory) SQLite store, on a clock that moves only when told. */
+async function keyRing(tokenLifetimeSeconds = 600) {
+  const clock = controlledClock(Date.UTC(2026, 0, 1));
+  const stores = openAuthStores(':memory:');
+  const ring = await KeyRing.load(stores.signingKeys, tokenLifetimeSeconds, clock.nowSeconds);
+  return {
+    ring,
+    clock,
+    stores,
+    published: () => ring.publicKeys().map((k) => k.kid),
+    stored: () =>
+      stores.db
+        .prepare<[], { kid: string }>('SELECT kid FROM signing_keys')
+        .all()
+        .map((row) => row.kid),
+    close: () => stores.db.close(),
+  };
+}
+
+describe('KeyRing (a controlled clock)', () => {
+  it('publishes the active key and the next one from the start; the next one is what the first rotation activates', async () => {
+    const k = await keyRing();
+    try {
+      const [first, next] = k.published();
+      expect(k.published()).toHaveLength(2);
+      expect(first).toBe(k.ring.active.kid);
+      const rotated = await k.ring.rotate();
+      expect(rotated).toEqual({ kid: next, retiredKid: first, nextKid: expect.stringMatching(/^jwk-test-/) });
+      expect(k.ring.active.kid).toBe(next);
+    } finally {
+      k.close();
+    }
+  });
+
+  it(`refuses to activate a next key younger than ${NEXT_KEY_MIN_AGE_SECONDS} s, saying how long to wait, and changes nothing`, async () => {
+    const k = await keyRing();
+    try {
+      // The first next key was published with the first active key: it may sign at once.
+      await k.ring.rotate();
+      const active = k.ring.active.kid;
+      const published = k.published();
+      for (const [elapsed, wait] of [
+        [0, 60],
+        [30, 30],
+        [29, 1],
+      ] as const) {
+        k.clock.advanceSeconds(elapsed);
+        const refusal = await k.ring.rotate().catch((err: unknown) => err);
+        expect(refusal).toBeInstanceOf(NextKeyTooNewError);
+        expect(refusal).toMatchObject({
+          retryAfterSeconds: wait,
+          status: 409,
+          code: 'next_signing_key_too_new',
+          headers: { 'Retry-After': String(wait) },
+          message: expect.stringContaining(`Retry in ${wait} s`),
+        });
+        expect([k.ring.active.kid, k.published()]).toEqual([active, published]);
+      }
+      k.clock.advanceSeconds(1);
+      await expect(k.ring.rotate()).resolves.toMatchObject({ retiredKid: active });
+    } finally {
+      k.close();
+    }
+  });
+
+  it('rotates a too-young next key when forced (a compromise)', async () => {
+    const k = await keyRing();
+    try {
+      await k.ring.rotate();
+      await expect(k.ring.rotate()).rejects.toBeInstanceOf(NextKeyTooNewError);
+      const before = k.ring.active.kid;
+      await expect(k.ring.rotate({ force: true })).resolves.toMatchObject({ retiredKid: before });
+    } finally {
+      k.close();
+    }
+  });
+
+  it('keeps a retired key published for the token lifetime plus the clock skew, then drops it from the JWKS and the database', async () => {
+    const lifetime = 600;
+    const k = await keyRing(lifetime);
+    try {
+      const { retiredKid } = await k.ring.rotate();
+      k.clock.advanceSeconds(lifetime + CLOCK_SKEW_SECONDS - 1);
+      expect(k.published()).toContain(retiredKid);
+      k.clock.advanceSeconds(1);
+      expect(k.published()).not.toContain(retiredKid);
+      expect(k.published()).toHaveLength(2);
+      // Its private half goes at the next rotation, which prunes what is no longer published.
+      expect(k.stored()).toContain(retiredKid);
+      await k.ring.rotate();
+      expect(k.stored()).not.toContain(retiredKid);
+    } finally {
+      k.close();
+    }
+  });
+
+  it('keeps a key that signed with a longer lifetime (before a restart) published for that longer lifetime', async () => {
+    const k = await keyRing(3600);
+    try {
+      // A restart with a shorter lifetime: the active key has signed 3600 s tokens, which must keep verifying.
+      const restarted = await KeyRing.load(k.stores.signingKeys, 60, k.clock.nowSeconds);
+      const { retiredKid } = await restarted.rotate();
+      k.clock.advanceSeconds(3600 + CLOCK_SKEW_SECONDS - 1);
+      expect(restarted.publicKeys().map((key) => key.kid)).toContain(retiredKid);
+      k.clock.advanceSeconds(1);
+      expect(restarted.publicKeys().map((key) => key.kid)).not.toContain(retiredKid);
+    } finally {
+      k.close();
+    }
+  });
+
+  it('revokePrevious drops the previous key from the JWKS and the database at once, and only that key', async () => {
+    const k = await keyRing();
+    try {
+      const { retiredKid: older } = await k.ring.rotate();
+      k.clock.advanceSeconds(NEXT_KEY_MIN_AGE_SECONDS);
+      const { kid, retiredKid, nextKid } = await k.ring.rotate({ revokePrevious: true });
+      expect(k.published().sort()).toEqual([older, kid, nextKid].sort());
+      expect(k.stored()).not.toContain(retiredKid);
+      // The key retired before it keeps its own publication: its tokens were not stolen.
+      expect(k.stored()).toContain(older);
+    } finally {
+      k.close();
+    }
+  });
+
+  it("runs concurrent rotations one after the other: the second sees the first one's new next key and is refused", async () => {
+    const k = await keyRing();
+    try {
+      const published = k.published();
+      const [first, second] = await Promise.allSettled([k.ring.rotate(), k.ring.rotate()]);
+      expect(first).toMatchObject({ status: 'fulfilled', value: { kid: published[1] } });
+      expect(second).toMatchObject({ status: 'rejected', reason: expect.any(NextKeyTooNewError) });
+    } finally {
+      k.close();
+    }
+  });
+});
