@@ -30,8 +30,8 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
     bothToken = await accessToken(admin, both);
   });
   afterAll(async () => {
-    await app?.close();
-    await auth?.close();
+    await app.close();
+    await auth.close();
   });
 
   it('accepts a valid token and puts the caller on req.m2m', async () => {

@@ -47,7 +47,7 @@ describe('client revocation', () => {
     admin = sdkClient(auth);
   });
   afterAll(async () => {
-    await auth?.close();
+    await auth.close();
   });
 
   it("refuses a deactivated client's cached token within the window, and accepts it again after reactivation", async () => {
@@ -165,7 +165,7 @@ describe('signing-key revocation', () => {
     caller = await createM2MClient(admin, ['read:users']);
   });
   afterAll(async () => {
-    await auth?.close();
+    await auth.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -59,8 +59,8 @@ describe('authorizeToken.ts copied alone into another Express app', () => {
       child.kill('SIGTERM');
       await exited;
     }
-    await auth?.close();
-    project?.remove();
+    await auth.close();
+    project.remove();
   });
 
   it('imports nothing but express and stytch', () => {
