@@ -60,7 +60,7 @@ describe('authorizeToken.ts copied alone into another Express app', () => {
       await exited;
     }
     await auth.close();
-    project.remove();
+    project?.remove();
   });
 
   it('imports nothing but express and stytch', () => {
