@@ -838,7 +838,7 @@ function validateOptions(options: AuthorizeTokenOptions): void {
   const { client, clientStatus, cache, realm, resourceMetadataUrl, logger, now } = options;
   if (clientStatus !== undefined && typeof clientStatus !== 'boolean') fail('clientStatus', 'true or false', clientStatus);
   if (cache !== undefined && cache !== false) {
-    if (typeof cache !== 'object') fail('cache', 'false or { maxEntries }', cache);
+    if (typeof cache !== 'object' || (cache as object | null) === null) fail('cache', 'false or { maxEntries }', cache);
     if (!Number.isSafeInteger(cache.maxEntries) || cache.maxEntries < 1) fail('cache.maxEntries', 'a positive integer', cache.maxEntries);
   }
   if (client !== undefined && typeof (client as Partial<stytch.Client> | null)?.m2m !== 'object') fail('client', 'a stytch.Client', client);
