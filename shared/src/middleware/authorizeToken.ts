@@ -798,21 +798,24 @@ function requestLogger(req: Request): AuthorizeTokenLogger | undefined {
 /** RFC 6750 §3 allows neither double quotes nor backslashes (nor non-ASCII) in challenge values. */
 const quoted = (value: string) => value.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '');
 
-const OPTION_NAMES = new Set<string>([
-  'client',
-  'maxTokenAgeSeconds',
-  'clockToleranceSeconds',
-  'maxTokenLifetimeSeconds',
-  'clientStatus',
-  'clientStatusMaxAgeSeconds',
-  'clientStatusStaleSeconds',
-  'jwksMaxAgeSeconds',
-  'cache',
-  'realm',
-  'resourceMetadataUrl',
-  'logger',
-  'now',
-] satisfies (keyof AuthorizeTokenOptions)[]);
+/** Every option's name: the `satisfies` makes a new option fail to compile until it is listed here. */
+const OPTION_NAMES = new Set(
+  Object.keys({
+    client: true,
+    maxTokenAgeSeconds: true,
+    clockToleranceSeconds: true,
+    maxTokenLifetimeSeconds: true,
+    clientStatus: true,
+    clientStatusMaxAgeSeconds: true,
+    clientStatusStaleSeconds: true,
+    jwksMaxAgeSeconds: true,
+    cache: true,
+    realm: true,
+    resourceMetadataUrl: true,
+    logger: true,
+    now: true,
+  } satisfies Record<keyof AuthorizeTokenOptions, true>),
+);
 
 /** Options are checked where they are written, as jose's validateDuration does: a typo fails at start-up, not at the first request. */
 function validateOptions(options: AuthorizeTokenOptions): void {
