@@ -17,3 +17,12 @@ export function controlledClock(start = Date.now()): ControlledClock {
     },
   };
 }
+
+/**
+ * For authorizeToken checking real tokens: a controlled clock a minute ahead of the auth-server's,
+ * so no token issued during the test is "issued in the future" on it (its `iat`, in whole seconds,
+ * may be later than a clock started a few milliseconds before the token was issued).
+ */
+export function clockAheadOfIssuer(): ControlledClock {
+  return controlledClock(Date.now() + 60_000);
+}

@@ -10,7 +10,7 @@ import request from 'supertest';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type { AuthorizeTokenOptions } from '@m2m/shared';
 import type * as stytch from 'stytch';
-import { controlledClock } from '../../test/support/clock';
+import { clockAheadOfIssuer } from '../../test/support/clock';
 import { HostileTokens, readActiveSigningKey } from '../../test/support/hostileTokens';
 import { accessToken, createM2MClient, sdkClient, startTestAuthServer, type M2MCredentials } from './support/authStack';
 import { startGuardedApp } from './support/guardedApp';
@@ -51,7 +51,7 @@ describe('client revocation', () => {
   });
 
   it("refuses a deactivated client's cached token once the window has passed, and accepts it again after reactivation", async () => {
-    const clock = controlledClock();
+    const clock = clockAheadOfIssuer();
     const { app, read, lines } = await guarded(auth, { now: clock.now });
     try {
       const caller = await createM2MClient(admin, ['read:users']);
@@ -127,7 +127,7 @@ describe('client status while the auth-server is down', () => {
   it('keeps the last known status for clientStatusStaleSeconds, then answers 503 with Retry-After', async () => {
     const auth = await startTestAuthServer();
     const admin = sdkClient(auth);
-    const clock = controlledClock();
+    const clock = clockAheadOfIssuer();
     const { app, read, lines } = await guarded(auth, { clientStatusStaleSeconds: 2, jwksMaxAgeSeconds: false, now: clock.now });
     try {
       const caller = await createM2MClient(admin, ['read:users']);
@@ -175,7 +175,7 @@ describe('signing-key revocation', () => {
   });
 
   it('refuses tokens of a revoked key once jwksMaxAgeSeconds has passed, even one minted with the stolen key after the revocation', async () => {
-    const clock = controlledClock();
+    const clock = clockAheadOfIssuer();
     const { app, read, lines } = await guarded(auth, { now: clock.now });
     try {
       const stolen = readActiveSigningKey(path.join(dir, 'auth-server.db'));
@@ -212,7 +212,7 @@ describe('signing-key revocation', () => {
   });
 
   it("with jwksMaxAgeSeconds: false, leaves the key to the SDK's own JWKS cache", async () => {
-    const clock = controlledClock();
+    const clock = clockAheadOfIssuer();
     const { app, read } = await guarded(auth, { jwksMaxAgeSeconds: false, now: clock.now });
     try {
       const stolen = readActiveSigningKey(path.join(dir, 'auth-server.db'));
