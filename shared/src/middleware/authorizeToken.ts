@@ -434,8 +434,9 @@ export function classifyVerificationError(err: unknown): unknown {
   if (!(err instanceof stytch.ClientError)) return err;
   if (err.code !== 'jwt_invalid') return invalidToken('The token could not be verified', `SDK refused the token: ${err.code}`);
   const cause = err.cause as { code?: unknown; claim?: unknown } | null | undefined;
-  if (cause === undefined || cause === null)
+  if (cause === undefined || cause === null) {
     return invalidToken('The token could not be verified', `The token could not be verified (${err.message})`);
+  }
   const joseCode = typeof cause.code === 'string' ? cause.code : '';
   const fault = TOKEN_FAULTS[joseCode];
   if (fault === undefined) {
