@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
@@ -11,8 +12,8 @@ import { FETCH_BLOCKED_PORTS } from './fetchBlockedPorts';
  * one throws a ConfigError whose message names it in one line.
  */
 export class ConfigError extends ServiceError {
-  constructor(message: string) {
-    super('config_error', message);
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('config_error', message, options);
   }
 }
 
@@ -25,10 +26,7 @@ const STYTCH_BASE_URLS = { test: 'https://test.stytch.com/', live: 'https://api.
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
-const baseUrl = z
-  .string()
-  .url()
-  .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
+const baseUrl = z.url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
 
 export const common = {
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -38,7 +36,7 @@ export const common = {
     .string()
     .default('local')
     .refine((v) => ['local', 'test', 'live'].includes(v) || baseUrl.safeParse(v).success, {
-      message: 'must be local, test, live or an http(s) URL',
+      error: 'must be local, test, live or an http(s) URL',
     }),
   STYTCH_PROJECT_ID: z.string().min(1).optional(),
   STYTCH_SECRET: z.string().min(1).optional(),
@@ -60,20 +58,22 @@ export function parseEnv<S extends z.ZodRawShape>(shape: S, env: Env): z.infer<z
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = z.object(shape).safeParse(cleaned);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const name = String(issue.path[0] ?? 'environment');
+    // A failed parse has at least one issue; each names its variable, except an object-level one.
+    const [issue] = result.error.issues;
+    const variable = issue?.path[0];
+    const name = variable === undefined ? 'environment' : String(variable);
     // A secret's value is never echoed: the message may reach a terminal or a log.
     const secret = /SECRET|KEY|PASSWORD|TOKEN(?!_LIFETIME|_MAX_AGE)/.test(name);
     const shown = cleaned[name] === undefined ? 'is not set' : secret ? 'is invalid' : `is invalid (${JSON.stringify(cleaned[name])})`;
-    throw new ConfigError(`${name} ${shown}: ${issue.message}`);
+    throw new ConfigError(`${name} ${shown}: ${issue?.message ?? 'invalid'}`);
   }
   return result.data;
 }
 
 export function stytchMode(stytchEnv: string): StytchMode {
   if (stytchEnv === 'local') return { kind: 'local' };
-  const known = STYTCH_BASE_URLS[stytchEnv as keyof typeof STYTCH_BASE_URLS];
-  return { kind: 'hosted', baseUrl: withTrailingSlash(known ?? stytchEnv) };
+  const known = Object.hasOwn(STYTCH_BASE_URLS, stytchEnv) ? STYTCH_BASE_URLS[stytchEnv as keyof typeof STYTCH_BASE_URLS] : stytchEnv;
+  return { kind: 'hosted', baseUrl: withTrailingSlash(known) };
 }
 
 /** The address to reach a server bound to `host` from this machine (a wildcard bind is reached on loopback). */
@@ -96,7 +96,7 @@ function findRepoRoot(from: string): string {
   let dir = from;
   for (;;) {
     try {
-      const pkg = require(path.join(dir, 'package.json')) as { workspaces?: unknown };
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { workspaces?: unknown };
       if (pkg.workspaces) return dir;
     } catch {
       /* no package.json here */

@@ -59,6 +59,7 @@ export class FailureLimiter {
   private prune(now: number): void {
     for (const [key, window] of this.windows) if (window.resetAt <= now) this.windows.delete(key);
     // Still full (a spray of distinct keys): forget the oldest rather than grow without bound.
-    if (this.windows.size >= 100_000) this.windows.delete(this.windows.keys().next().value!);
+    const oldest = this.windows.keys().next();
+    if (this.windows.size >= 100_000 && !oldest.done) this.windows.delete(oldest.value);
   }
 }

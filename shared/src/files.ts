@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { ConfigError } from './config';
 
 /**
  * Writes a file so that a reader (or a restart after a crash) sees the old content or the
@@ -31,18 +32,22 @@ export function writeFileAtomic(file: string, data: string, mode = 0o600): void 
   }
 }
 
-/** Reads a JSON file; `undefined` when it does not exist, an Error naming the file when it is unreadable. */
+/**
+ * Reads a JSON file of our own state; `undefined` when it does not exist, a ConfigError naming the
+ * file when it is unreadable (start-up stops with that one line; the file is never overwritten).
+ */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the shape of the file they wrote; those who don't trust it pass unknown and validate
 export function readJsonFile<T>(file: string): T | undefined {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`${file} can't be read: ${(err as Error).message}`);
+    throw new ConfigError(`${file} can't be read: ${(err as Error).message}`, { cause: err });
   }
   try {
     return JSON.parse(text) as T;
-  } catch {
-    throw new Error(`${file} is not valid JSON; it was left untouched (fix or remove it)`);
+  } catch (err) {
+    throw new ConfigError(`${file} is not valid JSON; it was left untouched (fix or remove it)`, { cause: err });
   }
 }

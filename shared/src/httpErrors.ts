@@ -53,12 +53,15 @@ export function bodyReadError(err: unknown): { status: number; code: string; mes
 
 /** Turns anything thrown into `{ error: { code, message, request_id } }`; only our own bugs become 500s. */
 export function errorHandler(): ErrorRequestHandler {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- Express tells an error handler by its four parameters
   return (err: unknown, req, res, _next) => {
-    const requestId = String((req as { id?: unknown }).id ?? '');
+    const id = (req as { id?: unknown }).id;
+    const requestId = typeof id === 'string' || typeof id === 'number' ? String(id) : '';
     const http = toHttpError(err);
     // Our own bug gets the stack; a deliberate 502/503/504 (a peer is down) is told by the access log line.
     if (!(err instanceof ServiceError) && http.status >= 500) {
-      req.log?.error({ err }, 'request failed');
+      // req.log is pino-http's: absent in an app that mounts no httpLogger.
+      (req.log as typeof req.log | undefined)?.error({ err }, 'request failed');
     }
     if (res.headersSent) return;
     for (const [name, value] of Object.entries(http.headers)) res.setHeader(name, value);

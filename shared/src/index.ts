@@ -11,5 +11,6 @@ export * from './stytchProject';
 export * from './validate';
 export * from './stytchM2M';
 export * from './failureLimiter';
+export * from './timeout';
 export * from './trustProxy';
 export * from './middleware/authorizeToken';

@@ -23,8 +23,9 @@ const FORM_TYPE = 'application/x-www-form-urlencoded';
  */
 export function jsonBody({ limit, maxDepth = MAX_JSON_DEPTH, form }: JsonBodyOptions): RequestHandler {
   if (!Number.isInteger(maxDepth) || maxDepth < 1) throw new TypeError('jsonBody: maxDepth must be a positive integer');
-  const readJson = express.json({ limit, strict: false, verify: (_req, _res, raw) => assertDepth(raw, maxDepth) });
-  const readForm = form && express.urlencoded({ extended: false, limit, parameterLimit: form.parameterLimit });
+  // Typed as Express handlers: body-parser's own types take a bare IncomingMessage, which an Express request is.
+  const readJson: RequestHandler = express.json({ limit, strict: false, verify: (_req, _res, raw) => assertDepth(raw, maxDepth) });
+  const readForm: RequestHandler | undefined = form && express.urlencoded({ extended: false, limit, parameterLimit: form.parameterLimit });
   const accepted = form ? `${JSON_TYPE} or ${FORM_TYPE}` : JSON_TYPE;
 
   return (req, res, next) => {

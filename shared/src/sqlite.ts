@@ -6,8 +6,8 @@ import { ServiceError } from './errors';
 export type SqliteDatabase = Database.Database;
 
 export class DatabaseError extends ServiceError {
-  constructor(message: string) {
-    super('database_unusable', message);
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('database_unusable', message, options);
   }
 }
 
@@ -36,6 +36,7 @@ export function openDatabase(file: string, schema: string): SqliteDatabase {
     db?.close();
     throw new DatabaseError(
       `${file} is not a usable SQLite database (${(err as Error).message}); it was left untouched: restore it, or move it away to start with empty state`,
+      { cause: err },
     );
   }
 }

@@ -49,7 +49,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<R
   const logger = options.logger ?? createLogger({ name: 'wallet-server', level: 'silent' });
   const wallets = WalletStore.open(databaseFile, options.seed);
   // Known once listening (port 0 picks one); no request can arrive before that.
-  let listeningUrl: string | undefined;
+  let listeningUrl = `http://${reachableHost(host)}:${String(port)}`;
   try {
     const stytchClient = options.stytchClient ?? createStytchClient(stytchProject);
     const app = createWalletApp({
@@ -58,12 +58,12 @@ export async function startWalletServer(options: WalletServerOptions): Promise<R
       logger,
       authorizationServer: stytchProject.baseUrl.replace(/\/+$/, ''),
       signingKeysReady: signingKeysProbe(stytchClient, jwksUrl(stytchProject.baseUrl, stytchProject.projectId)),
-      publicUrl: options.publicUrl ?? (() => listeningUrl!),
+      publicUrl: options.publicUrl ?? (() => listeningUrl),
       ...(options.authorize && { authorize: options.authorize }),
       ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
     });
     const running = await listen(app, port, host, 'WALLET_SERVER_PORT');
-    listeningUrl = `http://${reachableHost(host)}:${running.port}`;
+    listeningUrl = `http://${reachableHost(host)}:${String(running.port)}`;
     let closing: Promise<void> | undefined;
     return {
       url: running.url,

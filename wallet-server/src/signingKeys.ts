@@ -1,4 +1,5 @@
 import type * as stytch from 'stytch';
+import { withTimeout } from '@m2m/shared';
 
 /** Answers "could a token be verified right now?": the project's signing keys are cached, or can be fetched. */
 export type SigningKeysProbe = () => Promise<boolean>;
@@ -20,7 +21,7 @@ export function signingKeysProbe(client: stytch.Client, jwksUrl: string, timeout
     try {
       if (keySet && typeof keySet.reload === 'function') {
         if (keySet.fresh === true) return true;
-        await withTimeout(keySet.reload(), timeoutMs);
+        await withTimeout(keySet.reload(), timeoutMs, 'the JWKS');
         return true;
       }
       const response = await fetch(jwksUrl, { signal: AbortSignal.timeout(timeoutMs) });
@@ -33,12 +34,4 @@ export function signingKeysProbe(client: stytch.Client, jwksUrl: string, timeout
 
 export function jwksUrl(baseUrl: string, projectId: string): string {
   return new URL(`v1/sessions/jwks/${encodeURIComponent(projectId)}`, baseUrl).toString();
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type * as stytch from 'stytch';
-import { authorizeToken, createStytchClient } from '@m2m/shared';
+import { authorizeToken, createStytchClient, type AuthorizeTokenOptions } from '@m2m/shared';
+import { clockAheadOfIssuer } from '../../test/support/clock';
 import { accessToken, countVerifications, createM2MClient, sdkClient, startTestAuthServer, type M2MCredentials } from './support/authStack';
 import { startGuardedApp } from './support/guardedApp';
 
@@ -30,8 +31,8 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
     bothToken = await accessToken(admin, both);
   });
   afterAll(async () => {
-    await app?.close();
-    await auth?.close();
+    await app.close();
+    await auth.close();
   });
 
   it('accepts a valid token and puts the caller on req.m2m', async () => {
@@ -125,6 +126,51 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
       expect(res.body.error.message).toBe('The token is not a well-formed JWT');
     }
     expect([cached.cache!.size, verifications() - before]).toEqual([sizeBefore, 0]);
+  });
+
+  it('shares the verified-token cache among middleware with the same client and verifier settings, and only those', async () => {
+    await request(app.url).get('/read').set('Authorization', `Bearer ${readToken}`).expect(200);
+    const sizeOf = (options: AuthorizeTokenOptions) => authorizeToken('read:users', { client: verifier, ...options }).cache?.size;
+    const shared = sizeOf({});
+    expect(shared).toBeGreaterThan(0);
+    // What only shapes the answer (realm, metadata, logger, age and lifetime limits, scopes) shares the verifier...
+    expect(sizeOf({ realm: 'elsewhere', maxTokenAgeSeconds: 60, maxTokenLifetimeSeconds: 3_600, logger: console })).toBe(shared);
+    // ...what changes verification or revocation gets a verifier of its own, as does another client.
+    expect(sizeOf({ clockToleranceSeconds: 5 })).toBe(0);
+    expect(sizeOf({ cache: { maxEntries: 5 } })).toBe(0);
+    expect(sizeOf({ clientStatusMaxAgeSeconds: 5 })).toBe(0);
+    expect(sizeOf({ now: clockAheadOfIssuer().now })).toBe(0);
+    expect(authorizeToken('read:users', { client: sdkClient(auth) }).cache?.size).toBe(0);
+  });
+
+  it("drops a cached token at its exp, and refuses it once older than maxTokenAgeSeconds, on the middleware's clock", async () => {
+    const clock = clockAheadOfIssuer();
+    const options = { client: verifier, now: clock.now, clientStatus: false, jwksMaxAgeSeconds: false } as const;
+    const aged = await startGuardedApp({ ...options, maxTokenAgeSeconds: 600 });
+    const plain = await startGuardedApp(options);
+    try {
+      const token = await accessToken(admin, reader);
+      const { iat, exp } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { iat: number; exp: number };
+      const before = verifications();
+      await request(aged.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
+      await request(plain.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
+      expect(verifications() - before).toBe(1);
+
+      // Age is checked per route on the cached entry: no new verification.
+      clock.advance((iat + 600) * 1000 - clock.now());
+      const old = await request(aged.url).get('/read').set('Authorization', `Bearer ${token}`).expect(401);
+      expect(old.body.error.message).toBe('The token was issued more than 600 seconds ago; get a new one');
+      await request(plain.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
+      expect(verifications() - before).toBe(1);
+
+      // At exp the entry is gone: the token goes back to the SDK (whose own clock still finds it valid).
+      clock.advance(exp * 1000 - clock.now());
+      await request(plain.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
+      expect(verifications() - before).toBe(2);
+    } finally {
+      await aged.close();
+      await plain.close();
+    }
   });
 
   it('shares one verification among concurrent requests carrying the same new token', async () => {

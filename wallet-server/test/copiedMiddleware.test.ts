@@ -59,7 +59,7 @@ describe('authorizeToken.ts copied alone into another Express app', () => {
       child.kill('SIGTERM');
       await exited;
     }
-    await auth?.close();
+    await auth.close();
     project?.remove();
   });
 

@@ -19,8 +19,8 @@ describe('authorizeToken refuses forged and broken tokens', () => {
     app = await startGuardedApp({ client, clockToleranceSeconds: 0, clientStatus: false });
   });
   afterAll(async () => {
-    await app?.close();
-    await forger?.close();
+    await app.close();
+    await forger.close();
   });
 
   const call = (token: string) => request(app.url).get('/read').set('Authorization', `Bearer ${token}`);

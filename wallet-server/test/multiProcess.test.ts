@@ -32,7 +32,7 @@ describe('two wallet-server processes sharing one database', () => {
           return exited;
         }),
     );
-    await auth?.close();
+    await auth.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

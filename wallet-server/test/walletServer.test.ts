@@ -33,8 +33,8 @@ describe('wallet-server', () => {
     otherPaymentToken = await accessToken(admin, await createM2MClient(admin, ['write:wallets']));
   });
   afterAll(async () => {
-    await wallet?.close();
-    await auth?.close();
+    await wallet.close();
+    await auth.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -4,14 +4,14 @@
  *   app.post('/api/debit', authorizeToken('write:wallets'), (req, res) => { req.m2m?.client_id ... });
  *
  * This file is meant to be copied into your own Express app. It imports only `express` (types)
- * and `stytch`. Three layers, as in Auth0's express-oauth2-jwt-bearer:
- *   1. token extraction   the `Authorization: Bearer <token>` header, nothing else
- *   2. verification       `client.m2m.authenticateToken` (local, against the project's cached JWKS),
- *                         behind a bounded cache of verified tokens
- *   2b. revocation        the caller's client is still active (`m2m.clients.get`, re-asked every
- *                         `clientStatusMaxAgeSeconds`) and the token's key is still published (the
- *                         JWKS, re-read every `jwksMaxAgeSeconds`): checked on every request, cached or not
- *   3. express glue       scope and age checks per route, RFC 6750 answers, `req.m2m`
+ * and `stytch`. It reads top to bottom in three layers, as Auth0's express-oauth2-jwt-bearer does:
+ *   1. extraction     the `Authorization: Bearer <token>` header, nothing else
+ *   2. verification   `client.m2m.authenticateToken` (local, against the project's cached JWKS),
+ *                     behind a bounded cache of verified tokens; then, on every request, cached or
+ *                     not, the revocation checks: the caller's client is still active
+ *                     (`m2m.clients.get`, re-asked every `clientStatusMaxAgeSeconds`) and the
+ *                     token's key is still published (the JWKS, re-read every `jwksMaxAgeSeconds`)
+ *   3. express glue   scope and age checks per route, RFC 6750 answers, `req.m2m`
  *
  * Answers (RFC 6750 §3, RFC 9728 §5.1), with a JSON body `{ error: { code, message, request_id } }`:
  *   no credentials        401  WWW-Authenticate: Bearer realm="…"[, resource_metadata="…"]   code missing_token
@@ -35,7 +35,7 @@ export interface M2MIdentity {
 }
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's request type is only extended through its global namespace
   namespace Express {
     interface Request {
       /** Set by authorizeToken on the routes it guards; undefined elsewhere. */
@@ -79,11 +79,11 @@ export interface AuthorizeTokenOptions {
   jwksMaxAgeSeconds?: number | false;
   /**
    * Verified tokens are remembered until they expire, so a token is verified once, not per request.
-   * `false` verifies every request. The cache is shared by every middleware using the same client
-   * (so one verification serves every route), and scopes and age are still checked per route.
+   * `false` verifies every request. The cache is shared by every middleware built with the same
+   * client and settings (so one verification serves every route), and scopes and age are still checked per route.
    */
   cache?: false | { maxEntries: number };
-  /** The `realm` of WWW-Authenticate challenges. */
+  /** The `realm` of WWW-Authenticate challenges. Default 'api'. */
   realm?: string;
   /**
    * RFC 9728 metadata URL advertised in 401 challenges as `resource_metadata="…"`.
@@ -95,49 +95,77 @@ export interface AuthorizeTokenOptions {
    * pino-http's `req.log` is preferred when present (its lines carry the request id). Default: silent.
    */
   logger?: AuthorizeTokenLogger;
+  /**
+   * For tests: the clock (milliseconds since the epoch) of the cache's expiry, `maxTokenAgeSeconds`,
+   * `iat` and the revocation windows. The SDK checks `exp` and `nbf` with the real clock. Default `Date.now`.
+   */
+  now?: () => number;
 }
 
-const DEFAULT_CACHE_ENTRIES = 10_000;
+const DEFAULTS = {
+  cacheEntries: 10_000,
+  maxTokenLifetimeSeconds: 86_400,
+  clientStatusMaxAgeSeconds: 30,
+  clientStatusStaleSeconds: 300,
+  jwksMaxAgeSeconds: 60,
+  realm: 'api',
+};
 /** How long a caller should wait when the signing keys can't be fetched (jose re-fetches on the next request). */
 const RETRY_AFTER_SECONDS = 5;
-const DEFAULTS = { maxTokenLifetimeSeconds: 86_400, clientStatusMaxAgeSeconds: 30, clientStatusStaleSeconds: 300, jwksMaxAgeSeconds: 60 };
 /** A status lookup or JWKS read that takes longer than this counts as failed (the SDK's own timeout is 10 minutes). */
 const LOOKUP_TIMEOUT_MS = 3_000;
 /** After a failed lookup, the next attempt waits this long: a down authorization server gets no storm. */
 const LOOKUP_RETRY_MS = 2_000;
 
 // ---------------------------------------------------------------------------------------------
-// Errors: one class carries the status, the RFC 6750 code and what the challenge header says.
+// Errors: one class, shaped as our services' ServiceError (code, status, expose), self-contained.
 // ---------------------------------------------------------------------------------------------
 
-type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+const STATUS_OF = {
+  missing_token: 401,
+  invalid_request: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  temporarily_unavailable: 503,
+} as const;
 
+export type AuthorizationErrorCode = keyof typeof STATUS_OF;
+
+/** Why a request was refused: `code` and `status` are the answer, `message` its text for the caller, `reason` the log's. */
 export class AuthorizationError extends Error {
+  readonly status: (typeof STATUS_OF)[AuthorizationErrorCode];
+  /** The message is written for the caller: always sent; the details a caller must not see are in `reason`. */
+  readonly expose = true;
+  /** For the log line: why, in more detail than the caller is told. */
+  readonly reason: string;
+  readonly clientId: string | undefined;
+  /** The scopes the route requires, for an insufficient_scope challenge. */
+  readonly scope: string | undefined;
+
   constructor(
-    readonly status: 400 | 401 | 403 | 503,
-    /** The RFC 6750 error code for the challenge; undefined when the request had no credentials (RFC 6750 §3.1). */
-    readonly bearerError: BearerErrorCode | undefined,
-    /** The `code` of the JSON body. */
-    readonly code: string,
+    readonly code: AuthorizationErrorCode,
     message: string,
-    /** For the log line: why, in more detail than the caller is told. */
-    readonly reason: string = message,
-    readonly details: { scope?: string; clientId?: string } = {},
+    details: { reason?: string; clientId?: string | undefined; scope?: string } = {},
   ) {
     super(message);
     this.name = 'AuthorizationError';
+    this.status = STATUS_OF[code];
+    this.reason = details.reason ?? message;
+    this.clientId = details.clientId;
+    this.scope = details.scope;
+  }
+
+  /** The RFC 6750 error code of the challenge; undefined without credentials (§3.1) or for a 503 (no challenge). */
+  get bearerError(): 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined {
+    return this.code === 'missing_token' || this.code === 'temporarily_unavailable' ? undefined : this.code;
   }
 }
 
-const missingToken = (message: string) => new AuthorizationError(401, undefined, 'missing_token', message);
-const invalidRequest = (message: string) => new AuthorizationError(400, 'invalid_request', 'invalid_request', message);
 const invalidToken = (message: string, reason = message, clientId?: string) =>
-  new AuthorizationError(401, 'invalid_token', 'invalid_token', message, reason, clientId ? { clientId } : {});
-const temporarilyUnavailable = (message: string, reason: string, clientId?: string) =>
-  new AuthorizationError(503, undefined, 'temporarily_unavailable', message, reason, clientId ? { clientId } : {});
+  new AuthorizationError('invalid_token', message, { reason, clientId });
 
 // ---------------------------------------------------------------------------------------------
-// 1. Token extraction
+// 1. Extraction
 // ---------------------------------------------------------------------------------------------
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; the scheme is case-insensitive (RFC 9110 §11.1).
@@ -149,14 +177,15 @@ const OTHER_SCHEME = /^(?!Bearer\b)[A-Za-z][\w!#$%&'*+.^`|~-]* +\S/i;
 export function extractBearerToken(req: Request): string | undefined {
   // RFC 6750 §2.2/§2.3 methods (form body, query string) leak tokens into logs and histories: refused.
   if (hasTokenOutsideHeader(req)) {
-    throw invalidRequest('Send the access token in the Authorization header (Bearer), not in the query string or body');
+    throw new AuthorizationError(
+      'invalid_request',
+      'Send the access token in the Authorization header (Bearer), not in the query string or body',
+    );
   }
-  const header = req.headers.authorization;
-  if (header === undefined || OTHER_SCHEME.test(header.trim())) return undefined;
-  const match = BEARER.exec(header.trim());
-  if (!match) {
-    throw invalidRequest("The Authorization header must be 'Bearer <token>', with exactly one token");
-  }
+  const header = req.headers.authorization?.trim();
+  if (header === undefined || OTHER_SCHEME.test(header)) return undefined;
+  const match = BEARER.exec(header);
+  if (!match) throw new AuthorizationError('invalid_request', "The Authorization header must be 'Bearer <token>', with exactly one token");
   return match[1];
 }
 
@@ -168,11 +197,11 @@ function hasTokenOutsideHeader(req: Request): boolean {
   }
   // Only a form body is a token-carrying method (RFC 6750 §2.2); a JSON field named access_token is the app's business.
   const body = req.body as Record<string, unknown> | undefined;
-  return Boolean(body && typeof body === 'object' && 'access_token' in body && req.is?.('application/x-www-form-urlencoded'));
+  return Boolean(body && typeof body === 'object' && 'access_token' in body && req.is('application/x-www-form-urlencoded'));
 }
 
 // ---------------------------------------------------------------------------------------------
-// 2. Verification, behind a cache of verified tokens
+// 2. Verification: signature (cached), claims, then the revocation checks
 // ---------------------------------------------------------------------------------------------
 
 /** A token that passed signature, issuer, audience, typ, time and claim-type checks. */
@@ -183,6 +212,99 @@ interface VerifiedToken {
   expiresAt: number;
   /** The signing key's id (header `kid`), checked against the published JWKS on every request. */
   kid: string | undefined;
+}
+
+/** What a verifier is built from; middleware with equal settings and the same client share one verifier. */
+interface VerifierSettings {
+  /** undefined: no cache of verified tokens. */
+  cacheEntries: number | undefined;
+  clockTolerance: number;
+  /** undefined: no client-status check. */
+  clientStatusMaxAgeMs: number | undefined;
+  staleMs: number;
+  /** undefined: no published-key check. */
+  jwksMaxAgeMs: number | undefined;
+  now: () => number;
+}
+
+/**
+ * Verifies tokens for one client; with a cache, concurrent requests with the same new token share
+ * one verification. Cached or not, every request then passes the revocation checks.
+ */
+class TokenVerifier {
+  readonly cache: VerifiedTokenCache | undefined;
+  private readonly inFlight = new Map<string, Promise<VerifiedToken>>();
+  private readonly keys: PublishedKeys | undefined;
+  private readonly clients: ClientStatusCache | undefined;
+
+  constructor(
+    private readonly client: stytch.Client,
+    readonly settings: VerifierSettings,
+  ) {
+    const { cacheEntries, clientStatusMaxAgeMs, jwksMaxAgeMs, staleMs, now } = settings;
+    this.cache = cacheEntries === undefined ? undefined : new VerifiedTokenCache(cacheEntries);
+    this.keys = jwksMaxAgeMs === undefined ? undefined : new PublishedKeys(sdkKeySet(client), jwksMaxAgeMs, staleMs, now);
+    this.clients =
+      clientStatusMaxAgeMs === undefined
+        ? undefined
+        : new ClientStatusCache(client, clientStatusMaxAgeMs, staleMs, cacheEntries ?? DEFAULTS.cacheEntries, now);
+  }
+
+  async verify(token: string): Promise<VerifiedToken> {
+    const verified = await this.verifySignature(token);
+    const clientId = verified.identity.client_id;
+    // Fresh answers come back synchronously: the steady state adds two lookups per request, no await.
+    const published = this.keys?.isPublished(verified.kid) ?? true;
+    if (!(published instanceof Promise ? await published : published)) {
+      this.cache?.delete(token);
+      throw invalidToken(
+        'The token is signed with a key this project no longer publishes',
+        `signing key revoked (kid ${verified.kid ?? 'missing'})`,
+        clientId,
+      );
+    }
+    const known = this.clients?.statusOf(clientId) ?? 'active';
+    const status = known instanceof Promise ? await known : known;
+    if (status !== 'active') throw invalidToken(CLIENT_REVOKED_DESCRIPTION, `client revoked (${status})`, clientId);
+    return verified;
+  }
+
+  private async verifySignature(token: string): Promise<VerifiedToken> {
+    // Without a cache, every request is verified on its own (what `cache: false` promises).
+    if (!this.cache) return this.verifyWithStytch(token);
+    const cached = this.cache.get(token, this.settings.now() / 1000 - this.settings.clockTolerance);
+    if (cached) return cached;
+    const pending = this.inFlight.get(token);
+    if (pending) return pending;
+    const verification = this.verifyWithStytch(token).finally(() => this.inFlight.delete(token));
+    this.inFlight.set(token, verification);
+    return verification;
+  }
+
+  private async verifyWithStytch(token: string): Promise<VerifiedToken> {
+    // Before any RSA work: `token=`, `token==` or a changed last character decode to the same bytes.
+    if (!isCanonicalJws(token)) throw invalidToken('The token is not a well-formed JWT', 'not three canonical base64url segments');
+    const { clockTolerance, now } = this.settings;
+    let identity: M2MIdentity;
+    try {
+      // No required_scopes and no max age here: those are per route (layer 3), so one cached verification serves every route.
+      const result = await this.client.m2m.authenticateToken({
+        access_token: token,
+        ...(clockTolerance !== undefined && { clock_tolerance_seconds: clockTolerance }),
+      });
+      // Frozen, because one cached identity is handed to every request that carries the token.
+      identity = deepFreeze({ client_id: result.client_id, scopes: result.scopes.filter(Boolean), custom_claims: result.custom_claims });
+    } catch (err) {
+      throw classifyVerificationError(err);
+    }
+    // The signature has been checked, so the payload can be trusted to be what the issuer signed,
+    // but not to have the types an M2M access token has: jose checks little beyond exp/nbf/iat being numbers.
+    const { issuedAt, expiresAt } = checkClaims(decodePart(token, 1), now() / 1000 + clockTolerance);
+    const kid = decodePart(token, 0).kid;
+    const verified = { identity, issuedAt, expiresAt, kid: typeof kid === 'string' ? kid : undefined };
+    this.cache?.set(token, verified);
+    return verified;
+  }
 }
 
 /**
@@ -198,12 +320,12 @@ class VerifiedTokenCache {
     return this.entries.size;
   }
 
-  get(token: string, nowSeconds: number, clockTolerance: number): VerifiedToken | undefined {
+  /** `earliestSeconds` is now minus the clock tolerance: jose's rule, expired once that is >= exp. */
+  get(token: string, earliestSeconds: number): VerifiedToken | undefined {
     const entry = this.entries.get(token);
     if (!entry) return undefined;
     this.entries.delete(token);
-    // The same rule as jose: expired once now - tolerance >= exp.
-    if (nowSeconds - clockTolerance >= entry.expiresAt) return undefined;
+    if (earliestSeconds >= entry.expiresAt) return undefined;
     this.entries.set(token, entry);
     return entry;
   }
@@ -220,78 +342,9 @@ class VerifiedTokenCache {
 }
 
 function evictOldest(entries: Map<string, unknown>, maxEntries: number): void {
-  while (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
-}
-
-/**
- * Verifies tokens for one client; with a cache, concurrent requests with the same new token share
- * one verification. Cached or not, every request then passes the revocation checks (section 2b).
- */
-class TokenVerifier {
-  private readonly inFlight = new Map<string, Promise<VerifiedToken>>();
-  constructor(
-    private readonly client: stytch.Client,
-    readonly cache: VerifiedTokenCache | undefined,
-    private readonly revocation: { keys: PublishedKeys | undefined; clients: ClientStatusCache | undefined },
-  ) {}
-
-  async verify(token: string, clockTolerance: number | undefined): Promise<VerifiedToken> {
-    const verified = await this.verifySignature(token, clockTolerance);
-    const clientId = verified.identity.client_id;
-    const { keys, clients } = this.revocation;
-    // Fresh answers come back synchronously: the steady state adds two lookups per request, no await.
-    const published = keys?.isPublished(verified.kid) ?? true;
-    if (!(published instanceof Promise ? await published : published)) {
-      this.cache?.delete(token);
-      throw invalidToken(
-        'The token is signed with a key this project no longer publishes',
-        `signing key revoked (kid ${verified.kid ?? 'missing'})`,
-        clientId,
-      );
-    }
-    const known = clients?.statusOf(clientId) ?? 'active';
-    const status = known instanceof Promise ? await known : known;
-    if (status !== 'active') {
-      throw invalidToken(CLIENT_REVOKED_DESCRIPTION, `client revoked (${status})`, clientId);
-    }
-    return verified;
-  }
-
-  private async verifySignature(token: string, clockTolerance: number | undefined): Promise<VerifiedToken> {
-    // Without a cache, every request is verified on its own (what `cache: false` promises).
-    if (!this.cache) return this.verifyWithStytch(token, clockTolerance);
-    const cached = this.cache.get(token, Date.now() / 1000, clockTolerance ?? 0);
-    if (cached) return cached;
-    const pending = this.inFlight.get(token);
-    if (pending) return pending;
-    const verification = this.verifyWithStytch(token, clockTolerance).finally(() => this.inFlight.delete(token));
-    this.inFlight.set(token, verification);
-    return verification;
-  }
-
-  private async verifyWithStytch(token: string, clockTolerance: number | undefined): Promise<VerifiedToken> {
-    // Before any RSA work: `token=`, `token==` or a changed last character decode to the same bytes.
-    if (!isCanonicalJws(token)) throw invalidToken('The token is not a well-formed JWT', 'not three canonical base64url segments');
-    let identity: M2MIdentity;
-    try {
-      // No required_scopes and no max age here: those are per route (step 3), so one cached verification serves every route.
-      const result = await this.client.m2m.authenticateToken({
-        access_token: token,
-        ...(clockTolerance !== undefined && { clock_tolerance_seconds: clockTolerance }),
-      });
-      // Frozen, because one cached identity is handed to every request that carries the token.
-      identity = deepFreeze({ client_id: result.client_id, scopes: result.scopes.filter(Boolean), custom_claims: result.custom_claims });
-    } catch (err) {
-      throw toAuthorizationError(err);
-    }
-    // The signature has been checked, so the payload can be trusted to be what the issuer signed,
-    // but not to have the types an M2M access token has: jose checks little beyond exp/nbf/iat being numbers.
-    const claims = decodePart(token, 1);
-    const { issuedAt, expiresAt } = checkClaims(claims, clockTolerance ?? 0);
-    const kid = decodePart(token, 0).kid;
-    const verified = { identity, issuedAt, expiresAt, kid: typeof kid === 'string' ? kid : undefined };
-    this.cache?.set(token, verified);
-    return verified;
+  for (const key of entries.keys()) {
+    if (entries.size <= maxEntries) return;
+    entries.delete(key);
   }
 }
 
@@ -303,26 +356,28 @@ function isCanonicalJws(token: string): boolean {
 
 /**
  * The claims of an M2M access token, with their types: a string `sub` (the client), numeric
- * finite `iat` and `exp`, `iat` not in the future. Other Stytch products sign with the same keys
- * for the same audience and issuer; their tokens carry claims an M2M token never has: a Connected
- * Apps access token names its app in `client_id` (its `sub` is a user or member), a session JWT
- * has the `https://stytch.com/session` claim. (A `sub` prefix is no test: clients may be created
- * with their own client_id.)
+ * finite `iat` and `exp`, `iat` not after `latestIssueSeconds` (now plus the clock tolerance).
+ * Other Stytch products sign with the same keys for the same audience and issuer; their tokens
+ * carry claims an M2M token never has: a Connected Apps access token names its app in
+ * `client_id` (its `sub` is a user or member), a session JWT has the `https://stytch.com/session`
+ * claim. (A `sub` prefix is no test: clients may be created with their own client_id.)
  */
-function checkClaims(claims: Record<string, unknown>, clockTolerance: number): { issuedAt: number; expiresAt: number } {
+function checkClaims(claims: Record<string, unknown>, latestIssueSeconds: number): { issuedAt: number; expiresAt: number } {
   const { sub, iat, exp } = claims;
   if (sub === undefined || sub === '') throw invalidToken('The token names no client (sub claim missing)');
   if (typeof sub !== 'string') throw invalidToken('The token has an invalid sub claim (not a string)');
   if ('client_id' in claims) {
     throw invalidToken('The token is not an M2M access token', 'client_id claim present (a Connected Apps access token)', sub);
   }
-  if ('https://stytch.com/session' in claims)
+  if ('https://stytch.com/session' in claims) {
     throw invalidToken('The token is not an M2M access token', 'session claim present (a session JWT)', sub);
+  }
   if (exp === undefined) throw invalidToken('The token never expires (exp claim missing)', 'exp claim missing', sub);
   if (!isFiniteNumber(exp)) throw invalidToken('The token has an invalid exp claim (not a finite number)', 'exp not a finite number', sub);
-  if (!isFiniteNumber(iat))
+  if (!isFiniteNumber(iat)) {
     throw invalidToken('The token has no valid issue time (iat claim missing or not a finite number)', 'iat invalid', sub);
-  if (iat > Date.now() / 1000 + clockTolerance) throw invalidToken('The token was issued in the future (iat)', 'iat in the future', sub);
+  }
+  if (iat > latestIssueSeconds) throw invalidToken('The token was issued in the future (iat)', 'iat in the future', sub);
   return { issuedAt: iat, expiresAt: exp };
 }
 
@@ -346,94 +401,69 @@ function decodePart(token: string, index: 0 | 1): Record<string, unknown> {
   }
 }
 
-/** Tells a bad token (401) from keys we could not fetch (503); anything else is rethrown (the app's 500). */
-function toAuthorizationError(err: unknown): unknown {
-  if (err instanceof stytch.ClientError) {
-    if (err.code === 'jwt_invalid') {
-      if (keysUnavailable(err.cause)) {
-        return new AuthorizationError(
-          503,
-          undefined,
-          'temporarily_unavailable',
-          'The token could not be verified because the signing keys are unavailable; retry later',
-          `JWKS fetch failed: ${describeCause(err.cause)}`,
-        );
-      }
-      const message = describeInvalidToken(err.cause);
-      return invalidToken(message, `${message} (${describeCause(err.cause) || err.message})`);
-    }
-    return invalidToken('The token could not be verified', `SDK refused the token: ${err.code}`);
-  }
+/**
+ * jose's codes for a fault of the token itself, with what the caller is told. The SDK wraps them
+ * in a ClientError `jwt_invalid` (its `cause`); any other cause is a failure to fetch the keys, so
+ * an unforeseen fetch failure (an expired certificate on a proxy, say) is a 503 to retry, not a bad token.
+ */
+const TOKEN_FAULTS: Readonly<Record<string, string>> = {
+  ERR_JWT_EXPIRED: 'The token has expired; get a new one',
+  ERR_JWT_CLAIM_VALIDATION_FAILED: 'The token has an invalid claim',
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'The token signature does not verify',
+  ERR_JWKS_NO_MATCHING_KEY: 'The token is signed with a key this project does not publish',
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: 'The token is signed with a key this project does not publish',
+  ERR_JOSE_ALG_NOT_ALLOWED: 'The token is signed with an algorithm that is not accepted',
+  ERR_JOSE_NOT_SUPPORTED: 'The token is signed with an algorithm that is not accepted',
+  ERR_JWS_INVALID: 'The token is not a well-formed JWT',
+  ERR_JWT_INVALID: 'The token is not a well-formed JWT',
+};
+const CLAIM_FAULTS: Readonly<Record<string, string>> = {
+  nbf: 'The token is not valid yet (nbf)',
+  aud: 'The token was issued for another audience (aud is not this project)',
+  iss: 'The token was issued by another issuer (iss)',
+  typ: 'The token is not a JWT access token (typ)',
+};
+
+/**
+ * What a failed `authenticateToken` means: an AuthorizationError (401 for a bad token, 503 when the
+ * keys are unavailable), or the error itself when it is nobody's token fault (the app's 500).
+ */
+export function classifyVerificationError(err: unknown): unknown {
   if (err instanceof TypeError) {
     // The SDK reads claims it has not type-checked (`scope.split` on a token without a string scope):
     // the signature was valid, but this is not an M2M access token.
-    return invalidToken(
-      'The token is not an M2M access token (its scope claim is missing or malformed)',
-      `SDK error: ${describeCause(err)}`,
+    return invalidToken('The token is not an M2M access token (its scope claim is missing or malformed)', `SDK error: ${describe(err)}`);
+  }
+  if (!(err instanceof stytch.ClientError)) return err;
+  if (err.code !== 'jwt_invalid') return invalidToken('The token could not be verified', `SDK refused the token: ${err.code}`);
+  const cause = err.cause as { code?: unknown; claim?: unknown } | null | undefined;
+  if (cause === undefined || cause === null) {
+    return invalidToken('The token could not be verified', `The token could not be verified (${err.message})`);
+  }
+  const joseCode = typeof cause.code === 'string' ? cause.code : '';
+  const fault = TOKEN_FAULTS[joseCode];
+  if (fault === undefined) {
+    return new AuthorizationError(
+      'temporarily_unavailable',
+      'The token could not be verified because the signing keys are unavailable; retry later',
+      {
+        reason: `JWKS fetch failed: ${describe(cause)}`,
+      },
     );
   }
-  return err;
+  const claim = typeof cause.claim === 'string' ? cause.claim : undefined;
+  const message =
+    joseCode === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim ? (CLAIM_FAULTS[claim] ?? `The token has an invalid ${claim} claim`) : fault;
+  return invalidToken(message, `${message} (${describe(cause)})`);
 }
 
-// jose's codes for a fault of the token itself; any other failure is in fetching the keys.
-const TOKEN_FAULT = /^ERR_(JWT_|JWS_|JWKS_NO_MATCHING_KEY|JWKS_MULTIPLE_MATCHING_KEYS|JOSE_ALG_NOT_ALLOWED|JOSE_NOT_SUPPORTED)/;
-
-/**
- * True when verification failed for want of the keys: a network or TLS error, a timeout, a JWKS
- * answer that is not one. Listing the token's faults (not the fetch's) makes an unforeseen fetch
- * failure (an expired certificate on a proxy, say) a 503 to retry, rather than a bad token.
- */
-function keysUnavailable(cause: unknown): boolean {
-  if (cause === undefined || cause === null) return false;
+/** An error's code and message for a log line; never a token (jose's messages name claims, not values). */
+function describe(cause: unknown): string {
+  if (!(cause instanceof Error)) return typeof cause === 'string' ? cause : 'unknown error';
   const code = (cause as { code?: unknown }).code;
-  return !(typeof code === 'string' && TOKEN_FAULT.test(code));
+  return typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
 }
 
-function describeInvalidToken(cause: unknown): string {
-  const { code, claim } = (cause ?? {}) as { code?: unknown; claim?: unknown };
-  switch (code) {
-    case 'ERR_JWT_EXPIRED':
-      return 'The token has expired; get a new one';
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      switch (claim) {
-        case 'nbf':
-          return 'The token is not valid yet (nbf)';
-        case 'aud':
-          return 'The token was issued for another audience (aud is not this project)';
-        case 'iss':
-          return 'The token was issued by another issuer (iss)';
-        case 'typ':
-          return 'The token is not a JWT access token (typ)';
-        default:
-          return `The token has an invalid ${typeof claim === 'string' ? claim : ''} claim`.replace('  ', ' ');
-      }
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return 'The token signature does not verify';
-    case 'ERR_JWKS_NO_MATCHING_KEY':
-    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
-      return 'The token is signed with a key this project does not publish';
-    case 'ERR_JOSE_ALG_NOT_ALLOWED':
-    case 'ERR_JOSE_NOT_SUPPORTED':
-      return 'The token is signed with an algorithm that is not accepted';
-    case 'ERR_JWS_INVALID':
-    case 'ERR_JWT_INVALID':
-      return 'The token is not a well-formed JWT';
-    default:
-      return 'The token could not be verified';
-  }
-}
-
-function describeCause(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
-  }
-  return cause === undefined ? '' : String(cause);
-}
-
-// ---------------------------------------------------------------------------------------------
-// 2b. Revocation: a deactivated or deleted client, a signing key no longer published
-// ---------------------------------------------------------------------------------------------
 // A JWT stays valid until it expires, and Stytch does not invalidate the tokens of a deleted
 // client. So every request, even one served from the verified-token cache, asks two caches that
 // are refreshed on a short period; while the authorization server can't answer, the last known
@@ -444,7 +474,7 @@ type ClientStatus = 'active' | 'inactive' | 'deleted';
 /** The error_description of a revoked client's 401: a caller can tell that a fresh token won't help. */
 export const CLIENT_REVOKED_DESCRIPTION = 'The client this token was issued to is deactivated or deleted';
 
-/** Shared by the two caches: a value, when it was learnt, and one lookup at a time that backs off after failing. */
+/** Shared by the two revocation caches: a value, when it was learnt, and one lookup at a time that backs off after failing. */
 class Refreshed<T> {
   value: T | undefined;
   private learntAt = -Infinity;
@@ -452,35 +482,41 @@ class Refreshed<T> {
   private failure = '';
   private pending: Promise<void> | undefined;
 
-  constructor(private readonly lookup: () => Promise<T>) {}
+  constructor(
+    private readonly lookup: () => Promise<T>,
+    private readonly now: () => number,
+  ) {}
 
   /** The value if learnt less than `maxAgeMs` ago. */
   fresh(maxAgeMs: number): T | undefined {
-    return Date.now() - this.learntAt < maxAgeMs ? this.value : undefined;
+    return this.now() - this.learntAt < maxAgeMs ? this.value : undefined;
   }
 
   /** The value, looked up again once older than `maxAgeMs`; a failed lookup leaves the last value usable `staleMs` longer. */
   async get(maxAgeMs: number, staleMs: number, what: string, clientId?: string): Promise<T> {
     const fresh = this.fresh(maxAgeMs);
     if (fresh !== undefined) return fresh;
-    if (Date.now() - this.failedAt >= LOOKUP_RETRY_MS) this.pending ??= this.refresh();
+    if (this.now() - this.failedAt >= LOOKUP_RETRY_MS) this.pending ??= this.refresh();
     if (this.pending) await this.pending;
-    if (this.value !== undefined && Date.now() - this.learntAt < maxAgeMs + staleMs) return this.value;
-    throw temporarilyUnavailable(
+    if (this.value !== undefined && this.now() - this.learntAt < maxAgeMs + staleMs) return this.value;
+    throw new AuthorizationError(
+      'temporarily_unavailable',
       `The token could not be checked because the ${what} is unavailable; retry later`,
-      `${what} lookup failed: ${this.failure}`,
-      clientId,
+      {
+        reason: `${what} lookup failed: ${this.failure}`,
+        clientId,
+      },
     );
   }
 
   private async refresh(): Promise<void> {
     try {
       this.value = await withTimeout(this.lookup(), LOOKUP_TIMEOUT_MS);
-      this.learntAt = Date.now();
+      this.learntAt = this.now();
       this.failedAt = -Infinity;
     } catch (err) {
-      this.failedAt = Date.now();
-      this.failure = describeCause(err) || 'unknown error';
+      this.failedAt = this.now();
+      this.failure = describe(err);
     } finally {
       this.pending = undefined;
     }
@@ -498,6 +534,7 @@ class ClientStatusCache {
     private readonly maxAgeMs: number,
     private readonly staleMs: number,
     private readonly maxEntries: number,
+    private readonly now: () => number,
   ) {}
 
   /** The status, synchronously while fresh; otherwise a promise of it (a lookup, or 503 once too stale). */
@@ -506,7 +543,7 @@ class ClientStatusCache {
     const fresh = entry?.fresh(this.maxAgeMs);
     if (fresh !== undefined) return fresh;
     if (entry) this.entries.delete(clientId);
-    entry ??= new Refreshed(() => this.lookup(clientId));
+    entry ??= new Refreshed(() => this.lookup(clientId), this.now);
     this.entries.set(clientId, entry);
     evictOldest(this.entries, this.maxEntries);
     return entry.get(this.maxAgeMs, this.staleMs, 'client status', clientId);
@@ -530,6 +567,15 @@ interface SdkKeySet {
   jwks(): { keys: { kid?: unknown }[] } | undefined;
 }
 
+function sdkKeySet(client: stytch.Client): SdkKeySet {
+  const keySet = (client.m2m as unknown as { jwksClient?: Partial<SdkKeySet> }).jwksClient;
+  if (typeof keySet?.reload !== 'function' || typeof keySet.jwks !== 'function') {
+    // A future SDK may keep its keys elsewhere: refuse to run without the check rather than skip it.
+    throw new Error('authorizeToken: this stytch SDK does not expose its JWKS key set; pin stytch 14, or set jwksMaxAgeSeconds: false');
+  }
+  return keySet as SdkKeySet;
+}
+
 /**
  * The kids of the project's JWKS, re-read at most every `maxAgeMs`. The SDK's own key set is
  * reloaded (the same GET /v1/sessions/jwks/{project_id}, public on hosted Stytch), since its
@@ -541,20 +587,12 @@ class PublishedKeys {
     private readonly keySet: SdkKeySet,
     private readonly maxAgeMs: number,
     private readonly staleMs: number,
+    now: () => number,
   ) {
     this.kids = new Refreshed(async () => {
       await this.keySet.reload();
       return this.currentKids();
-    });
-  }
-
-  static of(client: stytch.Client): SdkKeySet {
-    const keySet = (client.m2m as unknown as { jwksClient?: Partial<SdkKeySet> }).jwksClient;
-    if (typeof keySet?.reload !== 'function' || typeof keySet.jwks !== 'function') {
-      // A future SDK may keep its keys elsewhere: refuse to run without the check rather than skip it.
-      throw new Error('authorizeToken: this stytch SDK does not expose its JWKS key set; pin stytch 14, or set jwksMaxAgeSeconds: false');
-    }
-    return keySet as SdkKeySet;
+    }, now);
   }
 
   /** Synchronously true for a kid of a fresh JWKS; otherwise a promise (a re-read, or 503 once too stale). */
@@ -580,13 +618,37 @@ class PublishedKeys {
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      reject(new Error(`no answer within ${String(ms)} ms`));
+    }, ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
+}
+
+/**
+ * One verifier (caches included) per client and settings, so every route guarded alike shares
+ * verified tokens and client statuses, and a token verified for one project can never pass for
+ * another. Tokens verified with one clock tolerance must not pass on a route with a stricter one.
+ */
+const verifiersByClient = new WeakMap<stytch.Client, TokenVerifier[]>();
+
+function sharedVerifier(client: stytch.Client, settings: VerifierSettings): TokenVerifier {
+  const verifiers = verifiersByClient.get(client) ?? [];
+  verifiersByClient.set(client, verifiers);
+  const same = (other: VerifierSettings) =>
+    (Object.keys(settings) as (keyof VerifierSettings)[]).every((key) => other[key] === settings[key]);
+  let verifier = verifiers.find((candidate) => same(candidate.settings));
+  if (!verifier) {
+    verifier = new TokenVerifier(client, settings);
+    verifiers.push(verifier);
+  }
+  return verifier;
 }
 
 // ---------------------------------------------------------------------------------------------
-// 3. Per-route checks and the Express glue
+// 3. Express glue: options, per-route checks, the answer
 // ---------------------------------------------------------------------------------------------
 
 /** Stytch's scope semantics (the SDK's performAuthorizationCheck): `action:resource`, and `action:*` covers every resource. */
@@ -614,44 +676,57 @@ export type AuthorizeTokenMiddleware = RequestHandler & {
 
 /**
  * Guards a route: the request needs a valid M2M token carrying every one of `requiredScopes`
- * (an empty list accepts any valid token). Throws at start-up for a scope that is not a valid scope-token.
+ * (an empty list accepts any valid token). Throws a TypeError at start-up for a scope that is not
+ * a valid scope-token, and for an option of the wrong type or out of range.
  */
 export function authorizeToken(requiredScopes: string | string[], options: AuthorizeTokenOptions = {}): AuthorizeTokenMiddleware {
   const required = typeof requiredScopes === 'string' ? [requiredScopes] : [...requiredScopes];
-  if (required.some((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))) {
+  if (required.some((scope) => typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))) {
     // RFC 6749 §3.3 scope-token characters; anything else could not be put in a challenge header.
     throw new TypeError(`authorizeToken: invalid scope in ${JSON.stringify(required)}`);
   }
   validateOptions(options);
-  const { maxTokenAgeSeconds, clockToleranceSeconds, logger, realm = 'api' } = options;
+  const { maxTokenAgeSeconds, logger, realm = DEFAULTS.realm, resourceMetadataUrl } = options;
   const maxLifetime = options.maxTokenLifetimeSeconds ?? DEFAULTS.maxTokenLifetimeSeconds;
-  const verifier = verifierFor(options);
+  const settings = verifierSettings(options);
+  let verifier: TokenVerifier | undefined;
+  // Built on the first request, so that the default client sees a dotenv loaded after start-up.
+  const getVerifier = () => (verifier ??= sharedVerifier(options.client ?? defaultClient(), settings));
+
+  const checkRoute = (verified: VerifiedToken): void => {
+    const { client_id: clientId, scopes } = verified.identity;
+    if (verified.expiresAt - verified.issuedAt > maxLifetime) {
+      throw invalidToken(`The token is valid for longer than ${String(maxLifetime)} seconds (exp - iat)`, 'lifetime too long', clientId);
+    }
+    // The SDK's rule: too old once now - iat >= max age (so 0 refuses every token).
+    if (maxTokenAgeSeconds !== undefined && settings.now() / 1000 - verified.issuedAt >= maxTokenAgeSeconds) {
+      throw invalidToken(
+        `The token was issued more than ${String(maxTokenAgeSeconds)} seconds ago; get a new one`,
+        'token too old',
+        clientId,
+      );
+    }
+    const missing = required.filter((scope) => !hasScopes(scopes, [scope]));
+    if (missing.length > 0) {
+      throw new AuthorizationError('insufficient_scope', `The token lacks the scope ${missing.join(' ')} that this route requires`, {
+        reason: `missing scopes ${missing.join(' ')} (token has ${scopes.join(' ') || 'none'})`,
+        scope: required.join(' '),
+        clientId,
+      });
+    }
+  };
 
   const middleware = async function authorizeTokenMiddleware(req: Request, res: Response, next: NextFunction) {
     try {
       const token = extractBearerToken(req);
-      if (token === undefined)
-        throw missingToken(`This route needs an access token with scope ${required.join(' ')}: send Authorization: Bearer <token>`);
-      const verified = await verifier().verify(token, clockToleranceSeconds);
-      const clientId = verified.identity.client_id;
-      if (verified.expiresAt - verified.issuedAt > maxLifetime) {
-        throw invalidToken(`The token is valid for longer than ${maxLifetime} seconds (exp - iat)`, 'lifetime too long', clientId);
-      }
-      // The SDK's rule: too old once now - iat >= max age (so 0 refuses every token).
-      if (maxTokenAgeSeconds !== undefined && Date.now() / 1000 - verified.issuedAt >= maxTokenAgeSeconds) {
-        throw invalidToken(`The token was issued more than ${maxTokenAgeSeconds} seconds ago; get a new one`, 'token too old', clientId);
-      }
-      if (!hasScopes(verified.identity.scopes, required)) {
-        const missing = required.filter((scope) => !hasScopes(verified.identity.scopes, [scope]));
+      if (token === undefined) {
         throw new AuthorizationError(
-          403,
-          'insufficient_scope',
-          'insufficient_scope',
-          `The token lacks the scope ${missing.join(' ')} that this route requires`,
-          `missing scopes ${missing.join(' ')} (token has ${verified.identity.scopes.join(' ') || 'none'})`,
-          { scope: required.join(' '), clientId },
+          'missing_token',
+          `This route needs an access token with scope ${required.join(' ')}: send Authorization: Bearer <token>`,
         );
       }
+      const verified = await getVerifier().verify(token);
+      checkRoute(verified);
       req.m2m = verified.identity;
     } catch (err) {
       if (!(err instanceof AuthorizationError)) {
@@ -661,25 +736,38 @@ export function authorizeToken(requiredScopes: string | string[], options: Autho
       }
       const log = requestLogger(req) ?? logger;
       log?.[err.status === 503 ? 'warn' : 'info'](
-        { status: err.status, reason: err.reason, client_id: err.details.clientId, path: req.path },
+        { status: err.status, reason: err.reason, client_id: err.clientId, path: req.path },
         'access token refused',
       );
-      sendError(req, res, err, realm, options.resourceMetadataUrl);
+      sendError(req, res, err, realm, resourceMetadataUrl);
       return;
     }
     next();
   };
   const cacheView = () => {
-    if (options.cache === false) return undefined;
-    let cache: VerifiedTokenCache | undefined;
+    if (settings.cacheEntries === undefined) return undefined;
     try {
-      cache = verifier().cache;
+      const { cache } = getVerifier();
+      return cache && { size: cache.size, maxEntries: cache.maxEntries };
     } catch {
       return undefined; // no client configured yet
     }
-    return cache ? { size: cache.size, maxEntries: cache.maxEntries } : undefined;
   };
   return Object.defineProperty(middleware, 'cache', { get: cacheView, enumerable: true }) as AuthorizeTokenMiddleware;
+}
+
+function verifierSettings(options: AuthorizeTokenOptions): VerifierSettings {
+  const stale = options.clientStatusStaleSeconds ?? DEFAULTS.clientStatusStaleSeconds;
+  const statusMaxAge = options.clientStatusMaxAgeSeconds ?? DEFAULTS.clientStatusMaxAgeSeconds;
+  const jwksMaxAge = options.jwksMaxAgeSeconds ?? DEFAULTS.jwksMaxAgeSeconds;
+  return {
+    cacheEntries: options.cache === false ? undefined : (options.cache?.maxEntries ?? DEFAULTS.cacheEntries),
+    clockTolerance: options.clockToleranceSeconds ?? 0,
+    clientStatusMaxAgeMs: options.clientStatus === false ? undefined : statusMaxAge * 1000,
+    staleMs: stale * 1000,
+    jwksMaxAgeMs: jwksMaxAge === false ? undefined : jwksMaxAge * 1000,
+    now: options.now ?? Date.now,
+  };
 }
 
 function sendError(
@@ -694,7 +782,7 @@ function sendError(
   } else {
     const params: [string, string][] = [['realm', realm]];
     if (err.bearerError) params.push(['error', err.bearerError], ['error_description', err.message]);
-    if (err.details.scope) params.push(['scope', err.details.scope]);
+    if (err.scope) params.push(['scope', err.scope]);
     const metadataUrl = typeof metadata === 'function' ? metadata(req) : metadata;
     if (metadataUrl && err.status === 401) params.push(['resource_metadata', metadataUrl]);
     res.setHeader('WWW-Authenticate', `Bearer ${params.map(([name, value]) => `${name}="${quoted(value)}"`).join(', ')}`);
@@ -714,14 +802,38 @@ function requestLogger(req: Request): AuthorizeTokenLogger | undefined {
 /** RFC 6750 §3 allows neither double quotes nor backslashes (nor non-ASCII) in challenge values. */
 const quoted = (value: string) => value.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '');
 
-/** Options are checked where they are written: a typo fails at start-up, not at the first request. */
+/** Every option's name: the `satisfies` makes a new option fail to compile until it is listed here. */
+const OPTION_NAMES = new Set(
+  Object.keys({
+    client: true,
+    maxTokenAgeSeconds: true,
+    clockToleranceSeconds: true,
+    maxTokenLifetimeSeconds: true,
+    clientStatus: true,
+    clientStatusMaxAgeSeconds: true,
+    clientStatusStaleSeconds: true,
+    jwksMaxAgeSeconds: true,
+    cache: true,
+    realm: true,
+    resourceMetadataUrl: true,
+    logger: true,
+    now: true,
+  } satisfies Record<keyof AuthorizeTokenOptions, true>),
+);
+
+/** Options are checked where they are written, as jose's validateDuration does: a typo fails at start-up, not at the first request. */
 function validateOptions(options: AuthorizeTokenOptions): void {
+  const fail = (name: string, expected: string, value: unknown): never => {
+    throw new TypeError(`authorizeToken: ${name} must be ${expected} (got ${shown(value)})`);
+  };
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name)) throw new TypeError(`authorizeToken: unknown option ${name}`);
+  }
   const seconds = (name: keyof AuthorizeTokenOptions, { positive = false, allowFalse = false } = {}) => {
     const value = options[name];
     if (value === undefined || (allowFalse && value === false)) return;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (positive && value === 0)) {
-      const expected = `${positive ? 'a positive' : 'a non-negative'} number of seconds${allowFalse ? ' or false' : ''}`;
-      throw new TypeError(`authorizeToken: ${name} must be ${expected} (got ${String(value)})`);
+      fail(name, `${positive ? 'a positive' : 'a non-negative'} number of seconds${allowFalse ? ' or false' : ''}`, value);
     }
   };
   seconds('maxTokenAgeSeconds');
@@ -730,45 +842,32 @@ function validateOptions(options: AuthorizeTokenOptions): void {
   seconds('clientStatusMaxAgeSeconds', { positive: true });
   seconds('clientStatusStaleSeconds');
   seconds('jwksMaxAgeSeconds', { positive: true, allowFalse: true });
-  if (options.clientStatus !== undefined && typeof options.clientStatus !== 'boolean') {
-    throw new TypeError(`authorizeToken: clientStatus must be true or false (got ${String(options.clientStatus)})`);
+  const { client, clientStatus, cache, realm, resourceMetadataUrl, logger, now } = options;
+  if (clientStatus !== undefined && typeof clientStatus !== 'boolean') fail('clientStatus', 'true or false', clientStatus);
+  if (cache !== undefined && cache !== false) {
+    if (typeof cache !== 'object' || (cache as object | null) === null) fail('cache', 'false or { maxEntries }', cache);
+    if (!Number.isSafeInteger(cache.maxEntries) || cache.maxEntries < 1) fail('cache.maxEntries', 'a positive integer', cache.maxEntries);
   }
-  const { cache } = options;
-  if (cache !== undefined && cache !== false && !(Number.isInteger(cache?.maxEntries) && cache.maxEntries > 0)) {
-    throw new TypeError('authorizeToken: cache must be false or { maxEntries: a positive integer }');
+  if (client !== undefined && typeof (client as Partial<stytch.Client> | null)?.m2m !== 'object') fail('client', 'a stytch.Client', client);
+  if (realm !== undefined && typeof realm !== 'string') fail('realm', 'a string', realm);
+  if (resourceMetadataUrl !== undefined && typeof resourceMetadataUrl !== 'string' && typeof resourceMetadataUrl !== 'function') {
+    fail('resourceMetadataUrl', 'a string or (req) => string', resourceMetadataUrl);
   }
+  if (
+    logger !== undefined &&
+    (typeof (logger as Partial<AuthorizeTokenLogger> | null)?.warn !== 'function' || typeof logger.info !== 'function')
+  ) {
+    fail('logger', 'an object with warn and info methods', logger);
+  }
+  if (now !== undefined && typeof now !== 'function') fail('now', 'a function returning milliseconds', now);
 }
 
-// One verifier (caches included) per client and settings, so every route guarded alike shares
-// verified tokens and client statuses, and a token verified for one project can never pass for another.
-const verifiers = new WeakMap<stytch.Client, Map<string, TokenVerifier>>();
-
-function verifierFor(options: AuthorizeTokenOptions): () => TokenVerifier {
-  let verifier: TokenVerifier | undefined;
-  return () => {
-    if (verifier) return verifier;
-    const client = options.client ?? defaultClient();
-    const maxEntries = options.cache === false ? undefined : (options.cache?.maxEntries ?? DEFAULT_CACHE_ENTRIES);
-    const statusMaxAge =
-      options.clientStatus === false ? undefined : (options.clientStatusMaxAgeSeconds ?? DEFAULTS.clientStatusMaxAgeSeconds);
-    const stale = options.clientStatusStaleSeconds ?? DEFAULTS.clientStatusStaleSeconds;
-    const jwksMaxAge = options.jwksMaxAgeSeconds === false ? undefined : (options.jwksMaxAgeSeconds ?? DEFAULTS.jwksMaxAgeSeconds);
-    // Tokens verified with one clock tolerance must not pass on a route with a stricter one (nbf, iat).
-    const key = [maxEntries, options.clockToleranceSeconds ?? 0, statusMaxAge, stale, jwksMaxAge].join('|');
-    const shared = verifiers.get(client) ?? new Map<string, TokenVerifier>();
-    verifiers.set(client, shared);
-    verifier =
-      shared.get(key) ??
-      new TokenVerifier(client, maxEntries === undefined ? undefined : new VerifiedTokenCache(maxEntries), {
-        keys: jwksMaxAge === undefined ? undefined : new PublishedKeys(PublishedKeys.of(client), jwksMaxAge * 1000, stale * 1000),
-        clients:
-          statusMaxAge === undefined
-            ? undefined
-            : new ClientStatusCache(client, statusMaxAge * 1000, stale * 1000, maxEntries ?? DEFAULT_CACHE_ENTRIES),
-      });
-    shared.set(key, verifier);
-    return verifier;
-  };
+/** A rejected option's value, for its TypeError: never an object's contents (a client holds the project secret). */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
+  return String(value);
 }
 
 let sharedDefaultClient: stytch.Client | undefined;

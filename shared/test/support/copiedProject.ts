@@ -91,8 +91,9 @@ export async function buildCopiedProject(
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, 'src', name), text);
     const tsc = await writeSettings(dir, kind);
     fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-    await run(process.execPath, [tsc, '-p', dir], { cwd: dir }).catch((err: { stdout?: string }) => {
-      throw new Error(`tsc refused the copied project:\n${err.stdout ?? String(err)}`);
+    await run(process.execPath, [tsc, '-p', dir], { cwd: dir }).catch((err: unknown) => {
+      const { stdout, message } = err as { stdout?: string; message?: string };
+      throw new Error(`tsc refused the copied project:\n${stdout ?? message ?? 'no output'}`, { cause: err });
     });
   } catch (err) {
     remove();
