@@ -22,6 +22,7 @@ import {
   startWallet,
   tempDir,
   type M2MCredentials,
+  closeAll,
 } from './support/stack';
 
 const tmp = tempDir('doors');
@@ -44,10 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await payment?.close();
-  await wallet?.close();
-  await auth?.close();
-  await otherAuth?.close();
+  await closeAll(payment, wallet, auth, otherAuth);
   tmp.remove();
 });
 

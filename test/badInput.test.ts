@@ -22,6 +22,7 @@ import {
   startWallet,
   tempDir,
   type M2MCredentials,
+  closeAll,
 } from './support/stack';
 
 const tmp = tempDir('badinput');
@@ -51,9 +52,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await payment?.close();
-  await wallet?.close();
-  await auth?.close();
+  await closeAll(payment, wallet, auth);
   tmp.remove();
 });
 

@@ -11,7 +11,18 @@ import { randomUUID } from 'node:crypto';
 import { HostileTokens, readActiveSigningKey } from './support/hostileTokens';
 import { at, bearer, request, type HttpAnswer } from './support/http';
 import { LogCapture } from './support/logCapture';
-import { accessToken, createM2MClient, JANE, JOHN, sdk, startAuth, startWallet, tempDir, type M2MCredentials } from './support/stack';
+import {
+  accessToken,
+  createM2MClient,
+  JANE,
+  JOHN,
+  sdk,
+  startAuth,
+  startWallet,
+  tempDir,
+  type M2MCredentials,
+  closeAll,
+} from './support/stack';
 
 const tmp = tempDir('hostile');
 const logs = new LogCapture();
@@ -38,9 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await wallet?.close();
-  await auth?.close();
-  await otherProject?.close();
+  await closeAll(wallet, auth, otherProject);
   tmp.remove();
 });
 

@@ -25,6 +25,7 @@ import {
   startWallet,
   tempDir,
   type M2MCredentials,
+  closeAll,
 } from './support/stack';
 
 const tmp = tempDir('key-rotation');
@@ -50,9 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const server of extra.reverse()) await server.close();
-  await payment?.close();
-  await wallet?.close();
-  await auth?.close();
+  await closeAll(payment, wallet, auth);
   tmp.remove();
 });
 

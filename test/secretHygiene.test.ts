@@ -26,6 +26,7 @@ import {
   startPayment,
   startWallet,
   tempDir,
+  closeAll,
 } from './support/stack';
 
 interface StoredCredentials {
@@ -110,9 +111,7 @@ describe('in-process servers: every flow, every log line and answer', () => {
   });
 
   afterAll(async () => {
-    await payment?.close();
-    await wallet?.close();
-    await auth?.close();
+    await closeAll(payment, wallet, auth);
     for (const spy of consoleSpies) spy.mockRestore();
     consoleSpies = [];
   });

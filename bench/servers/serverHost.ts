@@ -58,7 +58,7 @@ async function handle(message: ToHost): Promise<void> {
     case 'close':
       await hosted?.close();
       send({ type: 'closed' });
-      process.disconnect?.();
+      process.disconnect();
       return;
   }
 }

@@ -47,8 +47,9 @@ export async function buildCopiedProject(copies: [from: string, to: string][], f
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'copied-project', private: true }));
     fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
     const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-    await run(process.execPath, [tsc, '-p', dir], { cwd: dir }).catch((err: { stdout?: string }) => {
-      throw new Error(`tsc refused the copied project:\n${err.stdout ?? String(err)}`);
+    await run(process.execPath, [tsc, '-p', dir], { cwd: dir }).catch((err: unknown) => {
+      const stdout = (err as { stdout?: string }).stdout;
+      throw new Error(`tsc refused the copied project:\n${stdout ?? String(err)}`);
     });
   } catch (err) {
     remove();
