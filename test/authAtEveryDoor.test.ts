@@ -293,7 +293,7 @@ describe('brute force is rate-limited', () => {
         Array.from({ length: 40 }, () =>
           accessToken(sdk(limited), client).then(
             () => 200,
-            (err: { status_code?: number }) => err.status_code ?? 0,
+            (err: unknown) => (err as { status_code?: number }).status_code ?? 0,
           ),
         ),
       );

@@ -81,7 +81,11 @@ const rotate = async ({ force = false } = {}) => {
 };
 
 const later = <T>(ms: number, action: () => Promise<T>) =>
-  new Promise<T>((resolve, reject) => setTimeout(() => action().then(resolve, reject), ms));
+  new Promise<T>((resolve, reject) =>
+    setTimeout(() => {
+      action().then(resolve, reject);
+    }, ms),
+  );
 
 it('tokens issued before two rotations keep working: 6 s of payments (20/s) and first-time tokens (10/s), zero failures', async () => {
   expect((await payAt(payment)()).ok).toBe(true); // the payment-server holds its tokens, the wallet its keys

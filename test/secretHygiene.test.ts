@@ -129,7 +129,7 @@ describe('in-process servers: every flow, every log line and answer', () => {
         .status,
     ).toBe(400);
     for (const scopes of [['read:users'], ['write:wallets']])
-      book.add(`payment-server token ${scopes}`, await payment.tokenProvider.getToken(scopes));
+      book.add(`payment-server token ${scopes.join(' ')}`, await payment.tokenProvider.getToken(scopes));
   });
 
   it('admin client management: create (its one answer with a secret), get, search, update, delete', async () => {

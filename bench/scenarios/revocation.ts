@@ -207,7 +207,7 @@ async function timeRevocation(
   change: () => Promise<void>,
 ): Promise<number[]> {
   const windowMs = windowSeconds * 1000;
-  let changedAt: number | undefined;
+  let changedAt: number | undefined = undefined;
   const pollers = trials.map(async ({ url, token }, i) => {
     await sleep((i * windowMs) / trials.length);
     for (;;) {

@@ -40,17 +40,17 @@ export const cacheProbeKind = defineKind<CacheProbeOptions, { url: string; custo
     close: () => closeServer(running.server, 2000),
     stats: () => ({ verifications: verifications() }),
     commands: {
-      sample: async (): Promise<CacheProbeSample> => {
+      sample: (): Promise<CacheProbeSample> => {
         // Twice: the first pass can leave finalizers whose memory only the second frees.
         globalThis.gc?.();
         globalThis.gc?.();
         const memory = process.memoryUsage();
-        return {
+        return Promise.resolve({
           verifications: verifications(),
           cacheEntries: guard.cache?.size,
           heapUsedBytes: memory.heapUsed,
           rssBytes: memory.rss,
-        };
+        });
       },
     },
   };

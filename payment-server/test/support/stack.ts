@@ -15,6 +15,7 @@ import {
   startAuthBehindProxy as startSuiteAuthBehindProxy,
   type M2MCredentials,
 } from '../../../test/support/stack';
+import { at, request as httpRequest, type HttpAnswer } from '../../../test/support/http';
 import { startPaymentServer, type PaymentServerOptions, type RunningPaymentServer } from '../../src/server';
 
 /** The payment-server's own tests: the one toolkit (test/support) plus what only these tests need. */
@@ -100,43 +101,29 @@ export const pay = (over: Partial<PayBody> = {}): PayBody => ({
   ...over,
 });
 
-/** POST /initiate-payment over real HTTP. */
-export async function postPayment(
-  baseUrl: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(new URL('initiate-payment', baseUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+/** POST /initiate-payment over real HTTP; a string body is sent as it is. */
+export function postPayment(baseUrl: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  return httpRequest('POST', at(baseUrl, 'initiate-payment'), {
     body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...headers },
   });
-  return { status: res.status, body: await res.json().catch(() => undefined), headers: res.headers };
 }
 
 /** Any JSON request, e.g. the admin routes. */
-export async function request(
+export function request(
   baseUrl: string,
   method: string,
   route: string,
   options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
-) {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  const res = await fetch(new URL(route.replace(/^\//, ''), baseUrl), {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+): Promise<HttpAnswer> {
+  return httpRequest(method, at(baseUrl, route), {
+    headers: {
+      ...options.headers,
+      ...(options.body !== undefined && { 'content-type': 'application/json' }),
+      ...(options.token !== undefined && { authorization: `Bearer ${options.token}` }),
+    },
+    ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
   });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, body: json, text, headers: res.headers };
 }
 
 /** The balance the wallet holds, read through its own store (the source of truth). */
