@@ -348,7 +348,7 @@ describe('brute force is rate-limited', () => {
     }
   });
 
-  it("issue 13.1: behind a proxy (TRUST_PROXY), a stranger's failures never refuse another caller's valid credentials", async () => {
+  it("behind a proxy (TRUST_PROXY), a stranger's failures never refuse another caller's valid credentials", async () => {
     const limited = await startAuth({ rateLimit: { perClientPerMinute: 5, perIpPerMinute: 5 }, trustProxy: ['loopback'] });
     try {
       const target = await createM2MClient(sdk(limited), ['read:users']);
@@ -402,7 +402,7 @@ describe('brute force is rate-limited', () => {
     }
   });
 
-  it('issue 13.2: parallel guesses against an imported (scrypt) secret are counted before the check: exactly the limit get checked', async () => {
+  it('parallel guesses against an imported (scrypt) secret are counted before the check: exactly the limit get checked', async () => {
     const limited = await startAuth({ rateLimit: { perClientPerMinute: 5, perIpPerMinute: 1000 } });
     try {
       const secret = 'Imported-Secret-9f3#kQ2v';
@@ -425,7 +425,7 @@ describe('brute force is rate-limited', () => {
     }
   });
 
-  it('issue 13.2: a right secret refunds its attempt, so a client with an imported secret is never limited by its own successes', async () => {
+  it('a right secret refunds its attempt, so a client with an imported secret is never limited by its own successes', async () => {
     const limited = await startAuth({ rateLimit: { perClientPerMinute: 3, perIpPerMinute: 1000 } });
     try {
       const secret = 'Imported-Secret-7h2$Lp4w';
