@@ -13,9 +13,6 @@ const config: Config = {
   testPathIgnorePatterns: ['/node_modules/', '/.data/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   testTimeout: 30_000,
-  // Most suites wait on sockets, child processes and timers, not on the CPU: on 2 cores jest's
-  // default (cores - 1 = one worker) runs them one after another; two overlap the waiting (four starve the load suites).
-  maxWorkers: 2,
   // Servers started by tests are closed by the tests; this catches any that leak.
   openHandlesTimeout: 2_000,
 };
