@@ -22,6 +22,7 @@ import {
   startWallet,
   tempDir,
   type M2MCredentials,
+  closeAll,
 } from './support/stack';
 
 const tmp = tempDir('doors');
@@ -44,10 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await payment?.close();
-  await wallet?.close();
-  await auth?.close();
-  await otherAuth?.close();
+  await closeAll(payment, wallet, auth, otherAuth);
   tmp.remove();
 });
 
@@ -295,7 +293,7 @@ describe('brute force is rate-limited', () => {
         Array.from({ length: 40 }, () =>
           accessToken(sdk(limited), client).then(
             () => 200,
-            (err: { status_code?: number }) => err.status_code ?? 0,
+            (err: unknown) => (err as { status_code?: number }).status_code ?? 0,
           ),
         ),
       );
@@ -350,7 +348,7 @@ describe('brute force is rate-limited', () => {
     }
   });
 
-  it("issue 13.1: behind a proxy (TRUST_PROXY), a stranger's failures never refuse another caller's valid credentials", async () => {
+  it("behind a proxy (TRUST_PROXY), a stranger's failures never refuse another caller's valid credentials", async () => {
     const limited = await startAuth({ rateLimit: { perClientPerMinute: 5, perIpPerMinute: 5 }, trustProxy: ['loopback'] });
     try {
       const target = await createM2MClient(sdk(limited), ['read:users']);
@@ -404,7 +402,7 @@ describe('brute force is rate-limited', () => {
     }
   });
 
-  it('issue 13.2: parallel guesses against an imported (scrypt) secret are counted before the check: exactly the limit get checked', async () => {
+  it('parallel guesses against an imported (scrypt) secret are counted before the check: exactly the limit get checked', async () => {
     const limited = await startAuth({ rateLimit: { perClientPerMinute: 5, perIpPerMinute: 1000 } });
     try {
       const secret = 'Imported-Secret-9f3#kQ2v';
@@ -427,7 +425,7 @@ describe('brute force is rate-limited', () => {
     }
   });
 
-  it('issue 13.2: a right secret refunds its attempt, so a client with an imported secret is never limited by its own successes', async () => {
+  it('a right secret refunds its attempt, so a client with an imported secret is never limited by its own successes', async () => {
     const limited = await startAuth({ rateLimit: { perClientPerMinute: 3, perIpPerMinute: 1000 } });
     try {
       const secret = 'Imported-Secret-7h2$Lp4w';

@@ -22,6 +22,7 @@ import {
   startWallet,
   tempDir,
   type M2MCredentials,
+  closeAll,
 } from './support/stack';
 
 const tmp = tempDir('badinput');
@@ -51,9 +52,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await payment?.close();
-  await wallet?.close();
-  await auth?.close();
+  await closeAll(payment, wallet, auth);
   tmp.remove();
 });
 
@@ -143,7 +142,7 @@ function badRequestsFor(route: RouteUnderTest): BadRequest[] {
     cases.push({ label: 'deeply nested JSON', body: json({ ...valid, nested: JSON.parse('['.repeat(2000) + ']'.repeat(2000)) }) });
   if (route.strict && route.valid) cases.push({ label: 'an unknown field', body: json({ ...valid, isAdmin: true }), mentions: 'isAdmin' });
   for (const field of route.required ?? []) {
-    const { [field]: _dropped, ...rest } = valid;
+    const rest = Object.fromEntries(Object.entries(valid).filter(([key]) => key !== field));
     cases.push({ label: `missing ${field}`, body: json(rest), mentions: field });
   }
   for (const [field, values] of Object.entries(route.wrongTypes ?? {})) {

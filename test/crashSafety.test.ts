@@ -123,9 +123,9 @@ describe('kill -9 of the auth-server mid-load, while clients are created and key
     createdClients.push({ clientId: m2m_client.client_id, clientSecret: m2m_client.client_secret });
     tokenBeforeCrash = (await admin.m2m.token({ client_id: m2m_client.client_id, client_secret: m2m_client.client_secret })).access_token;
 
-    let stop = false;
+    const stopping = new AbortController();
     const createClients = (async () => {
-      for (let i = 0; !stop; i++) {
+      for (let i = 0; !stopping.signal.aborted; i++) {
         try {
           const { m2m_client: c } = await admin.m2m.clients.create({ scopes: ['read:users'], client_name: `during-load-${i}` });
           createdClients.push({ clientId: c.client_id, clientSecret: c.client_secret });
@@ -154,7 +154,7 @@ describe('kill -9 of the auth-server mid-load, while clients are created and key
     [outcomes] = await Promise.all([
       runLoad({ ratePerSecond: 20, durationMs: 3_000 }, (i) => pay(nextPayment('auth-crash', i))),
       killAfter(1_200, 'auth').then(() => {
-        stop = true;
+        stopping.abort();
       }),
       rotateKeys,
     ]);

@@ -11,7 +11,18 @@ import { randomUUID } from 'node:crypto';
 import { HostileTokens, readActiveSigningKey } from './support/hostileTokens';
 import { at, bearer, request, type HttpAnswer } from './support/http';
 import { LogCapture } from './support/logCapture';
-import { accessToken, createM2MClient, JANE, JOHN, sdk, startAuth, startWallet, tempDir, type M2MCredentials } from './support/stack';
+import {
+  accessToken,
+  createM2MClient,
+  JANE,
+  JOHN,
+  sdk,
+  startAuth,
+  startWallet,
+  tempDir,
+  type M2MCredentials,
+  closeAll,
+} from './support/stack';
 
 const tmp = tempDir('hostile');
 const logs = new LogCapture();
@@ -38,9 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await wallet?.close();
-  await auth?.close();
-  await otherProject?.close();
+  await closeAll(wallet, auth, otherProject);
   tmp.remove();
 });
 
@@ -201,11 +210,11 @@ describe('claims an M2M access token must carry (real key)', () => {
 });
 
 /**
- * Issue 13.4: one valid token rewritten into variants that decode to the same bytes (padding, a
+ * One valid token rewritten into variants that decode to the same bytes (padding, a
  * non-canonical last character). Each is refused before any RSA work, so none can take a cache
  * entry or slip past a denylist keyed by the token.
  */
-describe('non-canonical spellings of a valid token (issue 13.4)', () => {
+describe('non-canonical spellings of a valid token', () => {
   const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   /** The same signature bytes with different unused low bits in the last character. */
   const lastCharVariant = (token: string) => {
@@ -233,8 +242,8 @@ describe('non-canonical spellings of a valid token (issue 13.4)', () => {
   });
 });
 
-/** Issue 13.5: claims of the wrong type or range, signed with the real key. 401, never a 500. */
-describe('claims of the wrong type or range (issue 13.5, real key)', () => {
+/** Claims of the wrong type or range, signed with the real key. 401, never a 500. */
+describe('claims of the wrong type or range (real key)', () => {
   const now = () => Math.floor(Date.now() / 1000);
   const cases: [string, () => string, string][] = [
     ['sub an object', () => forge.rs256({ sub: { id: 1 } }), 'The token has an invalid sub claim (not a string)'],
@@ -264,10 +273,10 @@ describe('claims of the wrong type or range (issue 13.5, real key)', () => {
 });
 
 /**
- * Issue 13.10: same project, same key, same issuer and audience, but not an M2M access token.
+ * Same project, same key, same issuer and audience, but not an M2M access token.
  * The `sub` is the real M2M client's, so only the shape can refuse them (not the client status).
  */
-describe('tokens of other Stytch products (issue 13.10, real key)', () => {
+describe('tokens of other Stytch products (real key)', () => {
   const cases: [string, () => string, string][] = [
     [
       'a Connected Apps access token (a client_id claim, OIDC and custom scopes)',

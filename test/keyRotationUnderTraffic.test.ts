@@ -25,6 +25,7 @@ import {
   startWallet,
   tempDir,
   type M2MCredentials,
+  closeAll,
 } from './support/stack';
 
 const tmp = tempDir('key-rotation');
@@ -50,9 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const server of extra.reverse()) await server.close();
-  await payment?.close();
-  await wallet?.close();
-  await auth?.close();
+  await closeAll(payment, wallet, auth);
   tmp.remove();
 });
 
@@ -82,7 +81,11 @@ const rotate = async ({ force = false } = {}) => {
 };
 
 const later = <T>(ms: number, action: () => Promise<T>) =>
-  new Promise<T>((resolve, reject) => setTimeout(() => action().then(resolve, reject), ms));
+  new Promise<T>((resolve, reject) =>
+    setTimeout(() => {
+      action().then(resolve, reject);
+    }, ms),
+  );
 
 it('tokens issued before two rotations keep working: 6 s of payments (20/s) and first-time tokens (10/s), zero failures', async () => {
   expect((await payAt(payment)()).ok).toBe(true); // the payment-server holds its tokens, the wallet its keys

@@ -26,6 +26,7 @@ import {
   startPayment,
   startWallet,
   tempDir,
+  closeAll,
 } from './support/stack';
 
 interface StoredCredentials {
@@ -110,9 +111,7 @@ describe('in-process servers: every flow, every log line and answer', () => {
   });
 
   afterAll(async () => {
-    await payment?.close();
-    await wallet?.close();
-    await auth?.close();
+    await closeAll(payment, wallet, auth);
     for (const spy of consoleSpies) spy.mockRestore();
     consoleSpies = [];
   });
@@ -130,7 +129,7 @@ describe('in-process servers: every flow, every log line and answer', () => {
         .status,
     ).toBe(400);
     for (const scopes of [['read:users'], ['write:wallets']])
-      book.add(`payment-server token ${scopes}`, await payment.tokenProvider.getToken(scopes));
+      book.add(`payment-server token ${scopes.join(' ')}`, await payment.tokenProvider.getToken(scopes));
   });
 
   it('admin client management: create (its one answer with a secret), get, search, update, delete', async () => {

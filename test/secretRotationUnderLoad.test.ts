@@ -12,7 +12,7 @@ import type { RunningWalletServer } from '@m2m/wallet-server';
 import { PAYMENT_API_SCOPE, readJsonFile } from '@m2m/shared';
 import { at, bearer, post } from './support/http';
 import { failureSummary, runLoad } from './support/load';
-import { ADMIN_API_KEY, createM2MClient, JANE, JOHN, sdk, startAuth, startPayment, startWallet, tempDir } from './support/stack';
+import { ADMIN_API_KEY, createM2MClient, JANE, JOHN, sdk, startAuth, startPayment, startWallet, tempDir, closeAll } from './support/stack';
 
 const tmp = tempDir('secret-rotation');
 const credentialsFile = path.join(tmp.dir, 'payment-credentials.json');
@@ -39,10 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  callerTokens?.close();
-  await payment?.close();
-  await wallet?.close();
-  await auth?.close();
+  await closeAll(callerTokens, payment, wallet, auth);
   tmp.remove();
 });
 

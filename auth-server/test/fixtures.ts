@@ -1,8 +1,12 @@
-import { createStytchClient } from '@m2m/shared';
 import type { Client } from 'stytch';
 import request from 'supertest';
-import { startAuthServer, type AuthServerOptions, type RunningAuthServer } from '../src';
+import type { AuthServerOptions, RunningAuthServer } from '../src';
+import { sdk, startAuth as startSuiteAuth } from '../../test/support/stack';
 
+export { decodeJwt } from '../../test/support/stack';
+export { controlledClock } from '../../test/support/clock';
+
+/** The auth-server's own tests: one server from the toolkit (test/support), with its SDK, supertest and Basic header at hand. */
 export interface AuthFixture {
   auth: RunningAuthServer;
   /** The real Stytch SDK pointed at the server. */
@@ -13,10 +17,10 @@ export interface AuthFixture {
 }
 
 export async function startAuth(options: AuthServerOptions = {}): Promise<AuthFixture> {
-  const auth = await startAuthServer({ port: 0, ...options });
+  const auth = await startSuiteAuth(options);
   return {
     auth,
-    sdk: createStytchClient({ projectId: auth.projectId, secret: auth.projectSecret, baseUrl: auth.url }),
+    sdk: sdk(auth),
     http: () => request(auth.url.replace(/\/$/, '')),
     basic: `Basic ${Buffer.from(`${auth.projectId}:${auth.projectSecret}`).toString('base64')}`,
   };
@@ -24,29 +28,4 @@ export async function startAuth(options: AuthServerOptions = {}): Promise<AuthFi
 
 export function tokenPath(auth: RunningAuthServer): string {
   return `/v1/public/${auth.projectId}/oauth2/token`;
-}
-
-/** The decoded parts of a compact JWS, without verifying it. */
-export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
-  const [header, payload] = token.split('.');
-  return {
-    header: JSON.parse(Buffer.from(header!, 'base64url').toString()) as Record<string, unknown>,
-    payload: JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>,
-  };
-}
-
-/** A clock that moves only when told (epoch milliseconds): the `now` option of startAuthServer and its parts. */
-export function controlledClock(start = Date.now()): {
-  now: () => number;
-  nowSeconds: () => number;
-  advanceSeconds(seconds: number): void;
-} {
-  let ms = start;
-  return {
-    now: () => ms,
-    nowSeconds: () => Math.floor(ms / 1000),
-    advanceSeconds(seconds) {
-      ms += seconds * 1000;
-    },
-  };
 }

@@ -48,7 +48,7 @@ function options(spec: LoadSpec, phase: 'warmup' | 'measure'): autocannon.Option
 
 function summarize(result: autocannon.Result): LoadResult {
   const statusCodes: Record<string, number> = {};
-  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat?.count ?? 0;
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
   const requests = result.requests.total;
   return {
     requests,

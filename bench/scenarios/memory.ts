@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { Scenario } from '../lib/context';
 import { int, mib } from '../lib/format';
 import { createKeepAliveClient } from '../lib/keepAliveHttp';
-import { createM2MClient, projectOf, tokenRequestBody } from '../lib/provision';
+import { createM2MClient, projectOf, sdk } from '../../test/support/stytchProject';
+import { tokenRequestBody } from '../lib/tokenRequestBody';
 import type { Check, Row } from '../lib/result';
 import { hostServer } from '../servers/hostServer';
 import type { CacheProbeSample } from '../servers/kinds/cacheProbeKind';
@@ -28,7 +29,7 @@ export const memory: Scenario = {
     const probe = await hostServer('cacheProbe', { stytchProject: projectOf(auth.info), maxEntries: bound });
     const http = createKeepAliveClient(FEED_CONCURRENCY * 2);
     try {
-      const client = await createM2MClient(auth.info);
+      const client = await createM2MClient(sdk(auth.info), ['read:users', 'write:wallets'], 'bench payment-service');
       const tokenUrl = new URL(`/v1/public/${auth.info.projectId}/oauth2/token`, auth.info.url).toString();
       const guardedUrl = new URL('/api/check-balance', probe.info.url).toString();
       const tokenBody = tokenRequestBody(client, 'read:users');

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Scenario } from '../lib/context';
 import { assertClean, int, ms, ratio } from '../lib/format';
-import { createM2MClient, fetchToken, paymentCallerToken, projectOf } from '../lib/provision';
+import { accessToken, createM2MClient, paymentCallerToken, projectOf, sdk } from '../../test/support/stytchProject';
 import { runInterleaved } from '../load/interleave';
 import { hostServer } from '../servers/hostServer';
 import { BENCH_ADMIN_API_KEY, JANE_DOE_WALLET, JOHN_DOE } from './fixtures';
@@ -26,7 +26,7 @@ export const paymentEndToEnd: Scenario = {
       seedBalance: BENCH_BALANCE,
     });
     try {
-      const client = await createM2MClient(auth.info);
+      const client = await createM2MClient(sdk(auth.info), ['read:users', 'write:wallets'], 'bench payment-service');
       const payment = await hostServer('payment', {
         stytchProject: projectOf(auth.info),
         walletServerUrl: wallet.info.url,
@@ -39,9 +39,9 @@ export const paymentEndToEnd: Scenario = {
         walletTimeoutMs: 30_000,
       });
       try {
-        const token = await fetchToken(auth.info, client, ['write:wallets']);
+        const token = await accessToken(sdk(auth.info), client, ['write:wallets']);
         // The payment API's caller: its token is verified once, then served from the guard's cache.
-        const callerToken = await paymentCallerToken(auth.info);
+        const callerToken = await paymentCallerToken(sdk(auth.info), 'bench checkout-service');
         ctx.log(
           `  direct wallet debit and POST /initiate-payment: ${profile.connections} connections, ${profile.rounds} interleaved rounds, ${profile.durationSeconds} s each`,
         );

@@ -3,7 +3,7 @@ import { createStytchClient } from '@m2m/shared';
 import { TUTORIAL_WALLETS } from '../apps/checkBalanceApp';
 import type { Scenario } from '../lib/context';
 import { assertClean, int, met, ms, ratio } from '../lib/format';
-import { createM2MClient, fetchToken, projectOf, type M2MClientCredentials } from '../lib/provision';
+import { accessToken, createM2MClient, type M2MCredentials, projectOf, sdk } from '../../test/support/stytchProject';
 import type { Row } from '../lib/result';
 import { runInterleaved } from '../load/interleave';
 import type { LoadResult } from '../load/loadSpec';
@@ -46,9 +46,9 @@ export const revocation: Scenario = {
 
       // Deactivation: one app, one client per trial (each client has its own status entry).
       ctx.log(`  deactivate → refusal: ${trials} clients, window ${windows.clientStatusMaxAgeSeconds} s`);
-      const clients: M2MClientCredentials[] = [];
-      for (let i = 0; i < trials; i++) clients.push(await createM2MClient(auth.info, ['read:users']));
-      const clientTokens = await Promise.all(clients.map((client) => fetchToken(auth.info, client, ['read:users'])));
+      const clients: M2MCredentials[] = [];
+      for (let i = 0; i < trials; i++) clients.push(await createM2MClient(sdk(auth.info), ['read:users'], 'bench revocation trial'));
+      const clientTokens = await Promise.all(clients.map((client) => accessToken(sdk(auth.info), client, ['read:users'])));
       const deactivations = await withProbe(stytchProject, 1, authorize, ([url]) =>
         timeRevocation(
           clientTokens.map((token) => ({ url: url ?? '', token })),
@@ -61,8 +61,8 @@ export const revocation: Scenario = {
 
       // Key revocation: one app per trial (each has its own SDK client, so its own JWKS cache), one token.
       ctx.log(`  key revoke → refusal: ${trials} verifiers, window ${windows.jwksMaxAgeSeconds} s`);
-      const keyClient = await createM2MClient(auth.info, ['read:users']);
-      const oldKeyToken = await fetchToken(auth.info, keyClient, ['read:users']);
+      const keyClient = await createM2MClient(sdk(auth.info), ['read:users'], 'bench revocation trial');
+      const oldKeyToken = await accessToken(sdk(auth.info), keyClient, ['read:users']);
       const keyRevocations = await withProbe(stytchProject, trials, authorize, (urls) =>
         timeRevocation(
           urls.map((url) => ({ url, token: oldKeyToken })),
@@ -77,8 +77,8 @@ export const revocation: Scenario = {
       );
       const pool: string[] = [];
       for (let i = 0; i < POOL_CLIENTS; i++) {
-        const client = await createM2MClient(auth.info, ['read:users']);
-        for (let j = 0; j < TOKEN_POOL / POOL_CLIENTS; j++) pool.push(await fetchToken(auth.info, client, ['read:users']));
+        const client = await createM2MClient(sdk(auth.info), ['read:users'], 'bench revocation trial');
+        for (let j = 0; j < TOKEN_POOL / POOL_CLIENTS; j++) pool.push(await accessToken(sdk(auth.info), client, ['read:users']));
       }
       const on = await hostServer('revocationProbe', { stytchProject, apps: 1, authorize: {} });
       const off = await hostServer('revocationProbe', {
@@ -207,7 +207,7 @@ async function timeRevocation(
   change: () => Promise<void>,
 ): Promise<number[]> {
   const windowMs = windowSeconds * 1000;
-  let changedAt: number | undefined;
+  let changedAt: number | undefined = undefined;
   const pollers = trials.map(async ({ url, token }, i) => {
     await sleep((i * windowMs) / trials.length);
     for (;;) {

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { BenchContext, Scenario } from '../lib/context';
 import { assertClean, int, ms } from '../lib/format';
-import { createM2MClient, paymentCallerToken, projectOf } from '../lib/provision';
+import { createM2MClient, paymentCallerToken, projectOf, sdk } from '../../test/support/stytchProject';
 import type { Check } from '../lib/result';
-import { startCountingProxy, type CountingProxy } from '../load/countingProxy';
+import { startCountingProxy, type CountingProxy } from '../../test/support/countingProxy';
 import { runLoad } from '../load/runLoad';
 import { hostServer, type ServerProcess } from '../servers/hostServer';
 import type { AuthInfo } from '../servers/kinds/authKind';
@@ -39,8 +39,8 @@ export const tokenBurst: Scenario = {
     const auth = await hostServer('auth', { databaseFile: path.join(ctx.workDir, 'auth-s2.db'), publicUrl: proxy.url });
     proxy.setTarget(auth.info.url);
     try {
-      const client = await createM2MClient(auth.info);
-      const callerToken = await paymentCallerToken(auth.info);
+      const client = await createM2MClient(sdk(auth.info), ['read:users', 'write:wallets'], 'bench payment-service');
+      const callerToken = await paymentCallerToken(sdk(auth.info), 'bench checkout-service');
       ctx.log(`  ${n} concurrent cold payments through the payment-server`);
       const ours = await burst(ctx, 'ours', auth.info, proxy, n, callerToken, async (walletUrl) =>
         hostServer('payment', {
@@ -158,7 +158,7 @@ async function burst(
         afterRun: `scenario 2 (${n} concurrent cold payments)`,
         rssBytes: (await payment.stats()).rssBytes,
       });
-    const byScope = proxy.tokenRequestsByScope();
+    const byScope = proxy.tokenRequests();
     const ownCount = (await payment.stats()).extra.tokenRequests;
     return {
       byScope,

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Scenario } from '../lib/context';
 import { assertClean, int, met, ms, ratio } from '../lib/format';
-import { createM2MClient, tokenRequestBody } from '../lib/provision';
+import { createM2MClient, sdk } from '../../test/support/stytchProject';
+import { tokenRequestBody } from '../lib/tokenRequestBody';
 import { measureRs256SigningRate } from '../lib/signingRate';
 import { runLoads } from '../load/runLoad';
 import { hostServer } from '../servers/hostServer';
@@ -22,7 +23,7 @@ export const tokenThroughput: Scenario = {
 
     const auth = await hostServer('auth', { databaseFile: path.join(ctx.workDir, 'auth-s3.db') });
     try {
-      const client = await createM2MClient(auth.info);
+      const client = await createM2MClient(sdk(auth.info), ['read:users', 'write:wallets'], 'bench payment-service');
       ctx.log(`  token endpoint load (${profile.connections} connections, ${profile.durationSeconds} s)`);
       const spec = {
         url: auth.info.url,

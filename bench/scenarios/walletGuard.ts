@@ -1,11 +1,11 @@
 import path from 'node:path';
 import type { Scenario } from '../lib/context';
 import { assertClean, int, met, ms, ratio } from '../lib/format';
-import { createM2MClient, fetchToken, projectOf } from '../lib/provision';
+import { accessToken, createM2MClient, projectOf, sdk } from '../../test/support/stytchProject';
 import type { Row } from '../lib/result';
 import { GUARD_LABELS, GUARD_VARIANTS, type GuardVariant } from '../apps/guardVariants';
 import { TUTORIAL_WALLETS } from '../apps/checkBalanceApp';
-import { startCountingProxy } from '../load/countingProxy';
+import { startCountingProxy } from '../../test/support/countingProxy';
 import { runInterleaved } from '../load/interleave';
 import { hostServer, type ServerProcess } from '../servers/hostServer';
 import type { HostStats } from '../servers/protocol';
@@ -32,12 +32,12 @@ export const walletGuard: Scenario = {
     const apps = new Map<GuardVariant, ServerProcess<{ url: string }>>();
     try {
       const authViaProxy = { ...auth.info, url: proxy.url };
-      const client = await createM2MClient(authViaProxy);
+      const client = await createM2MClient(sdk(authViaProxy), ['read:users', 'write:wallets'], 'bench payment-service');
       // A pool of distinct tokens, rotated per request: concurrent requests carry different tokens, so
       // "cache off" really verifies every request (authorizeToken shares one verification among
       // concurrent requests with the same token), and the cache serves several clients' tokens.
       const tokens: string[] = [];
-      for (let i = 0; i < TOKEN_POOL; i++) tokens.push(await fetchToken(authViaProxy, client, ['read:users']));
+      for (let i = 0; i < TOKEN_POOL; i++) tokens.push(await accessToken(sdk(authViaProxy), client, ['read:users']));
       const body = JSON.stringify({ customerId: TUTORIAL_WALLETS[0]?.customerId });
       const headers = { 'content-type': 'application/json' };
       const rotateHeader = { name: 'authorization', values: tokens.map((token) => `Bearer ${token}`) };
@@ -88,10 +88,10 @@ export const walletGuard: Scenario = {
       }
       // The revocation checks' periodic calls (a status lookup per client per 30 s, a JWKS read per
       // 60 s) are counted apart: the target is that no verification itself calls the auth-server.
-      const periodic = Object.entries(proxy.counts())
+      const periodic = Object.entries(proxy.requests())
         .filter(([key]) => /^GET \/v1\/(m2m\/clients\/|sessions\/jwks\/)/.test(key))
         .reduce((n, [, count]) => n + count, 0);
-      const authCalls = proxy.total() - periodic;
+      const authCalls = proxy.requestTotal() - periodic;
       const verifiedRequests = GUARD_VARIANTS.filter((v) => v !== 'unguarded').reduce((n, v) => n + (results.get(v)?.requests ?? 0), 0);
       const cachedApp = apps.get('cached');
       if (cachedApp)

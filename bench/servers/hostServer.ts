@@ -4,8 +4,8 @@ import type { KindName, KindOf } from './kinds';
 import type { HostedKind } from './hostedKind';
 import type { FromHost, HostStats, ToHost } from './protocol';
 
-type OptionsOf<K extends KindName> = KindOf<K> extends HostedKind<infer O, infer _I> ? O : never;
-type InfoOf<K extends KindName> = KindOf<K> extends HostedKind<infer _O, infer I> ? I : never;
+type OptionsOf<K extends KindName> = KindOf<K> extends HostedKind<infer O, unknown> ? O : never;
+type InfoOf<K extends KindName> = KindOf<K> extends HostedKind<never, infer I> ? I : never;
 
 /** The bench's handle on a server running in a child process. */
 export interface ServerProcess<Info> {

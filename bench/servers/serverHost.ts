@@ -21,13 +21,12 @@ function stats(): HostStats {
 async function handle(message: ToHost): Promise<void> {
   switch (message.type) {
     case 'start': {
-      const load = kinds[message.kind as keyof typeof kinds];
-      if (!load) {
+      if (!Object.hasOwn(kinds, message.kind)) {
         send({ type: 'failed', message: `unknown server kind ${message.kind}` });
         return;
       }
       try {
-        const kind = await load();
+        const kind = await kinds[message.kind as keyof typeof kinds]();
         // Each kind checks its own options; the bench passes what kinds.ts declares.
         hosted = await (kind.start as (options: unknown) => Promise<HostedServer<unknown>>)(message.options);
         send({ type: 'started', info: hosted.info });
@@ -58,7 +57,7 @@ async function handle(message: ToHost): Promise<void> {
     case 'close':
       await hosted?.close();
       send({ type: 'closed' });
-      process.disconnect?.();
+      process.disconnect();
       return;
   }
 }

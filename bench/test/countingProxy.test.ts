@@ -1,7 +1,7 @@
 import { startAuthServer, type RunningAuthServer } from '@m2m/auth-server';
 import { createStytchClient } from '@m2m/shared';
 import { tutorialTokenCache } from '../baselines/tutorialTokenCache';
-import { startCountingProxy, type CountingProxy } from '../load/countingProxy';
+import { startCountingProxy, type CountingProxy } from '../../test/support/countingProxy';
 
 /**
  * The bench's one judged figure is a count taken by the counting proxy, and scenario 2's baseline
@@ -55,8 +55,8 @@ describe('counting proxy in front of a real auth-server', () => {
     });
     expect(refused.status).toBe(401);
 
-    expect(proxy.tokenRequestsByScope()).toEqual({ 'read:users write:wallets': 1, 'read:users': 2 });
-    expect(proxy.counts()).toEqual({ 'POST /v1/public/{project}/oauth2/token': 3 });
+    expect(proxy.tokenRequests()).toEqual({ 'read:users write:wallets': 1, 'read:users': 2 });
+    expect(proxy.requests()).toEqual({ 'POST /v1/public/{project}/oauth2/token': 3 });
   });
 
   it("shows the tutorial's cache fetching one token per concurrent cold caller, then serving from cache", async () => {
@@ -65,10 +65,10 @@ describe('counting proxy in front of a real auth-server', () => {
 
     const tokens = await Promise.all(Array.from({ length: 20 }, () => getToken(['read:users'])));
     expect(new Set(tokens).size).toBe(20);
-    expect(proxy.tokenRequestsByScope()).toEqual({ 'read:users': 20 });
+    expect(proxy.tokenRequests()).toEqual({ 'read:users': 20 });
 
     await getToken(['read:users']);
-    expect(proxy.tokenRequestsByScope()).toEqual({ 'read:users': 20 });
+    expect(proxy.tokenRequests()).toEqual({ 'read:users': 20 });
   });
 
   it('answers 503 before it has a target, and 502 when the target is gone', async () => {
@@ -77,7 +77,7 @@ describe('counting proxy in front of a real auth-server', () => {
       expect((await fetch(new URL('/anything', idle.url))).status).toBe(503);
       idle.setTarget('http://127.0.0.1:1/');
       expect((await fetch(new URL('/anything', idle.url))).status).toBe(502);
-      expect(idle.total()).toBe(2);
+      expect(idle.requestTotal()).toBe(2);
     } finally {
       await idle.close();
     }

@@ -14,7 +14,7 @@ import {
   postPayment,
   projectOf,
   request,
-  sdkFor,
+  sdk,
   startAuth,
   startPayment,
   startWallet,
@@ -64,7 +64,7 @@ describe('admin routes', () => {
       credentialsFile,
       clientId: own.clientId,
       clientSecret: own.clientSecret,
-      logger: logs.logger,
+      logger: logs.logger('payment-server'),
     });
   });
   afterAll(async () => {
@@ -139,7 +139,7 @@ describe('admin routes', () => {
       });
       expect(res.body.m2m_client.client_secret_last_four).toBe(created.client_secret.slice(-4));
       // The secret works.
-      await expect(sdkFor(auth).m2m.token({ client_id: created.client_id, client_secret: created.client_secret })).resolves.toHaveProperty(
+      await expect(sdk(auth).m2m.token({ client_id: created.client_id, client_secret: created.client_secret })).resolves.toHaveProperty(
         'access_token',
       );
 
@@ -197,7 +197,7 @@ describe('admin routes', () => {
         trusted_metadata: { team: 'risk' },
       });
       // Inactive: no new tokens.
-      await expect(sdkFor(auth).m2m.token({ client_id: created.client_id, client_secret: created.client_secret })).rejects.toMatchObject({
+      await expect(sdk(auth).m2m.token({ client_id: created.client_id, client_secret: created.client_secret })).rejects.toMatchObject({
         error_type: 'invalid_client',
       });
     });
@@ -269,7 +269,7 @@ describe('admin routes', () => {
       const res = await admin('POST', '/admin/m2m/secret-rotation/cancel');
       expect(res.body).toMatchObject({ rotation: 'cancelled', next_client_secret_last_four: null, in_use: 'client_secret' });
       expect(stored()).toEqual({ client_id: own.clientId, client_secret: own.clientSecret });
-      await expect(sdkFor(auth).m2m.token({ client_id: own.clientId, client_secret: next })).rejects.toMatchObject({
+      await expect(sdk(auth).m2m.token({ client_id: own.clientId, client_secret: next })).rejects.toMatchObject({
         error_type: 'invalid_client',
       });
       expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
@@ -289,7 +289,7 @@ describe('admin routes', () => {
         in_use: 'client_secret',
       });
       expect(stored()).toEqual({ client_id: own.clientId, client_secret: next });
-      await expect(sdkFor(auth).m2m.token({ client_id: own.clientId, client_secret: own.clientSecret })).rejects.toMatchObject({
+      await expect(sdk(auth).m2m.token({ client_id: own.clientId, client_secret: own.clientSecret })).rejects.toMatchObject({
         error_type: 'invalid_client',
       });
       // New tokens come with the new secret.

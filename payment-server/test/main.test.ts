@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
-import { bearer, pay, postPayment, request, sdkFor, startAuth, startWallet, tmpDir } from './support/stack';
+import { bearer, pay, postPayment, request, sdk, startAuth, startWallet, tmpDir } from './support/stack';
 
 const MAIN = path.join(__dirname, '..', 'src', 'main.ts');
 
@@ -90,7 +90,7 @@ describe('main (npm start -w payment-server)', () => {
     expect(first.output()).not.toContain(credentials.client_secret);
     expect(first.output()).not.toContain(caller.client_secret);
     expect(first.output()).not.toContain(auth.projectSecret);
-    const { access_token } = await sdkFor(auth).m2m.token({ client_id: caller.client_id, client_secret: caller.client_secret });
+    const { access_token } = await sdk(auth).m2m.token({ client_id: caller.client_id, client_secret: caller.client_secret });
     expect((await postPayment(first.url, pay({ debitAmount: 1 }), bearer(access_token))).status).toBe(200);
     expect((await postPayment(first.url, pay({ debitAmount: 1 }))).status).toBe(401);
     expect((await request(first.url, 'GET', '/admin/m2m/secret-rotation', { token: key })).status).toBe(200);
@@ -102,11 +102,11 @@ describe('main (npm start -w payment-server)', () => {
     const second = await startMain(env);
     try {
       expect((await request(second.url, 'GET', '/admin/m2m/secret-rotation', { token: key })).body.client_id).toBe(credentials.client_id);
-      const { m2m_clients } = await sdkFor(auth).m2m.clients.search({
+      const { m2m_clients } = await sdk(auth).m2m.clients.search({
         query: { operator: 'AND', operands: [{ filter_name: 'client_name', filter_value: ['payment-service'] }] },
       });
       expect(m2m_clients).toHaveLength(1);
-      const callers = await sdkFor(auth).m2m.clients.search({
+      const callers = await sdk(auth).m2m.clients.search({
         query: { operator: 'AND', operands: [{ filter_name: 'client_name', filter_value: ['checkout-service'] }] },
       });
       expect(callers.m2m_clients.map((c) => c.client_id)).toEqual([caller.client_id]);

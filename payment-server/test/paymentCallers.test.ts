@@ -12,7 +12,7 @@ import {
   pay,
   postPayment,
   projectOf,
-  sdkFor,
+  sdk,
   startAuth,
   startPayment,
   startWallet,
@@ -83,7 +83,7 @@ describe('POST /initiate-payment: the callers', () => {
 
   it('answers 403 insufficient_scope naming write:payments to a valid token without it (the wallet scopes are not enough)', async () => {
     const before = balances();
-    const { access_token } = await sdkFor(auth).m2m.token({ client_id: paymentClient.clientId, client_secret: paymentClient.clientSecret });
+    const { access_token } = await sdk(auth).m2m.token({ client_id: paymentClient.clientId, client_secret: paymentClient.clientSecret });
     const res = await postPayment(payment.url, pay(), bearer(access_token));
     expect(res.status).toBe(403);
     expect(res.headers.get('www-authenticate')).toBe(

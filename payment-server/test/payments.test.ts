@@ -3,7 +3,7 @@ import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { closeServer, listen } from '@m2m/shared';
 import type { RunningPaymentServer } from '../src/server';
-import type { CountingProxy } from './support/countingProxy';
+import type { CountingProxy } from '../../test/support/countingProxy';
 import {
   balanceOf,
   bearer,
@@ -52,7 +52,7 @@ describe('POST /initiate-payment', () => {
       walletServerUrl: wallet.url,
       clientId: client.clientId,
       clientSecret: client.clientSecret,
-      logger: logs.logger,
+      logger: logs.logger('payment-server'),
     });
   });
   afterAll(async () => {

@@ -8,7 +8,7 @@ import type { StytchProject } from '@m2m/shared';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { eventually } from '../../test/support/eventually';
 import type { RunningPaymentServer } from '../src/server';
-import type { CountingProxy } from './support/countingProxy';
+import type { CountingProxy } from '../../test/support/countingProxy';
 import {
   balanceOf,
   bearer,
@@ -18,7 +18,7 @@ import {
   LogCapture,
   pay,
   postPayment,
-  sdkFor,
+  sdk,
   startAuthBehindProxy,
   startPayment,
   startWallet,
@@ -49,7 +49,7 @@ describe('the payment-server when its M2M client is revoked', () => {
       walletServerUrl: wallet.url,
       clientId: client.clientId,
       clientSecret: client.clientSecret,
-      logger: logs.logger,
+      logger: logs.logger('payment-server'),
     });
   });
   afterAll(async () => {
@@ -61,7 +61,7 @@ describe('the payment-server when its M2M client is revoked', () => {
 
   it('fails payments with a 502 naming the revocation, without retry loops, then recovers after reactivation', async () => {
     expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(caller.token))).status).toBe(200);
-    const admin = sdkFor(auth);
+    const admin = sdk(auth);
     await admin.m2m.clients.update({ client_id: client.clientId, status: 'inactive' });
 
     // The cached token is refused once the wallet's status window has passed: dropped, no retry.

@@ -4,7 +4,7 @@ import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { ConfigError } from '@m2m/shared';
 import type { RunningPaymentServer } from '../src/server';
-import type { CountingProxy } from './support/countingProxy';
+import type { CountingProxy } from '../../test/support/countingProxy';
 import type { StytchProject } from '@m2m/shared';
 import {
   ADMIN_KEY,
@@ -14,7 +14,7 @@ import {
   LogCapture,
   postPayment,
   request,
-  sdkFor,
+  sdk,
   sleep,
   startAuthBehindProxy,
   startPayment,
@@ -57,7 +57,7 @@ describe('one-shot secret rotation', () => {
     await auth.close();
   });
 
-  const start = (credentialsFile: string, client: TestClient, logger = new LogCapture().logger) =>
+  const start = (credentialsFile: string, client: TestClient, logger = new LogCapture().logger('payment-server')) =>
     startPayment(dir, {
       stytchProject: project,
       walletServerUrl: wallet.url,
@@ -75,16 +75,16 @@ describe('one-shot secret rotation', () => {
   const payment = (debitAmount = 1) => ({ customerId: 'c-1', debitAmount, destinationWalletId: 'w-2' });
   /** A payment by the caller, with a token of its own fetched for it (tokens here live 3 s). */
   const payAsCaller = async (url: string) => {
-    const { access_token } = await sdkFor(auth).m2m.token({ client_id: caller.clientId, client_secret: caller.clientSecret });
+    const { access_token } = await sdk(auth).m2m.token({ client_id: caller.clientId, client_secret: caller.clientSecret });
     return postPayment(url, payment(), bearer(access_token));
   };
-  const tokenWith = (clientId: string, secret: string) => sdkFor(auth).m2m.token({ client_id: clientId, client_secret: secret });
+  const tokenWith = (clientId: string, secret: string) => sdk(auth).m2m.token({ client_id: clientId, client_secret: secret });
 
   it('rotates three times while payments run, and no payment fails', async () => {
     const client = await createClient(auth);
     const file = path.join(tmpDir(), 'credentials.json');
     const logs = new LogCapture();
-    const server = await start(file, client, logs.logger);
+    const server = await start(file, client, logs.logger('payment-server'));
     const statuses: number[] = [];
     let running = true;
     const payer = async () => {
@@ -163,7 +163,7 @@ describe('one-shot secret rotation', () => {
       expect(res.status).toBe(502);
       expect(res.body.error.code).toBe('rotation_proof_failed');
       expect(read(file)).toEqual({ client_id: client.clientId, client_secret: client.clientSecret });
-      const { m2m_client } = await sdkFor(auth).m2m.clients.get({ client_id: client.clientId });
+      const { m2m_client } = await sdk(auth).m2m.clients.get({ client_id: client.clientId });
       expect(m2m_client.next_client_secret_last_four ?? null).toBeNull();
       await expect(tokenWith(client.clientId, client.clientSecret)).resolves.toHaveProperty('access_token');
       // Payments go on with the old secret, cached tokens or new ones.
@@ -181,7 +181,7 @@ describe('one-shot secret rotation', () => {
     const server = await start(file, client);
     try {
       // As if the payment-server died between Stytch's answer to rotate/start and writing the file.
-      await sdkFor(auth).m2m.clients.secrets.rotateStart({ client_id: client.clientId });
+      await sdk(auth).m2m.clients.secrets.rotateStart({ client_id: client.clientId });
       const res = await request(server.url, 'POST', '/admin/m2m/secret-rotation', { token: ADMIN_KEY });
       expect(res.status).toBe(200);
       const stored = read(file);
@@ -212,7 +212,7 @@ describe('one-shot secret rotation', () => {
     /** A client whose rotation was started at Stytch and whose file holds both secrets, as step 2 leaves them. */
     const interrupted = async () => {
       const client = await createClient(auth);
-      const { m2m_client } = await sdkFor(auth).m2m.clients.secrets.rotateStart({ client_id: client.clientId });
+      const { m2m_client } = await sdk(auth).m2m.clients.secrets.rotateStart({ client_id: client.clientId });
       const file = path.join(tmpDir(), 'credentials.json');
       const stored: Stored = {
         client_id: client.clientId,
@@ -245,7 +245,7 @@ describe('one-shot secret rotation', () => {
 
     it('killed after Stytch completed it, before the file was written: finishes the file', async () => {
       const { client, file, next } = await interrupted();
-      await sdkFor(auth).m2m.clients.secrets.rotate({ client_id: client.clientId });
+      await sdk(auth).m2m.clients.secrets.rotate({ client_id: client.clientId });
       const server = await start(file, client);
       try {
         expect(read(file)).toEqual({ client_id: client.clientId, client_secret: next });
@@ -257,7 +257,7 @@ describe('one-shot secret rotation', () => {
 
     it('killed after Stytch cancelled it, before the file was written: drops the dead next secret', async () => {
       const { client, file } = await interrupted();
-      await sdkFor(auth).m2m.clients.secrets.rotateCancel({ client_id: client.clientId });
+      await sdk(auth).m2m.clients.secrets.rotateCancel({ client_id: client.clientId });
       const server = await start(file, client);
       try {
         expect(read(file)).toEqual({ client_id: client.clientId, client_secret: client.clientSecret });

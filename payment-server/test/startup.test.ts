@@ -17,7 +17,7 @@ import {
   postPayment,
   projectOf,
   request,
-  sdkFor,
+  sdk,
   startAuth,
   startPayment,
   startWallet,
@@ -124,7 +124,7 @@ describe('credentials at start-up', () => {
       const stored = JSON.parse(fs.readFileSync(opts.credentialsFile, 'utf8')) as { client_id: string; client_secret: string };
       expect(stored.client_id).toBe(server.clientId);
       expect(fs.statSync(opts.credentialsFile).mode & 0o777).toBe(0o600);
-      const { m2m_client } = await sdkFor(auth).m2m.clients.get({ client_id: server.clientId });
+      const { m2m_client } = await sdk(auth).m2m.clients.get({ client_id: server.clientId });
       expect(m2m_client).toMatchObject({ client_name: 'payment-service', scopes: ['read:users', 'write:wallets'] });
       expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
     } finally {
@@ -145,7 +145,7 @@ describe('credentials at start-up', () => {
       const stored = JSON.parse(fs.readFileSync(second.credentialsFile, 'utf8')) as { client_secret: string; next_client_secret?: string };
       expect(stored.next_client_secret).toBeUndefined();
       expect(stored.client_secret).not.toBe(lostSecret);
-      await expect(sdkFor(auth).m2m.token({ client_id: two.clientId, client_secret: lostSecret })).rejects.toMatchObject({
+      await expect(sdk(auth).m2m.token({ client_id: two.clientId, client_secret: lostSecret })).rejects.toMatchObject({
         error_type: 'invalid_client',
       });
       expect((await postPayment(two.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
@@ -157,27 +157,27 @@ describe('credentials at start-up', () => {
   it('killed while provisioning reused the client (rotation started, file written): completes that rotation on restart', async () => {
     // Provisioning an existing client writes the next secret as client_secret, then completes the
     // rotation. Left pending, the old secret (unknown to us) would keep working: a restart ends that.
-    const sdk = sdkFor(auth);
-    const { m2m_client: existing } = await sdk.m2m.clients.create({
+    const admin = sdk(auth);
+    const { m2m_client: existing } = await admin.m2m.clients.create({
       scopes: ['read:users', 'write:wallets'],
       client_name: 'payment-service',
     });
-    const { m2m_client: started } = await sdk.m2m.clients.secrets.rotateStart({ client_id: existing.client_id });
+    const { m2m_client: started } = await admin.m2m.clients.secrets.rotateStart({ client_id: existing.client_id });
     const opts = options();
     fs.writeFileSync(opts.credentialsFile, JSON.stringify({ client_id: existing.client_id, client_secret: started.next_client_secret }));
 
     const server = await startPayment(dir, { ...opts, selfProvision: true });
     try {
-      const { m2m_client } = await sdk.m2m.clients.get({ client_id: existing.client_id });
+      const { m2m_client } = await admin.m2m.clients.get({ client_id: existing.client_id });
       expect(m2m_client.next_client_secret_last_four ?? null).toBeNull();
       expect(m2m_client.client_secret_last_four).toBe(started.next_client_secret.slice(-4));
-      await expect(sdk.m2m.token({ client_id: existing.client_id, client_secret: existing.client_secret })).rejects.toMatchObject({
+      await expect(admin.m2m.token({ client_id: existing.client_id, client_secret: existing.client_secret })).rejects.toMatchObject({
         error_type: 'invalid_client',
       });
       expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
     } finally {
       await server.close();
-      await sdk.m2m.clients.delete({ client_id: existing.client_id });
+      await admin.m2m.clients.delete({ client_id: existing.client_id });
     }
   });
 
@@ -189,9 +189,9 @@ describe('credentials at start-up', () => {
       const caller = JSON.parse(fs.readFileSync(demoCallerFile, 'utf8')) as { client_id: string; client_secret: string };
       expect(server.demoCallerClientId).toBe(caller.client_id);
       expect(fs.statSync(demoCallerFile).mode & 0o777).toBe(0o600);
-      const { m2m_client } = await sdkFor(auth).m2m.clients.get({ client_id: caller.client_id });
+      const { m2m_client } = await sdk(auth).m2m.clients.get({ client_id: caller.client_id });
       expect(m2m_client).toMatchObject({ client_name: 'checkout-service', scopes: ['write:payments'], status: 'active' });
-      const { access_token } = await sdkFor(auth).m2m.token({ client_id: caller.client_id, client_secret: caller.client_secret });
+      const { access_token } = await sdk(auth).m2m.token({ client_id: caller.client_id, client_secret: caller.client_secret });
       expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(access_token))).status).toBe(200);
     } finally {
       await server.close();
@@ -202,7 +202,7 @@ describe('credentials at start-up', () => {
     const demoCallerFile = path.join(tmpDir(), 'demo-caller-credentials.json');
     const restart = async () => (await startPayment(dir, { ...options(), selfProvision: true, demoCallerFile })).close();
     const read = () => JSON.parse(fs.readFileSync(demoCallerFile, 'utf8')) as { client_id: string; client_secret: string };
-    const sdk = sdkFor(auth);
+    const admin = sdk(auth);
     await restart();
     const first = read();
     await restart();
@@ -213,22 +213,22 @@ describe('credentials at start-up', () => {
     const rotated = read();
     expect(rotated.client_id).toBe(first.client_id);
     expect(rotated.client_secret).not.toBe(first.client_secret);
-    await expect(sdk.m2m.token({ client_id: first.client_id, client_secret: first.client_secret })).rejects.toMatchObject({
+    await expect(admin.m2m.token({ client_id: first.client_id, client_secret: first.client_secret })).rejects.toMatchObject({
       error_type: 'invalid_client',
     });
-    expect((await sdk.m2m.token({ client_id: rotated.client_id, client_secret: rotated.client_secret })).access_token).toEqual(
+    expect((await admin.m2m.token({ client_id: rotated.client_id, client_secret: rotated.client_secret })).access_token).toEqual(
       expect.any(String),
     );
 
     // Every checkout-service client goes (earlier tests made some): the next start makes a new one.
-    const { m2m_clients } = await sdk.m2m.clients.search({
+    const { m2m_clients } = await admin.m2m.clients.search({
       query: { operator: 'AND', operands: [{ filter_name: 'client_name', filter_value: ['checkout-service'] }] },
     });
-    for (const c of m2m_clients) await sdk.m2m.clients.delete({ client_id: c.client_id });
+    for (const c of m2m_clients) await admin.m2m.clients.delete({ client_id: c.client_id });
     await restart();
     const fresh = read();
     expect(fresh.client_id).not.toBe(first.client_id);
-    expect((await sdk.m2m.clients.get({ client_id: fresh.client_id })).m2m_client.scopes).toEqual(['write:payments']);
+    expect((await admin.m2m.clients.get({ client_id: fresh.client_id })).m2m_client.scopes).toEqual(['write:payments']);
   });
 
   it('local mode with the auth-server down: refuses to start with one line saying so', async () => {
@@ -331,8 +331,13 @@ describe('credentials of another project or client (a switch to real Stytch afte
     const client = await createClient(auth);
     const opts = options();
     fs.writeFileSync(opts.credentialsFile, JSON.stringify(localRun), { mode: 0o600 });
-    const logs = new LogCapture('info');
-    const server = await startPayment(dir, { ...opts, clientId: client.clientId, clientSecret: client.clientSecret, logger: logs.logger });
+    const logs = new LogCapture();
+    const server = await startPayment(dir, {
+      ...opts,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      logger: logs.logger('payment-server'),
+    });
     try {
       expect(server.clientId).toBe(client.clientId);
       expect(readFile(opts.credentialsFile)).toEqual({
@@ -405,9 +410,9 @@ describe('credentials of another project or client (a switch to real Stytch afte
 
   it('after a rotation, CLIENT_SECRET is older than the file: the file wins and payments work', async () => {
     const client = await createClient(auth);
-    const sdk = sdkFor(auth);
-    const { m2m_client } = await sdk.m2m.clients.secrets.rotateStart({ client_id: client.clientId });
-    await sdk.m2m.clients.secrets.rotate({ client_id: client.clientId });
+    const admin = sdk(auth);
+    const { m2m_client } = await admin.m2m.clients.secrets.rotateStart({ client_id: client.clientId });
+    await admin.m2m.clients.secrets.rotate({ client_id: client.clientId });
     const opts = options();
     const rotated = {
       project_id: auth.projectId,
@@ -428,7 +433,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
 
   it('a rotation in progress with CLIENT_ID / CLIENT_SECRET set: the file still wins, on its next secret', async () => {
     const client = await createClient(auth);
-    const { m2m_client } = await sdkFor(auth).m2m.clients.secrets.rotateStart({ client_id: client.clientId });
+    const { m2m_client } = await sdk(auth).m2m.clients.secrets.rotateStart({ client_id: client.clientId });
     const opts = options();
     const pending = {
       project_id: auth.projectId,
@@ -452,9 +457,9 @@ describe('credentials of another project or client (a switch to real Stytch afte
 
   it('a secret reset elsewhere (the file is refused, CLIENT_SECRET accepted): the environment wins and the file is rewritten', async () => {
     const client = await createClient(auth);
-    const sdk = sdkFor(auth);
-    const { m2m_client } = await sdk.m2m.clients.secrets.rotateStart({ client_id: client.clientId });
-    await sdk.m2m.clients.secrets.rotate({ client_id: client.clientId });
+    const admin = sdk(auth);
+    const { m2m_client } = await admin.m2m.clients.secrets.rotateStart({ client_id: client.clientId });
+    await admin.m2m.clients.secrets.rotate({ client_id: client.clientId });
     const opts = options();
     fs.writeFileSync(
       opts.credentialsFile,
@@ -496,7 +501,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
 describe('graceful shutdown', () => {
   it('lets a payment in flight finish, then stops accepting', async () => {
     const auth = await startAuth();
-    const client = await sdkFor(auth).m2m.clients.create({ scopes: ['read:users', 'write:wallets'] });
+    const client = await sdk(auth).m2m.clients.create({ scopes: ['read:users', 'write:wallets'] });
     const { token } = await createCaller(auth);
     // A slow wallet: the balance check takes 300 ms.
     const slow = await listen(

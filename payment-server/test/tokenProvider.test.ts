@@ -2,7 +2,7 @@ import type { RunningAuthServer } from '@m2m/auth-server';
 import { createStytchClient, SCOPES } from '@m2m/shared';
 import { TokenProvider, type TokenProviderTuning } from '../src/m2m/tokenProvider';
 import { TokenUnavailableError } from '../src/m2m/tokenErrors';
-import { startCountingProxy, type CountingProxy } from './support/countingProxy';
+import { startCountingProxy, type CountingProxy } from '../../test/support/countingProxy';
 import { claimsOf, createClient, projectOf, sleep, startAuth, type TestClient } from './support/stack';
 
 // The TokenProvider alone, against the real auth-server through a counting proxy (real HTTP, the real SDK).

@@ -3,7 +3,7 @@ import type { RunningWalletServer } from '@m2m/wallet-server';
 import { createStytchClient, SCOPES } from '@m2m/shared';
 import { TokenProvider } from '../src/m2m/tokenProvider';
 import { TokenUnavailableError } from '../src/m2m/tokenErrors';
-import type { CountingProxy } from './support/countingProxy';
+import type { CountingProxy } from '../../test/support/countingProxy';
 import {
   bearer,
   createCaller,
@@ -11,7 +11,7 @@ import {
   pay,
   postPayment,
   projectOf,
-  sdkFor,
+  sdk,
   startAuthBehindProxy,
   startPayment,
   startWallet,
@@ -45,7 +45,7 @@ describe("TokenProvider under the auth server's rate limit", () => {
   /** Three wrong secrets for `client` from this address: its right secret now gets 429 for a minute. */
   async function lockOut(client: TestClient): Promise<void> {
     for (let i = 0; i < 3; i++) {
-      await expect(sdkFor(auth).m2m.token({ client_id: client.clientId, client_secret: `wrong-guess-${i}-abcdef` })).rejects.toMatchObject({
+      await expect(sdk(auth).m2m.token({ client_id: client.clientId, client_secret: `wrong-guess-${i}-abcdef` })).rejects.toMatchObject({
         status_code: 401,
       });
     }

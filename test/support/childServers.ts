@@ -90,12 +90,9 @@ export async function spawnServer(
   };
 
   const deadline = Date.now() + readyTimeoutMs;
-  let gone = false;
-  void exited.then(() => {
-    gone = true;
-  });
   for (;;) {
-    if (gone) throw new Error(`${workspace} exited before it was ready:\n${output.slice(-2000)}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${workspace} exited before it was ready:\n${output.slice(-2000)}`);
     try {
       const res = await fetch(`${url}readyz`, { signal: AbortSignal.timeout(1_000) });
       await res.text();

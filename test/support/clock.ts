@@ -5,15 +5,22 @@
 export interface ControlledClock {
   /** Milliseconds since the epoch, as Date.now. */
   now: () => number;
+  /** Whole seconds since the epoch, as JWT times are. */
+  nowSeconds: () => number;
   advance(ms: number): void;
+  advanceSeconds(seconds: number): void;
 }
 
 export function controlledClock(start = Date.now()): ControlledClock {
   let current = start;
   return {
     now: () => current,
+    nowSeconds: () => Math.floor(current / 1000),
     advance(ms) {
       current += ms;
+    },
+    advanceSeconds(seconds) {
+      current += seconds * 1000;
     },
   };
 }

@@ -8,6 +8,7 @@ import {
   sign,
   type KeyObject,
 } from 'node:crypto';
+import { closeServer, listen } from '@m2m/shared';
 import Database from 'better-sqlite3';
 
 /**
@@ -148,4 +149,47 @@ export class HostileTokens {
     const padding = Math.max(0, Math.floor(((bytes - base) * 3) / 4));
     return this.rs256({ padding: 'x'.repeat(padding) }, {}, key);
   }
+}
+
+/**
+ * An issuer we control, for the tokens only a forger makes (expired, wrong audience, alg "none",
+ * HS256, no scope...) without the auth-server's key. It serves only the JWKS, at the SDK's path,
+ * so the real SDK verifies against it exactly as against Stytch.
+ */
+export interface Forger {
+  /** The SDK's base URL for this issuer. */
+  url: string;
+  projectId: string;
+  /** The tokens of this issuer, signed with its published key. */
+  tokens: HostileTokens;
+  close(): Promise<void>;
+}
+
+export async function startForger(): Promise<Forger> {
+  const projectId = `project-test-${randomUUID()}`;
+  const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const publicKey = createPublicKey(privateKey);
+  const kid = `jwk-test-${randomUUID()}`;
+  const jwks = JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' }] });
+  const running = await listen(
+    (req, res) => {
+      if (req.url === `/v1/sessions/jwks/${projectId}`) res.writeHead(200, { 'content-type': 'application/json' }).end(jwks);
+      else res.writeHead(404, { 'content-type': 'application/json' }).end('{"status_code":404}');
+    },
+    0,
+    '127.0.0.1',
+  );
+  const key: SigningKeyMaterial = {
+    kid,
+    privateKey,
+    publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+    n: String(publicKey.export({ format: 'jwk' }).n),
+  };
+  return {
+    url: running.url,
+    projectId,
+    // The SDK accepts as `iss` its base URL without the trailing slash.
+    tokens: new HostileTokens({ key, issuer: running.url.replace(/\/$/, ''), projectId, clientId: 'm2m-client-test-forged' }),
+    close: () => closeServer(running.server, 100),
+  };
 }

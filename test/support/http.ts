@@ -28,11 +28,11 @@ export async function request(
     signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
   });
   const text = await res.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
-    parsed = undefined;
+    /* not JSON: the test reads `text` */
   }
   return { status: res.status, headers: res.headers, text, body: parsed };
 }

@@ -3,9 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { startAuthServer, type AuthServerOptions, type RunningAuthServer } from '@m2m/auth-server';
 import { startPaymentServer, type PaymentServerOptions, type RunningPaymentServer } from '@m2m/payment-server';
-import { createStytchClient, PAYMENT_API_SCOPE, type Logger, type StytchProject } from '@m2m/shared';
+import type { Logger, StytchProject } from '@m2m/shared';
 import { startWalletServer, type RunningWalletServer, type WalletServerOptions } from '@m2m/wallet-server';
-import type * as stytch from 'stytch';
+import { startCountingProxy, type CountingProxy } from './countingProxy';
+import { projectOf, type AuthProject } from './stytchProject';
+
+export * from './stytchProject';
 
 /** In-process servers on ephemeral ports, real SQLite files in a temp folder, the real SDK. */
 
@@ -18,41 +21,21 @@ export function startAuth(options: AuthServerOptions = {}): Promise<RunningAuthS
   return startAuthServer({ port: 0, databaseFile: ':memory:', ...options });
 }
 
-export function projectOf(auth: Pick<RunningAuthServer, 'projectId' | 'projectSecret' | 'url'>): StytchProject {
-  return { projectId: auth.projectId, secret: auth.projectSecret, baseUrl: auth.url };
-}
-
-/** A fresh SDK client with the project's credentials (its own JWKS cache, like a new process). */
-export function sdk(auth: Pick<RunningAuthServer, 'projectId' | 'projectSecret' | 'url'>): stytch.Client {
-  return createStytchClient(projectOf(auth));
-}
-
-export interface M2MCredentials {
-  clientId: string;
-  clientSecret: string;
-}
-
-export async function createM2MClient(admin: stytch.Client, scopes: string[], name = 'suite-client'): Promise<M2MCredentials> {
-  const { m2m_client } = await admin.m2m.clients.create({ scopes, client_name: name });
-  return { clientId: m2m_client.client_id, clientSecret: m2m_client.client_secret };
-}
-
-export async function accessToken(admin: stytch.Client, credentials: M2MCredentials, scopes?: string[]): Promise<string> {
-  const { access_token } = await admin.m2m.token({
-    client_id: credentials.clientId,
-    client_secret: credentials.clientSecret,
-    ...(scopes && { scopes }),
-  });
-  return access_token;
-}
-
-/** A caller of the payment API made the Stytch way (a write:payments client of the project), and its token. */
-export async function paymentCallerToken(admin: stytch.Client, name = 'checkout-service'): Promise<string> {
-  return accessToken(admin, await createM2MClient(admin, [PAYMENT_API_SCOPE], name));
+/**
+ * An auth-server reached through a counting proxy, for tests that count or break what reaches it.
+ * Its public URL (its tokens' `iss`) is the proxy's, so every server given `project` accepts its tokens.
+ */
+export async function startAuthBehindProxy(
+  options: AuthServerOptions = {},
+): Promise<{ auth: RunningAuthServer; proxy: CountingProxy; project: StytchProject }> {
+  const proxy = await startCountingProxy();
+  const auth = await startAuth({ ...options, publicUrl: proxy.url });
+  proxy.setTarget(auth.url);
+  return { auth, proxy, project: projectOf(auth, proxy.url) };
 }
 
 export function startWallet(
-  auth: Pick<RunningAuthServer, 'projectId' | 'projectSecret' | 'url'>,
+  auth: AuthProject,
   options: Partial<WalletServerOptions> & { logger?: Logger } = {},
 ): Promise<RunningWalletServer> {
   return startWalletServer({ port: 0, stytchProject: projectOf(auth), ...options });
@@ -61,7 +44,7 @@ export function startWallet(
 export const ADMIN_API_KEY = 'suite-admin-key-0123456789abcdefghijklmnopqrstuvwxyz';
 
 export function startPayment(
-  auth: Pick<RunningAuthServer, 'projectId' | 'projectSecret' | 'url'>,
+  auth: AuthProject,
   walletUrl: string,
   options: Partial<PaymentServerOptions> & { credentialsFile: string },
 ): Promise<RunningPaymentServer> {
@@ -85,3 +68,8 @@ export function startPayment(
 /** The tutorial's two customers, as the wallet seeds them. */
 export const JOHN = { customerId: '67uhjio098uhgt6l', walletId: 'oipk9ifgl7yto9w', balance: 1790 };
 export const JANE = { customerId: 'plu8iio0t3uhh06h', walletId: 'ui099jlolrrao6g', balance: 970 };
+
+/** Closes what a suite started, in order; what its setup never reached (still undefined) is skipped. */
+export async function closeAll(...started: Array<{ close(): unknown } | undefined>): Promise<void> {
+  for (const item of started) await item?.close();
+}

@@ -3,7 +3,8 @@ import type { RunningAuthServer } from '@m2m/auth-server';
 import type * as stytch from 'stytch';
 import { authorizeToken, createStytchClient, type AuthorizeTokenOptions } from '@m2m/shared';
 import { clockAheadOfIssuer } from '../../test/support/clock';
-import { accessToken, countVerifications, createM2MClient, sdkClient, startTestAuthServer, type M2MCredentials } from './support/authStack';
+import { countVerifications } from '../../test/support/countVerifications';
+import { accessToken, createM2MClient, sdk, startAuth, type M2MCredentials } from '../../test/support/stack';
 import { startGuardedApp } from './support/guardedApp';
 
 const METADATA = 'https://wallet.example/.well-known/oauth-protected-resource';
@@ -20,9 +21,9 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
   let bothToken: string;
 
   beforeAll(async () => {
-    auth = await startTestAuthServer();
-    admin = sdkClient(auth);
-    verifier = sdkClient(auth);
+    auth = await startAuth();
+    admin = sdk(auth);
+    verifier = sdk(auth);
     verifications = countVerifications(verifier);
     app = await startGuardedApp({ client: verifier, realm: 'wallet', resourceMetadataUrl: METADATA });
     reader = await createM2MClient(admin, ['read:users']);
@@ -140,7 +141,7 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
     expect(sizeOf({ cache: { maxEntries: 5 } })).toBe(0);
     expect(sizeOf({ clientStatusMaxAgeSeconds: 5 })).toBe(0);
     expect(sizeOf({ now: clockAheadOfIssuer().now })).toBe(0);
-    expect(authorizeToken('read:users', { client: sdkClient(auth) }).cache?.size).toBe(0);
+    expect(authorizeToken('read:users', { client: sdk(auth) }).cache?.size).toBe(0);
   });
 
   it("drops a cached token at its exp, and refuses it once older than maxTokenAgeSeconds, on the middleware's clock", async () => {
@@ -189,7 +190,7 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
     await admin.m2m.clients.update({ client_id: soonInactive.clientId, status: 'inactive' });
     await expect(accessToken(admin, soonInactive)).rejects.toThrow();
     // A fresh app (empty cache) verifies the token from scratch.
-    const fresh = await startGuardedApp({ client: sdkClient(auth), clientStatus: false });
+    const fresh = await startGuardedApp({ client: sdk(auth), clientStatus: false });
     try {
       const res = await request(fresh.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
       expect(res.body.client_id).toBe(soonInactive.clientId);
@@ -249,7 +250,7 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
     });
     expect(rotated.status).toBe(200);
     const newToken = await accessToken(admin, reader);
-    const fresh = await startGuardedApp({ client: sdkClient(auth) });
+    const fresh = await startGuardedApp({ client: sdk(auth) });
     try {
       await request(fresh.url).get('/read').set('Authorization', `Bearer ${oldToken}`).expect(200);
       // The new kid is not in the JWKS the client cached a moment ago: jose re-fetches it once.
@@ -260,9 +261,9 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
   });
 
   it('answers 401 to a token from another project (a key this project does not publish)', async () => {
-    const other = await startTestAuthServer();
+    const other = await startAuth();
     try {
-      const otherAdmin = sdkClient(other);
+      const otherAdmin = sdk(other);
       const stranger = await createM2MClient(otherAdmin, ['read:users']);
       const token = await accessToken(otherAdmin, stranger);
       const res = await request(app.url).get('/read').set('Authorization', `Bearer ${token}`).expect(401);
@@ -275,8 +276,8 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
 
 describe('authorizeToken when the signing keys are unreachable', () => {
   it('answers 503 with Retry-After when no keys are cached and the auth-server is down', async () => {
-    const auth = await startTestAuthServer();
-    const admin = sdkClient(auth);
+    const auth = await startAuth();
+    const admin = sdk(auth);
     const caller = await createM2MClient(admin, ['read:users']);
     const token = await accessToken(admin, caller);
     const project = { projectId: auth.projectId, secret: auth.projectSecret, baseUrl: auth.url };
@@ -297,12 +298,12 @@ describe('authorizeToken when the signing keys are unreachable', () => {
   });
 
   it('keeps serving from cached keys while the auth-server is down', async () => {
-    const auth = await startTestAuthServer();
-    const admin = sdkClient(auth);
+    const auth = await startAuth();
+    const admin = sdk(auth);
     const caller = await createM2MClient(admin, ['read:users']);
     const first = await accessToken(admin, caller);
     const second = await accessToken(admin, caller);
-    const app = await startGuardedApp({ client: sdkClient(auth), cache: false });
+    const app = await startGuardedApp({ client: sdk(auth), cache: false });
     try {
       await request(app.url).get('/read').set('Authorization', `Bearer ${first}`).expect(200);
       await auth.close();
@@ -315,10 +316,10 @@ describe('authorizeToken when the signing keys are unreachable', () => {
 
 describe('authorizeToken at token expiry', () => {
   it("with clientStatus: false, accepts a deactivated client's token until it expires, then refuses it, cached or not", async () => {
-    const auth = await startTestAuthServer({ tokenLifetimeSeconds: 2 });
-    const app = await startGuardedApp({ client: sdkClient(auth), clockToleranceSeconds: 0, clientStatus: false });
+    const auth = await startAuth({ tokenLifetimeSeconds: 2 });
+    const app = await startGuardedApp({ client: sdk(auth), clockToleranceSeconds: 0, clientStatus: false });
     try {
-      const admin = sdkClient(auth);
+      const admin = sdk(auth);
       const caller = await createM2MClient(admin, ['read:users']);
       const token = await accessToken(admin, caller);
       await admin.m2m.clients.update({ client_id: caller.clientId, status: 'inactive' });

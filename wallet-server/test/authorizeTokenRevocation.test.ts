@@ -12,7 +12,7 @@ import type { AuthorizeTokenOptions } from '@m2m/shared';
 import type * as stytch from 'stytch';
 import { clockAheadOfIssuer } from '../../test/support/clock';
 import { HostileTokens, readActiveSigningKey } from '../../test/support/hostileTokens';
-import { accessToken, createM2MClient, sdkClient, startTestAuthServer, type M2MCredentials } from './support/authStack';
+import { accessToken, createM2MClient, sdk, startAuth, type M2MCredentials } from '../../test/support/stack';
 import { startGuardedApp } from './support/guardedApp';
 
 type Line = Record<string, unknown>;
@@ -32,7 +32,7 @@ function countStatusLookups(client: stytch.Client): () => number {
 async function guarded(auth: RunningAuthServer, options: AuthorizeTokenOptions = {}) {
   const lines: Line[] = [];
   const collect = (details: Line, message: string) => lines.push({ ...details, message });
-  const client = sdkClient(auth);
+  const client = sdk(auth);
   const lookups = countStatusLookups(client);
   const app = await startGuardedApp({ client, logger: { warn: collect, info: collect }, ...SHORT, ...options });
   const read = (token: string) => request(app.url).get('/read').set('Authorization', `Bearer ${token}`);
@@ -43,8 +43,8 @@ describe('client revocation', () => {
   let auth: RunningAuthServer;
   let admin: stytch.Client;
   beforeAll(async () => {
-    auth = await startTestAuthServer();
-    admin = sdkClient(auth);
+    auth = await startAuth();
+    admin = sdk(auth);
   });
   afterAll(async () => {
     await auth.close();
@@ -125,8 +125,8 @@ describe('client revocation', () => {
 
 describe('client status while the auth-server is down', () => {
   it('keeps the last known status for clientStatusStaleSeconds, then answers 503 with Retry-After', async () => {
-    const auth = await startTestAuthServer();
-    const admin = sdkClient(auth);
+    const auth = await startAuth();
+    const admin = sdk(auth);
     const clock = clockAheadOfIssuer();
     const { app, read, lines } = await guarded(auth, { clientStatusStaleSeconds: 2, jwksMaxAgeSeconds: false, now: clock.now });
     try {
@@ -165,8 +165,8 @@ describe('signing-key revocation', () => {
   let caller: M2MCredentials;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'revocation-'));
-    auth = await startTestAuthServer({ databaseFile: path.join(dir, 'auth-server.db') });
-    admin = sdkClient(auth);
+    auth = await startAuth({ databaseFile: path.join(dir, 'auth-server.db') });
+    admin = sdk(auth);
     caller = await createM2MClient(admin, ['read:users']);
   });
   afterAll(async () => {

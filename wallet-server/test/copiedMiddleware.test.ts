@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import { buildCopiedProject, type CopiedProject } from '../../shared/test/support/copiedProject';
-import { accessToken, createM2MClient, sdkClient, startTestAuthServer } from './support/authStack';
+import { accessToken, createM2MClient, sdk, startAuth } from '../../test/support/stack';
 
 const middlewareFile = path.resolve(__dirname, '..', '..', 'shared', 'src', 'middleware', 'authorizeToken.ts');
 
@@ -33,7 +33,7 @@ describe('authorizeToken.ts copied alone into another Express app', () => {
   let base: string;
 
   beforeAll(async () => {
-    auth = await startTestAuthServer();
+    auth = await startAuth();
     project = await buildCopiedProject([['shared/src/middleware/authorizeToken.ts', 'authorizeToken.ts']], { 'app.ts': USER_APP });
     child = spawn(process.execPath, [project.compiled('app.ts')], {
       cwd: project.dir,
@@ -71,7 +71,7 @@ describe('authorizeToken.ts copied alone into another Express app', () => {
   });
 
   it('compiles with tsc and serves 200 / 401 / 403 with the client built from the environment', async () => {
-    const admin = sdkClient(auth);
+    const admin = sdk(auth);
     const reader = await createM2MClient(admin, ['read:users']);
     const token = await accessToken(admin, reader);
 

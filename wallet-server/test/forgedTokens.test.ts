@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createStytchClient } from '@m2m/shared';
-import { startForger, type Forger } from './support/forgedTokens';
+import { startForger, type Forger } from '../../test/support/hostileTokens';
 import { startGuardedApp } from './support/guardedApp';
 
 /**
@@ -26,7 +26,7 @@ describe('authorizeToken refuses forged and broken tokens', () => {
   const call = (token: string) => request(app.url).get('/read').set('Authorization', `Bearer ${token}`);
 
   it("accepts the forger's well-formed token (the control case)", async () => {
-    const res = await call(forger.token({ tier: 'gold' })).expect(200);
+    const res = await call(forger.tokens.rs256({ tier: 'gold' })).expect(200);
     expect(res.body).toEqual({
       client_id: 'm2m-client-test-forged',
       scopes: ['read:users', 'write:wallets'],
@@ -35,29 +35,41 @@ describe('authorizeToken refuses forged and broken tokens', () => {
   });
 
   it.each<[string, () => string, string]>([
-    ['expired', () => forger.token({ iat: now() - 7200, nbf: now() - 7200, exp: now() - 60 }), 'The token has expired; get a new one'],
-    ['not yet valid', () => forger.token({ nbf: now() + 600 }), 'The token is not valid yet (nbf)'],
+    [
+      'expired',
+      () => forger.tokens.rs256({ iat: now() - 7200, nbf: now() - 7200, exp: now() - 60 }),
+      'The token has expired; get a new one',
+    ],
+    ['not yet valid', () => forger.tokens.rs256({ nbf: now() + 600 }), 'The token is not valid yet (nbf)'],
     [
       'for another audience',
-      () => forger.token({ aud: ['project-test-someone-else'] }),
+      () => forger.tokens.rs256({ aud: ['project-test-someone-else'] }),
       'The token was issued for another audience (aud is not this project)',
     ],
-    ['from another issuer', () => forger.token({ iss: 'https://evil.example' }), 'The token was issued by another issuer (iss)'],
-    ['without typ JWT', () => forger.token({}, { typ: undefined }), 'The token is not a JWT access token (typ)'],
-    ['badly signed', () => forger.tokenSignedByStranger(), 'The token signature does not verify'],
-    ['with an unknown kid', () => forger.token({}, { kid: 'no-such-key' }), 'The token is signed with a key this project does not publish'],
-    ['unsigned (alg none)', () => forger.unsignedToken(), 'The token is signed with an algorithm that is not accepted'],
-    ['HS256 with the public key as secret', () => forger.hs256Token(), 'The token is signed with an algorithm that is not accepted'],
+    ['from another issuer', () => forger.tokens.rs256({ iss: 'https://evil.example' }), 'The token was issued by another issuer (iss)'],
+    ['without typ JWT', () => forger.tokens.rs256({}, { typ: undefined }), 'The token is not a JWT access token (typ)'],
+    ['badly signed', () => forger.tokens.byUnknownKey(), 'The token signature does not verify'],
+    [
+      'with an unknown kid',
+      () => forger.tokens.rs256({}, { kid: 'no-such-key' }),
+      'The token is signed with a key this project does not publish',
+    ],
+    ['unsigned (alg none)', () => forger.tokens.algNone(), 'The token is signed with an algorithm that is not accepted'],
+    [
+      'HS256 with the public key as secret',
+      () => forger.tokens.hs256WithModulusBytes(),
+      'The token is signed with an algorithm that is not accepted',
+    ],
     [
       'without a scope claim',
-      () => forger.token({ scope: undefined }),
+      () => forger.tokens.rs256({ scope: undefined }),
       'The token is not an M2M access token (its scope claim is missing or malformed)',
     ],
-    ['without sub (no caller)', () => forger.token({ sub: undefined }), 'The token names no client (sub claim missing)'],
-    ['without exp (never expires)', () => forger.token({ exp: undefined }), 'The token never expires (exp claim missing)'],
+    ['without sub (no caller)', () => forger.tokens.rs256({ sub: undefined }), 'The token names no client (sub claim missing)'],
+    ['without exp (never expires)', () => forger.tokens.rs256({ exp: undefined }), 'The token never expires (exp claim missing)'],
     [
       'with a non-string scope claim',
-      () => forger.token({ scope: ['read:users'] }),
+      () => forger.tokens.rs256({ scope: ['read:users'] }),
       'The token is not an M2M access token (its scope claim is missing or malformed)',
     ],
   ])('answers 401 invalid_token to a token %s', async (_name, make, message) => {

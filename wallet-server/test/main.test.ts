@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { createServer } from 'node:net';
 import { ConfigError } from '@m2m/shared';
 import { loadWalletServerConfig } from '../src/config';
-import { startTestAuthServer } from './support/authStack';
+import { startAuth } from '../../test/support/stack';
 
 const workspace = path.resolve(__dirname, '..');
 const main = path.join(workspace, 'src', 'main.ts');
@@ -87,7 +87,7 @@ describe('npm start -w wallet-server (src/main.ts)', () => {
   }, 20_000);
 
   it('serves, then shuts down cleanly on SIGTERM', async () => {
-    const auth = await startTestAuthServer();
+    const auth = await startAuth();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-main-'));
     const run = runMain({
       WALLET_SERVER_PORT: String(await freePort()),

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import { WalletStore } from '../src/wallets/walletStore';
-import { accessToken, createM2MClient, projectOf, sdkClient, startTestAuthServer } from './support/authStack';
+import { accessToken, createM2MClient, projectOf, sdk, startAuth } from '../../test/support/stack';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const SEED = [
@@ -19,7 +19,7 @@ describe('two wallet-server processes sharing one database', () => {
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    auth = await startTestAuthServer();
+    auth = await startAuth();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-processes-'));
   });
   afterAll(async () => {
@@ -68,7 +68,7 @@ describe('two wallet-server processes sharing one database', () => {
     const file = path.join(dir, 'shared.db');
     const first = await startProcess(file);
     const second = await startProcess(file);
-    const admin = sdkClient(auth);
+    const admin = sdk(auth);
     const token = await accessToken(admin, await createM2MClient(admin, ['write:wallets']));
 
     const statuses = await Promise.all(

@@ -5,7 +5,7 @@ import request from 'supertest';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type * as stytch from 'stytch';
 import { startWalletServer, type RunningWalletServer } from '../src/server';
-import { accessToken, createM2MClient, projectOf, sdkClient, startTestAuthServer, type M2MCredentials } from './support/authStack';
+import { accessToken, createM2MClient, projectOf, sdk, startAuth, type M2MCredentials } from '../../test/support/stack';
 
 const JOHN = { customerId: '67uhjio098uhgt6l', walletId: 'oipk9ifgl7yto9w' };
 const JANE = { customerId: 'plu8iio0t3uhh06h', walletId: 'ui099jlolrrao6g' };
@@ -22,8 +22,8 @@ describe('wallet-server', () => {
   let otherPaymentToken: string;
 
   beforeAll(async () => {
-    auth = await startTestAuthServer();
-    admin = sdkClient(auth);
+    auth = await startAuth();
+    admin = sdk(auth);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-server-'));
     wallet = await startWalletServer({ port: 0, databaseFile: path.join(dir, 'wallet.db'), stytchProject: projectOf(auth) });
     base = wallet.url.replace(/\/$/, '');
@@ -358,7 +358,7 @@ describe('wallet-server', () => {
 
 describe('wallet-server readiness', () => {
   it('is not ready once its database is closed', async () => {
-    const auth = await startTestAuthServer();
+    const auth = await startAuth();
     const wallet = await startWalletServer({ port: 0, stytchProject: projectOf(auth) });
     try {
       const base = wallet.url.replace(/\/$/, '');
@@ -373,7 +373,7 @@ describe('wallet-server readiness', () => {
   });
 
   it('is alive but not ready while the signing keys are unreachable (auth-server down, nothing cached)', async () => {
-    const auth = await startTestAuthServer();
+    const auth = await startAuth();
     const project = projectOf(auth);
     await auth.close();
     const wallet = await startWalletServer({ port: 0, stytchProject: project });

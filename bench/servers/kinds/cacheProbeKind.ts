@@ -2,7 +2,7 @@ import { closeServer, createStytchClient, listen, type StytchProject } from '@m2
 // The file users copy into their own apps, imported as such (it stands alone).
 import { authorizeToken } from '@m2m/shared';
 import { createCheckBalanceApp, TUTORIAL_WALLETS } from '../../apps/checkBalanceApp';
-import { countVerifications } from '../../apps/countingStytchClient';
+import { countVerifications } from '../../../test/support/countVerifications';
 import { defineKind } from '../hostedKind';
 
 export interface CacheProbeOptions {
@@ -28,28 +28,29 @@ export interface CacheProbeSample {
  * the cache retains.
  */
 export const cacheProbeKind = defineKind<CacheProbeOptions, { url: string; customerId: string }>(async (options) => {
-  const counted = countVerifications(createStytchClient(options.stytchProject));
+  const client = createStytchClient(options.stytchProject);
+  const verifications = countVerifications(client);
   const guard = authorizeToken('read:users', {
-    client: counted.client,
+    client,
     ...(options.maxEntries === undefined ? {} : { cache: { maxEntries: options.maxEntries } }),
   });
   const running = await listen(createCheckBalanceApp(guard), 0, '127.0.0.1');
   return {
     info: { url: running.url, customerId: TUTORIAL_WALLETS[0]?.customerId ?? '' },
     close: () => closeServer(running.server, 2000),
-    stats: () => ({ verifications: counted.verifications() }),
+    stats: () => ({ verifications: verifications() }),
     commands: {
-      sample: async (): Promise<CacheProbeSample> => {
+      sample: (): Promise<CacheProbeSample> => {
         // Twice: the first pass can leave finalizers whose memory only the second frees.
         globalThis.gc?.();
         globalThis.gc?.();
         const memory = process.memoryUsage();
-        return {
-          verifications: counted.verifications(),
+        return Promise.resolve({
+          verifications: verifications(),
           cacheEntries: guard.cache?.size,
           heapUsedBytes: memory.heapUsed,
           rssBytes: memory.rss,
-        };
+        });
       },
     },
   };

@@ -1,18 +1,19 @@
 import { closeServer, createStytchClient, listen, type StytchProject } from '@m2m/shared';
 import { createCheckBalanceApp } from '../../apps/checkBalanceApp';
-import { countVerifications } from '../../apps/countingStytchClient';
+import { countVerifications } from '../../../test/support/countVerifications';
 import { guardFor } from '../../apps/guards';
 import type { GuardVariant } from '../../apps/guardVariants';
 import { defineKind } from '../hostedKind';
 
 /** Scenario 1: the trivial check-balance handler behind one guard variant; SDK verifications counted. */
 export const walletVariantKind = defineKind<{ variant: GuardVariant; stytchProject: StytchProject }, { url: string }>(async (options) => {
-  const counted = countVerifications(createStytchClient(options.stytchProject));
-  const app = createCheckBalanceApp(guardFor(options.variant, counted.client, 'read:users'));
+  const client = createStytchClient(options.stytchProject);
+  const verifications = countVerifications(client);
+  const app = createCheckBalanceApp(guardFor(options.variant, client, 'read:users'));
   const running = await listen(app, 0, '127.0.0.1');
   return {
     info: { url: running.url },
     close: () => closeServer(running.server, 2000),
-    stats: () => ({ verifications: counted.verifications() }),
+    stats: () => ({ verifications: verifications() }),
   };
 });

@@ -1,16 +1,27 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { startAuthServer, type AuthServerOptions, type RunningAuthServer } from '@m2m/auth-server';
+import type { AuthServerOptions, RunningAuthServer } from '@m2m/auth-server';
 import { startWalletServer, type RunningWalletServer, type WalletServerOptions } from '@m2m/wallet-server';
-import { createLogger, createStytchClient, PAYMENT_API_SCOPE, SCOPES, type Logger, type StytchProject } from '@m2m/shared';
-import type { Client } from 'stytch';
+import { PAYMENT_API_SCOPE, SCOPES } from '@m2m/shared';
+import {
+  accessToken,
+  createM2MClient,
+  JANE,
+  JOHN,
+  projectOf,
+  sdk,
+  startAuth as startSuiteAuth,
+  startAuthBehindProxy as startSuiteAuthBehindProxy,
+  type M2MCredentials,
+} from '../../../test/support/stack';
+import { at, request as httpRequest, type HttpAnswer } from '../../../test/support/http';
 import { startPaymentServer, type PaymentServerOptions, type RunningPaymentServer } from '../../src/server';
-import { startCountingProxy, type CountingProxy } from './countingProxy';
 
-export const JOHN = { customerId: '67uhjio098uhgt6l', walletId: 'oipk9ifgl7yto9w', balance: 1790 };
-export const JANE = { customerId: 'plu8iio0t3uhh06h', walletId: 'ui099jlolrrao6g', balance: 970 };
+/** The payment-server's own tests: the one toolkit (test/support) plus what only these tests need. */
+export { JANE, JOHN, projectOf, sdk, type M2MCredentials as TestClient } from '../../../test/support/stack';
+export { LogCapture } from '../../../test/support/logCapture';
+
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef-0123456789';
 export const PAYMENT_SCOPES = [SCOPES.readUsers, SCOPES.writeWallets];
 
@@ -18,60 +29,34 @@ export function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'payment-server-test-'));
 }
 
-export async function startAuth(options: AuthServerOptions = {}): Promise<RunningAuthServer> {
-  // Generous failure limits: some tests try wrong secrets on purpose.
-  return startAuthServer({ port: 0, rateLimit: { perClientPerMinute: 1000, perIpPerMinute: 1000 }, ...options });
+// Generous failure limits: some tests try wrong secrets on purpose.
+const GENEROUS_LIMITS: AuthServerOptions = { rateLimit: { perClientPerMinute: 1000, perIpPerMinute: 1000 } };
+
+export function startAuth(options: AuthServerOptions = {}): Promise<RunningAuthServer> {
+  return startSuiteAuth({ ...GENEROUS_LIMITS, ...options });
 }
 
-/**
- * An auth-server reached through a counting proxy, for tests that count or break what reaches it.
- * Its public URL (its tokens' `iss`) is the proxy's, so every server given `project` accepts its
- * tokens: the payment-server verifies its callers' tokens against the project's base URL.
- */
-export async function startAuthBehindProxy(
-  options: AuthServerOptions = {},
-): Promise<{ auth: RunningAuthServer; proxy: CountingProxy; project: StytchProject }> {
-  const proxy = await startCountingProxy('http://127.0.0.1:1/');
-  const auth = await startAuth({ ...options, publicUrl: proxy.url });
-  proxy.setTarget(auth.url);
-  return { auth, proxy, project: projectOf(auth, proxy.url) };
+export function startAuthBehindProxy(options: AuthServerOptions = {}): ReturnType<typeof startSuiteAuthBehindProxy> {
+  return startSuiteAuthBehindProxy({ ...GENEROUS_LIMITS, ...options });
 }
 
-/** The project as the payment-server sees it, optionally through a proxy in front of the auth-server. */
-export function projectOf(auth: RunningAuthServer, baseUrl = auth.url): StytchProject {
-  return { projectId: auth.projectId, secret: auth.projectSecret, baseUrl };
-}
-
-export function sdkFor(auth: RunningAuthServer): Client {
-  return createStytchClient(projectOf(auth));
-}
-
-export interface TestClient {
-  clientId: string;
-  clientSecret: string;
-}
-
-export async function createClient(
+/** An M2M client of the project (by default the payment-server's own: payment-service, its two scopes). */
+export function createClient(
   auth: RunningAuthServer,
   scopes: string[] = PAYMENT_SCOPES,
   name = 'payment-service',
-): Promise<TestClient> {
-  const { m2m_client } = await sdkFor(auth).m2m.clients.create({ scopes, client_name: name });
-  return { clientId: m2m_client.client_id, clientSecret: m2m_client.client_secret };
+): Promise<M2MCredentials> {
+  return createM2MClient(sdk(auth), scopes, name);
 }
 
-/**
- * A caller of the payment API, made the Stytch way: an M2M client with write:payments created with
- * the project's credentials, and its token from the token endpoint (through the SDK).
- */
+/** A caller of the payment API, made the Stytch way: a write:payments client of the project, and its token. */
 export async function createCaller(
   auth: RunningAuthServer,
   name = 'checkout-service',
   scopes: string[] = [PAYMENT_API_SCOPE],
-): Promise<TestClient & { token: string }> {
+): Promise<M2MCredentials & { token: string }> {
   const client = await createClient(auth, scopes, name);
-  const { access_token } = await sdkFor(auth).m2m.token({ client_id: client.clientId, client_secret: client.clientSecret });
-  return { ...client, token: access_token };
+  return { ...client, token: await accessToken(sdk(auth), client) };
 }
 
 /** The header a caller sends /initiate-payment. */
@@ -88,27 +73,6 @@ export function startWallet(
     stytchProject: projectOf(auth),
     ...options,
   });
-}
-
-/** Every log line a server writes, kept in memory so tests can look for secrets in them. */
-export class LogCapture {
-  readonly lines: string[] = [];
-  readonly logger: Logger;
-
-  constructor(level = 'debug') {
-    const lines = this.lines;
-    const destination = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-        done();
-      },
-    });
-    this.logger = createLogger({ name: 'payment-server', level, destination });
-  }
-
-  text(): string {
-    return this.lines.join('\n');
-  }
 }
 
 export type PaymentStart = Partial<PaymentServerOptions> & Pick<PaymentServerOptions, 'stytchProject' | 'walletServerUrl'>;
@@ -137,43 +101,29 @@ export const pay = (over: Partial<PayBody> = {}): PayBody => ({
   ...over,
 });
 
-/** POST /initiate-payment over real HTTP. */
-export async function postPayment(
-  baseUrl: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(new URL('initiate-payment', baseUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+/** POST /initiate-payment over real HTTP; a string body is sent as it is. */
+export function postPayment(baseUrl: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  return httpRequest('POST', at(baseUrl, 'initiate-payment'), {
     body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...headers },
   });
-  return { status: res.status, body: await res.json().catch(() => undefined), headers: res.headers };
 }
 
 /** Any JSON request, e.g. the admin routes. */
-export async function request(
+export function request(
   baseUrl: string,
   method: string,
   route: string,
   options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
-) {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  const res = await fetch(new URL(route.replace(/^\//, ''), baseUrl), {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+): Promise<HttpAnswer> {
+  return httpRequest(method, at(baseUrl, route), {
+    headers: {
+      ...options.headers,
+      ...(options.body !== undefined && { 'content-type': 'application/json' }),
+      ...(options.token !== undefined && { authorization: `Bearer ${options.token}` }),
+    },
+    ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
   });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, body: json, text, headers: res.headers };
 }
 
 /** The balance the wallet holds, read through its own store (the source of truth). */

@@ -1,0 +1,54 @@
+import { createStytchClient, PAYMENT_API_SCOPE, type StytchProject } from '@m2m/shared';
+import type * as stytch from 'stytch';
+
+/** A Stytch project and its M2M clients through the real SDK, for the tests and the bench (no server code loaded). */
+
+/** What these helpers need of an auth-server: its project's credentials and URL. */
+export interface AuthProject {
+  projectId: string;
+  projectSecret: string;
+  url: string;
+}
+
+/** The project as a server sees it; `baseUrl` when it reaches the auth-server through a proxy. */
+export function projectOf(auth: AuthProject, baseUrl: string = auth.url): StytchProject {
+  return { projectId: auth.projectId, secret: auth.projectSecret, baseUrl };
+}
+
+/** A fresh SDK client with the project's credentials (its own JWKS cache, like a new process). */
+export function sdk(auth: AuthProject): stytch.Client {
+  return createStytchClient(projectOf(auth));
+}
+
+export interface M2MCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+export async function createM2MClient(admin: stytch.Client, scopes: string[], name = 'suite-client'): Promise<M2MCredentials> {
+  const { m2m_client } = await admin.m2m.clients.create({ scopes, client_name: name });
+  return { clientId: m2m_client.client_id, clientSecret: m2m_client.client_secret };
+}
+
+export async function accessToken(admin: stytch.Client, credentials: M2MCredentials, scopes?: string[]): Promise<string> {
+  const { access_token } = await admin.m2m.token({
+    client_id: credentials.clientId,
+    client_secret: credentials.clientSecret,
+    ...(scopes && { scopes }),
+  });
+  return access_token;
+}
+
+/** A caller of the payment API made the Stytch way (a write:payments client of the project), and its token. */
+export async function paymentCallerToken(admin: stytch.Client, name = 'checkout-service'): Promise<string> {
+  return accessToken(admin, await createM2MClient(admin, [PAYMENT_API_SCOPE], name));
+}
+
+/** The decoded parts of a compact JWS, without verifying it. */
+export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+  const [header = '', payload = ''] = token.split('.');
+  return {
+    header: JSON.parse(Buffer.from(header, 'base64url').toString()) as Record<string, unknown>,
+    payload: JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>,
+  };
+}
