@@ -69,7 +69,7 @@ describe('the Postman collection, run by newman against the stack npm start runs
     expect(requests.total).toBe(42);
     expect(requests.failed).toBe(0);
     // Every request asserts at least its status.
-    expect(summary.run.stats.assertions.total).toBeGreaterThanOrEqual(requests.total);
+    expect(summary.run.stats.assertions.total).toBeGreaterThanOrEqual(requests.total ?? Infinity);
     expect(summary.run.stats.assertions.failed).toBe(0);
   });
 });

@@ -53,7 +53,10 @@ async function unanswered(urls: string[]): Promise<string[]> {
   for (const url of urls) {
     await fetch(url).then(
       (res) => res.body?.cancel(),
-      (err: Error & { cause?: Error }) => failures.push(`${url}: ${err.cause?.message ?? err.message}`),
+      (err: unknown) => {
+        const { cause, message } = err as Error & { cause?: Error };
+        failures.push(`${url}: ${cause?.message ?? message}`);
+      },
     );
   }
   return failures;

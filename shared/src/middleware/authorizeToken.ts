@@ -288,10 +288,7 @@ class TokenVerifier {
     let identity: M2MIdentity;
     try {
       // No required_scopes and no max age here: those are per route (layer 3), so one cached verification serves every route.
-      const result = await this.client.m2m.authenticateToken({
-        access_token: token,
-        ...(clockTolerance !== undefined && { clock_tolerance_seconds: clockTolerance }),
-      });
+      const result = await this.client.m2m.authenticateToken({ access_token: token, clock_tolerance_seconds: clockTolerance });
       // Frozen, because one cached identity is handed to every request that carries the token.
       identity = deepFreeze({ client_id: result.client_id, scopes: result.scopes.filter(Boolean), custom_claims: result.custom_claims });
     } catch (err) {

@@ -60,7 +60,7 @@ export async function launchStack({ env, output, pretty, readyTimeoutMs = 60_000
       relayLines(child.stdout, output, { label: service.label, name: service.name, pretty, level: 30 });
       relayLines(child.stderr, output, { label: service.label, name: service.name, pretty, level: 50 });
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      exited.then((code) => {
+      void exited.then((code) => {
         if (!stopping) reportDeath({ name: service.name, code });
       });
       children.push({ service, child, exited });

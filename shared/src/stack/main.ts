@@ -6,7 +6,8 @@ import { stackBanner } from './banner';
 async function main(): Promise<void> {
   const env = { ...process.env };
   loadDotenv(env);
-  const pretty = Boolean(process.stdout.isTTY);
+  // isTTY is undefined, not false, when the output is piped (whatever its declared type says).
+  const pretty = (process.stdout.isTTY as boolean | undefined) === true;
   const stack = await launchStack({ env, output: process.stdout, pretty });
   process.stdout.write(stackBanner(stack, env) + '\n');
 
