@@ -13,7 +13,7 @@ function runCollection(envVar: { key: string; value: string }[]): Promise<Newman
 }
 
 const failuresOf = (summary: NewmanRunSummary) =>
-  summary.run.failures.map((f) => `${f.source?.name ?? '?'}: ${f.error.test ?? ''} ${f.error.message}`);
+  summary.run.failures.map((f) => `${f.source?.name ?? '?'}: ${f.error.test} ${f.error.message}`);
 
 // The README's newman command against the default ports runs in shared/test/stackDefaults.test.ts.
 describe('the Postman collection, run by newman against the stack npm start runs', () => {
@@ -31,7 +31,7 @@ describe('the Postman collection, run by newman against the stack npm start runs
     stack = npmStart(env);
     await stack.waitFor('Stytch M2M stack is ready');
   });
-  afterAll(() => stack?.stop());
+  afterAll(() => stack.stop());
 
   it('without admin_key: stops at the first request, with one failure that says what to do', async () => {
     const summary = await runCollection(urls());
