@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../shared/test/support/npmStart';
+import { freePort } from '../../launcher/test/support/npmStart';
 
 const main = path.join(__dirname, '..', 'src', 'main.ts');
 

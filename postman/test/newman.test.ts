@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import newman, { type NewmanRunSummary } from 'newman';
-import { freshStackEnv, npmStart, type NpmStart, type StackEnv } from '../../shared/test/support/npmStart';
+import { freshStackEnv, npmStart, type NpmStart, type StackEnv } from '../../launcher/test/support/npmStart';
 
 const collection = path.join(__dirname, '..', 'stytch-m2m.postman_collection.json');
 const environment = path.join(__dirname, '..', 'local.postman_environment.json');

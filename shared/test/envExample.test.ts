@@ -3,7 +3,7 @@ import path from 'node:path';
 import { authServerEnv } from '@m2m/auth-server';
 import { paymentServerEnv } from '@m2m/payment-server';
 import { walletServerEnv } from '@m2m/wallet-server';
-import { repoRoot } from './support/npmStart';
+import { repoRoot } from '../../launcher/test/support/npmStart';
 
 describe('every setting is documented', () => {
   const variables = [...new Set([...Object.keys(authServerEnv), ...Object.keys(walletServerEnv), ...Object.keys(paymentServerEnv)])].sort();

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freshStackEnv, npmStart, repoRoot, type NpmStart, type StackEnv } from './support/npmStart';
+import { freshStackEnv, npmStart, repoRoot, type NpmStart, type StackEnv } from '../../launcher/test/support/npmStart';
 
 const run = promisify(execFile);
 

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { startAuthServer } from '@m2m/auth-server';
 import { eventually } from '../../test/support/eventually';
 import { createStytchClient } from '../src';
-import { httpProbe } from '../src/stack/httpProbe';
+import { httpProbe } from '../../launcher/src/httpProbe';
 import { buildCopiedProject } from './support/copiedProject';
-import { freePort, repoRoot } from './support/npmStart';
+import { freePort, repoRoot } from '../../launcher/test/support/npmStart';
 
 /** The TypeScript blocks of the README's "Use it in your own app" section. */
 function snippets(): string[] {

@@ -1,5 +1,5 @@
-import { listen, closeServer } from '../src';
-import { httpProbe } from '../src/stack/httpProbe';
+import { listen, closeServer } from '@m2m/shared';
+import { httpProbe } from '../src/httpProbe';
 import { freePort } from './support/npmStart';
 
 describe('httpProbe (the launcher readiness probe)', () => {

@@ -1,4 +1,4 @@
-import { loadDotenv } from '../config';
+import { loadDotenv } from '@m2m/shared';
 import { launchStack } from './launchStack';
 import { stackBanner } from './banner';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createServer } from 'node:net';
 import { startAuthServer } from '@m2m/auth-server';
-import { createStytchClient } from '../src';
+import { createStytchClient } from '@m2m/shared';
 import { freshStackEnv, logLinesOf, npmStart, payAsTheBannerSays, type NpmStart } from './support/npmStart';
 
 const READY = 'Stytch M2M stack is ready';

@@ -1,8 +1,5 @@
 import path from 'node:path';
-import { resolveDataDir, type Env } from '../config';
-import { DEMO_CALLER_FILE, PAYMENT_API_SCOPE } from '../contracts';
-import { readJsonFile } from '../files';
-import { localProjectFile } from '../stytchProject';
+import { resolveDataDir, type Env, DEMO_CALLER_FILE, PAYMENT_API_SCOPE, readJsonFile, localProjectFile } from '@m2m/shared';
 import type { RunningStack } from './launchStack';
 
 /** The one block `npm start` prints once everything is ready: where things are and how to pay. */

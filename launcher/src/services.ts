@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { z } from 'zod';
-import type { common } from '../config';
+import type { common } from '@m2m/shared';
 
 type CommonConfig = z.infer<z.ZodObject<typeof common>>;
 
@@ -14,7 +14,7 @@ export interface Service {
   portVariable: string;
 }
 
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const repoRoot = path.resolve(__dirname, '..', '..');
 
 const service = (name: Service['name'], label: string, port: number, portVariable: string): Service => ({
   name,

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { relayLines } from '../src/stack/logLines';
+import { relayLines } from '../src/logLines';
 
 /** Feeds `lines` through relayLines and returns what it wrote. */
 async function relay(lines: string[], pretty: boolean): Promise<string> {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { httpProbe } from '../src/stack/httpProbe';
+import { httpProbe } from '../src/httpProbe';
 import { npmStart, payAsTheBannerSays, repoRoot, type NpmStart } from './support/npmStart';
 import { copyWorkingTree, type WorkingTreeCopy } from './support/workingTreeCopy';
 
