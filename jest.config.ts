@@ -12,6 +12,8 @@ const config: Config = {
   testMatch: ['<rootDir>/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/.data/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+  // Relative imports may carry `.js` (the copyable m2m/ folder does, for ESM projects): that is the .ts file.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 30_000,
   // Servers started by tests are closed by the tests; this catches any that leak.
   openHandlesTimeout: 2_000,
