@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { ConfigError } from '@m2m/shared';
-import type { RunningPaymentServer } from '../src/server';
 import type { CountingProxy } from './support/countingProxy';
 import type { StytchProject } from '@m2m/shared';
 import {

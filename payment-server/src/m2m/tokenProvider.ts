@@ -71,8 +71,7 @@ export class TokenProvider {
   private readonly stytch: TokenEndpoint;
   private readonly tuning: Required<TokenProviderTuning>;
   private readonly logger: TokenProviderLogger;
-  // useClones: false, since entries are ours and copying them on every hit would cost for nothing.
-  private readonly cache = new NodeCache({ useClones: false, checkperiod: 120 });
+  private readonly cache: NodeCache;
   private readonly inFlight = new Map<string, Promise<CachedToken>>();
   private credentials: ClientCredentials;
   private readonly now: () => number;
@@ -88,6 +87,9 @@ export class TokenProvider {
     this.logger = options.logger ?? silentLogger;
     this.tuning = resolveTuning(options);
     this.now = options.now ?? Date.now;
+    // Made once the options passed their checks (its timer would outlive a refused construction).
+    // useClones: false, since entries are ours and copying them on every hit would cost for nothing.
+    this.cache = new NodeCache({ useClones: false, checkperiod: 120 });
   }
 
   get clientId(): string {

@@ -7,6 +7,7 @@ import { startWalletServer, type RunningWalletServer, type WalletServerOptions }
 import { createLogger, createStytchClient, PAYMENT_API_SCOPE, SCOPES, type Logger, type StytchProject } from '@m2m/shared';
 import type { Client } from 'stytch';
 import { startPaymentServer, type PaymentServerOptions, type RunningPaymentServer } from '../../src/server';
+import type { HttpAnswer } from '../../../test/support/http';
 import { startCountingProxy, type CountingProxy } from './countingProxy';
 
 export const JOHN = { customerId: '67uhjio098uhgt6l', walletId: 'oipk9ifgl7yto9w', balance: 1790 };
@@ -138,17 +139,14 @@ export const pay = (over: Partial<PayBody> = {}): PayBody => ({
 });
 
 /** POST /initiate-payment over real HTTP. */
-export async function postPayment(
-  baseUrl: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: any; headers: Headers }> {
+export async function postPayment(baseUrl: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
   const res = await fetch(new URL('initiate-payment', baseUrl), {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: res.status, body: await res.json().catch(() => undefined), headers: res.headers };
+  const text = await res.text();
+  return { status: res.status, body: parsedJson(text), text, headers: res.headers };
 }
 
 /** Any JSON request, e.g. the admin routes. */
@@ -157,7 +155,7 @@ export async function request(
   method: string,
   route: string,
   options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
-) {
+): Promise<HttpAnswer> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
@@ -167,13 +165,15 @@ export async function request(
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
   const text = await res.text();
-  let json: any;
+  return { status: res.status, body: parsedJson(text), text, headers: res.headers };
+}
+
+function parsedJson(text: string): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
-    json = undefined;
+    return undefined;
   }
-  return { status: res.status, body: json, text, headers: res.headers };
 }
 
 /** The balance the wallet holds, read through its own store (the source of truth). */
