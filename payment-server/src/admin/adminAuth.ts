@@ -34,7 +34,8 @@ export function requireAdminKey(adminApiKey: string, failuresPerMinute = ADMIN_F
     }
     if (!timingSafeEqual(digest(key), expected)) {
       failures.recordFailure(ipKey);
-      req.log.warn('admin request with a wrong key');
+      // pino-http's logger, when the app has one: the guard also works mounted alone.
+      (req.log as typeof req.log | undefined)?.warn('admin request with a wrong key');
       throw new HttpError(401, 'unauthorized', 'The admin API key is not valid', {
         'WWW-Authenticate': `${CHALLENGE}, error="invalid_token"`,
       });
