@@ -54,7 +54,7 @@ export interface TokenProviderOptions extends TokenProviderTuning {
 
 export type RefreshMargins = Pick<TokenProviderTuning, 'refreshMarginSeconds' | 'refreshMarginRatio' | 'minRemainingSeconds'>;
 
-export const DEFAULT_TUNING: Required<TokenProviderTuning> = {
+const DEFAULT_TUNING: Required<TokenProviderTuning> = {
   refreshMarginSeconds: 60,
   refreshMarginRatio: 0.1,
   minRemainingSeconds: 15,
