@@ -13,7 +13,7 @@ export {
 } from './m2m/tokenProvider';
 export { TokenUnavailableError, type TokenFailureReason } from './m2m/tokenErrors';
 export { WalletClient, type CallContext, type DebitResult, type WalletClientOptions } from './wallet/walletClient';
-export { WalletError, type WalletFailureKind } from './wallet/walletErrors';
+export { WalletError, type WalletAnswer, type WalletFailureReason } from './wallet/walletErrors';
 export { CredentialsFile, type StoredCredentials } from './credentials/credentialsFile';
 export { SecretRotation, type RotationView } from './credentials/secretRotation';
 export { PAYMENT_CLIENT_NAME, PAYMENT_CLIENT_SCOPES } from './credentials/loadCredentials';

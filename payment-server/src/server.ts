@@ -98,7 +98,7 @@ export async function startPaymentServer(options: PaymentServerOptions): Promise
   const wallet = new WalletClient({
     baseUrl: options.walletServerUrl,
     tokens: tokenProvider,
-    ...(options.walletTimeoutMs && { timeoutMs: options.walletTimeoutMs }),
+    ...(options.walletTimeoutMs !== undefined && { timeoutMs: options.walletTimeoutMs }),
   });
   const rotation = new SecretRotation({
     stytch,

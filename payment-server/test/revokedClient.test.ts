@@ -53,10 +53,10 @@ describe('the payment-server when its M2M client is revoked', () => {
     });
   });
   afterAll(async () => {
-    await payment?.close();
-    await wallet?.close();
-    await authProxy?.close();
-    await auth?.close();
+    await payment.close();
+    await wallet.close();
+    await authProxy.close();
+    await auth.close();
   });
 
   it('fails payments with a 502 naming the revocation, without retry loops, then recovers after reactivation', async () => {

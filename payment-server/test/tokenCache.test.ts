@@ -1,6 +1,4 @@
 import type { RunningAuthServer } from '@m2m/auth-server';
-import type { RunningWalletServer } from '@m2m/wallet-server';
-import type { RunningPaymentServer } from '../src/server';
 import type { StytchProject } from '@m2m/shared';
 import { startCountingProxy, type CountingProxy } from '../../test/support/countingProxy';
 import {

@@ -1,7 +1,8 @@
 import type { RunningAuthServer } from '@m2m/auth-server';
 import { createStytchClient, SCOPES } from '@m2m/shared';
-import { TokenProvider, type TokenProviderTuning } from '../src/m2m/tokenProvider';
+import { TokenProvider, tokenTimes, type TokenProviderOptions, type TokenProviderTuning } from '../src/m2m/tokenProvider';
 import { TokenUnavailableError } from '../src/m2m/tokenErrors';
+import { eventually } from '../../test/support/eventually';
 import { startCountingProxy, type CountingProxy } from '../../test/support/countingProxy';
 import { claimsOf, createClient, projectOf, sleep, startAuth, type TestClient } from './support/stack';
 
@@ -95,7 +96,7 @@ describe('TokenProvider', () => {
 
   it('gives up on a hung auth server after its request timeout', async () => {
     proxy.setMode('hang');
-    const err = await provider({ maxAttempts: 2, requestTimeoutMs: 200 })
+    const err = await provider({ maxAttempts: 2, requestTimeoutMs: 50 })
       .getToken([SCOPES.readUsers])
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: 'auth_server_timeout', retryable: true, attempts: 2 });
@@ -147,45 +148,102 @@ describe('TokenProvider', () => {
   });
 });
 
+/**
+ * Refresh ahead of expiry, on the provider's own clock (`now`), moved by the test instead of waited
+ * for: hour-long tokens from the real auth-server, the moments computed by tokenTimes.
+ */
 describe('TokenProvider refresh ahead of expiry', () => {
   let auth: RunningAuthServer;
   let proxy: CountingProxy;
   let client: TestClient;
+  const providers: TokenProvider[] = [];
+  const margins = { refreshMarginSeconds: 60, refreshMarginRatio: 0.1, minRemainingSeconds: 15 };
+
+  /** A provider on a clock that moves only when the test says, with its first read:users token. */
+  async function withToken(tuning: TokenProviderTuning & Pick<TokenProviderOptions, 'logger'> = {}) {
+    const clock = { now: Date.now() };
+    const tokens = new TokenProvider({
+      stytch: createStytchClient(projectOf(auth, proxy.url)),
+      credentials: client,
+      retryBaseDelayMs: 10,
+      retryMaxDelayMs: 50,
+      ...tuning,
+      now: () => clock.now,
+    });
+    providers.push(tokens);
+    const sentAt = clock.now;
+    const first = await tokens.getToken([SCOPES.readUsers]);
+    return { tokens, clock, first, times: tokenTimes(claimsOf(first).exp - claimsOf(first).iat, sentAt, margins) };
+  }
+  const readUsers = (tokens: TokenProvider) => tokens.getToken([SCOPES.readUsers]);
 
   beforeAll(async () => {
-    // 4 s tokens (3 s once exp's whole-second rounding is allowed for): refreshed from 1.5 s left
-    // (half the lifetime caps the margin), never handed out with less than 0.75 s left.
-    auth = await startAuth({ tokenLifetimeSeconds: 4 });
+    auth = await startAuth();
     proxy = await startCountingProxy(auth.url);
     client = await createClient(auth);
+  });
+  beforeEach(() => proxy.setMode('forward'));
+  afterEach(() => {
+    proxy.reset();
+    for (const p of providers.splice(0)) p.close();
   });
   afterAll(async () => {
     await proxy.close();
     await auth.close();
   });
 
-  it('refreshes in the background before expiry and never hands out a token about to expire', async () => {
-    const tokens = new TokenProvider({ stytch: createStytchClient(projectOf(auth, proxy.url)), credentials: client });
-    try {
-      const seen: { token: string; at: number }[] = [];
-      const until = Date.now() + 6_500;
-      while (Date.now() < until) {
-        seen.push({ token: await tokens.getToken([SCOPES.readUsers]), at: Date.now() / 1000 });
-        await sleep(50);
-      }
-      const distinct = [...new Set(seen.map((s) => s.token))];
-      // 6.5 s of tokens refreshed 1.5 s into their life: a new one about every 1.5 s.
-      expect(distinct.length).toBeGreaterThanOrEqual(3);
-      // Each request gave a token that was used (the last refresh may still be unused when the loop ends).
-      expect(proxy.tokenRequestTotal()).toBeGreaterThanOrEqual(distinct.length);
-      expect(proxy.tokenRequestTotal()).toBeLessThanOrEqual(distinct.length + 1);
-      for (const { token, at } of seen) {
-        // Every token handed out had most of a second left: time for the request carrying it.
-        expect(claimsOf(token).exp - at).toBeGreaterThanOrEqual(0.7);
-      }
-      expect(tokens.stats().refreshesAhead).toBeGreaterThanOrEqual(2);
-    } finally {
-      tokens.close();
-    }
+  it('serves the cached token until refreshAt; from then on still serves it at once and fetches the next in ONE background refresh', async () => {
+    const { tokens, clock, first, times } = await withToken();
+
+    clock.now = times.refreshAt - 1;
+    expect(await readUsers(tokens)).toBe(first);
+    expect(tokens.stats()).toMatchObject({ tokenRequests: 1, refreshesAhead: 0 });
+
+    clock.now = times.refreshAt;
+    expect(await Promise.all([readUsers(tokens), readUsers(tokens), readUsers(tokens)])).toEqual([first, first, first]);
+    expect(tokens.stats().refreshesAhead).toBe(1);
+    await eventually(async () => expect(await readUsers(tokens)).not.toBe(first), { intervalMs: 10 });
+    expect(proxy.tokenRequests()).toEqual({ 'read:users': 2 });
+    expect(tokens.stats()).toMatchObject({ tokenRequests: 2, refreshesAhead: 1 });
+  });
+
+  it("never hands out a token with less than minRemainingSeconds left, by the token's own exp", async () => {
+    const { tokens, clock, first, times } = await withToken({ maxAttempts: 1 });
+    proxy.setMode('drop');
+
+    clock.now = times.usableUntil - 1;
+    expect(await readUsers(tokens)).toBe(first);
+    // Our clock started with the request, so this is what the token really had left (its exp is the auth server's).
+    expect(claimsOf(first).exp * 1000 - clock.now).toBeGreaterThanOrEqual(margins.minRemainingSeconds * 1000);
+
+    clock.now = times.usableUntil;
+    await expect(readUsers(tokens)).rejects.toMatchObject({ name: 'TokenUnavailableError', reason: 'auth_server_unreachable' });
+  });
+
+  it('after a failed background refresh, keeps serving the cached token and tries again retryMaxDelayMs later', async () => {
+    let refreshFailed!: () => void;
+    const failed = new Promise<void>((resolve) => (refreshFailed = resolve));
+    const logger = {
+      debug: () => {},
+      warn: (_details: object, message: string) => {
+        if (message.startsWith('M2M token refresh failed')) refreshFailed();
+      },
+    };
+    const { tokens, clock, first, times } = await withToken({ maxAttempts: 1, retryMaxDelayMs: 50, logger });
+    proxy.setMode('drop');
+
+    clock.now = times.refreshAt;
+    expect(await readUsers(tokens)).toBe(first);
+    await failed;
+
+    clock.now = times.refreshAt + 49;
+    expect(await readUsers(tokens)).toBe(first);
+    expect(tokens.stats()).toMatchObject({ refreshesAhead: 1, tokenRequests: 2, failedTokenRequests: 1 });
+
+    proxy.setMode('forward');
+    clock.now = times.refreshAt + 50;
+    expect(await readUsers(tokens)).toBe(first);
+    expect(tokens.stats().refreshesAhead).toBe(2);
+    await eventually(async () => expect(await readUsers(tokens)).not.toBe(first), { intervalMs: 10 });
   });
 });

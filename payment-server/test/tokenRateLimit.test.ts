@@ -1,6 +1,6 @@
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
-import { createStytchClient, SCOPES } from '@m2m/shared';
+import { closeServer, createStytchClient, listen, SCOPES } from '@m2m/shared';
 import { TokenProvider } from '../src/m2m/tokenProvider';
 import { TokenUnavailableError } from '../src/m2m/tokenErrors';
 import type { CountingProxy } from '../../test/support/countingProxy';
@@ -81,8 +81,13 @@ describe("TokenProvider under the auth server's rate limit", () => {
       ).toBe(true);
       expect(countRequests()).toBe(1);
 
-      now += (retryAfter + 1) * 1000;
-      await expect(tokens.getToken([SCOPES.readUsers])).rejects.toMatchObject({ reason: 'auth_server_rate_limited' });
+      // The back-off counts down on the provider's clock, and ends exactly when the auth server said.
+      const backoffEnds = now + retryAfter * 1000;
+      now = backoffEnds - 1;
+      await expect(tokens.getToken([SCOPES.readUsers])).rejects.toMatchObject({ attempts: 0, retryAfterSeconds: 1 });
+      expect(countRequests()).toBe(1);
+      now = backoffEnds;
+      await expect(tokens.getToken([SCOPES.readUsers])).rejects.toMatchObject({ reason: 'auth_server_rate_limited', attempts: 1 });
       expect(countRequests()).toBe(2);
     } finally {
       tokens.close();
@@ -128,6 +133,49 @@ describe("TokenProvider under the auth server's rate limit", () => {
       expect(countRequests()).toBe(1);
     } finally {
       await server.close();
+    }
+  });
+});
+
+/**
+ * Stytch itself sends no retry_after_seconds in the body (and the SDK drops the Retry-After header):
+ * the provider then backs off for rateLimitBackoffSeconds. The local auth-server always says how
+ * long, so this token endpoint is a stand-in answering 429 as Stytch does, over real HTTP.
+ */
+describe('TokenProvider after a 429 that does not say how long to wait', () => {
+  it('backs off for rateLimitBackoffSeconds on its own clock, then asks again', async () => {
+    let answered = 0;
+    const endpoint = await listen(
+      (_req, res) => {
+        answered++;
+        const body = { status_code: 429, request_id: 'request-id-429', error: 'too_many_requests', error_description: 'Too many requests' };
+        res.writeHead(429, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      },
+      0,
+      '127.0.0.1',
+    );
+    let now = Date.now();
+    const tokens = new TokenProvider({
+      stytch: createStytchClient({ projectId: 'project-test-429', secret: 'secret-test-429', baseUrl: endpoint.url }),
+      credentials: { clientId: 'm2m-client-test-429', clientSecret: 'client-secret-test-429' },
+      rateLimitBackoffSeconds: 7,
+      now: () => now,
+    });
+    try {
+      await expect(tokens.getToken([SCOPES.readUsers])).rejects.toMatchObject({
+        reason: 'auth_server_rate_limited',
+        attempts: 1,
+        retryAfterSeconds: 7,
+      });
+      now += 6_999;
+      await expect(tokens.getToken([SCOPES.writeWallets])).rejects.toMatchObject({ attempts: 0, retryAfterSeconds: 1 });
+      expect(answered).toBe(1);
+      now += 1;
+      await expect(tokens.getToken([SCOPES.readUsers])).rejects.toMatchObject({ reason: 'auth_server_rate_limited', attempts: 1 });
+      expect(answered).toBe(2);
+    } finally {
+      tokens.close();
+      await closeServer(endpoint.server);
     }
   });
 });

@@ -4,7 +4,7 @@ import { HttpError, parseInput } from '@m2m/shared';
 import { clientView } from './clientView';
 import { ClientIdParam, CreateClientRequest, SearchClientsRequest, UpdateClientRequest } from './clientSchemas';
 import { PAYMENT_CLIENT_SCOPES } from '../credentials/loadCredentials';
-import { callStytch } from './stytchErrors';
+import { callStytch } from '../stytch/callStytch';
 
 export interface ClientRoutesDeps {
   stytch: Client;
@@ -43,8 +43,9 @@ export function clientRoutes({ stytch, ownClientId }: ClientRoutesDeps): Router 
       if (update.status === 'inactive') {
         throw new HttpError(409, 'own_client', "This is the payment-server's own client: deactivating it would stop every payment");
       }
-      const dropped = update.scopes && PAYMENT_CLIENT_SCOPES.filter((scope) => !update.scopes!.includes(scope));
-      if (dropped?.length) {
+      const { scopes } = update;
+      const dropped = scopes ? PAYMENT_CLIENT_SCOPES.filter((scope) => !scopes.includes(scope)) : [];
+      if (dropped.length) {
         throw new HttpError(
           409,
           'own_client',

@@ -1,7 +1,7 @@
 import type { Client } from 'stytch';
 import { ConfigError, SCOPES, type Logger } from '@m2m/shared';
 import { withTimeout } from '../m2m/backoff';
-import { classifyTokenFailure, TokenRequestTimeoutError } from '../m2m/tokenErrors';
+import { classifyTokenFailure } from '../m2m/tokenErrors';
 import type { ClientCredentials } from '../m2m/tokenProvider';
 import { CredentialsFile, lastFour, type StoredCredentials } from './credentialsFile';
 
@@ -131,11 +131,7 @@ type SecretStatus = 'accepted' | 'rejected' | 'unknown';
 async function probeSecret(options: LoadCredentialsOptions, clientId: string, secret: string): Promise<SecretStatus> {
   const timeoutMs = options.timeoutMs ?? 5_000;
   try {
-    await withTimeout(
-      options.stytch.m2m.token({ client_id: clientId, client_secret: secret, scopes: [SCOPES.readUsers] }),
-      timeoutMs,
-      () => new TokenRequestTimeoutError(`no answer within ${timeoutMs} ms`),
-    );
+    await withTimeout(options.stytch.m2m.token({ client_id: clientId, client_secret: secret, scopes: [SCOPES.readUsers] }), timeoutMs);
     return 'accepted';
   } catch (err) {
     const failure = classifyTokenFailure(err);

@@ -1,7 +1,7 @@
 import type { Client } from 'stytch';
 import { HttpError, SCOPES, type Logger } from '@m2m/shared';
 import type { TokenProvider } from '../m2m/tokenProvider';
-import { callStytch } from '../admin/stytchErrors';
+import { callStytch } from '../stytch/callStytch';
 import { lastFour, type CredentialsFile, type StoredCredentials } from './credentialsFile';
 
 /** What the rotation routes answer: which secrets exist, by their last four characters only. */
@@ -287,8 +287,9 @@ export class SecretRotation {
     };
   }
 
-  private logView(): object {
-    const { rotation: _, ...rest } = this.view('started');
-    return rest;
+  /** The view without `rotation`: log lines say in words what happened. */
+  private logView(): Omit<RotationView, 'rotation'> {
+    const { client_id, client_secret_last_four, next_client_secret_last_four, in_use } = this.view('none');
+    return { client_id, client_secret_last_four, next_client_secret_last_four, in_use };
   }
 }

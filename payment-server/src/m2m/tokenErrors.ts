@@ -1,4 +1,5 @@
 import { RequestError, StytchError } from 'stytch';
+import { TimeoutError } from './backoff.js';
 
 /**
  * Why no token could be had. `retryable` says whether trying again later can help:
@@ -24,9 +25,13 @@ export interface TokenFailure {
   retryAfterSeconds?: number;
 }
 
-/** Thrown when a token can't be had after the retries; callers map it to 503/504 (retryable) or 502. */
+/**
+ * Thrown when a token can't be had after the retries; callers map it to 503/504 (retryable) or 502.
+ * Shaped like the services' errors: `code` names the error (what programs match on), `reason` says why.
+ */
 export class TokenUnavailableError extends Error {
   override readonly name = 'TokenUnavailableError';
+  readonly code = 'm2m_token_unavailable';
   readonly reason: TokenFailureReason;
   readonly retryable: boolean;
   readonly attempts: number;
@@ -52,55 +57,41 @@ export class TokenUnavailableError extends Error {
   }
 }
 
-/** Our own per-attempt deadline: the SDK's `fetch` has none. */
-export class TokenRequestTimeoutError extends Error {
-  override readonly name = 'TokenRequestTimeoutError';
-}
-
 /**
  * Sorts a failed `m2m.token` call into a reason. The SDK throws `StytchError` for any answer
  * >= 400 (OAuth errors have `error` mapped to `error_type`) and `RequestError` when the server
- * can't be reached or answers something that is not JSON.
+ * can't be reached or answers something that is not JSON; our deadline throws `TimeoutError`.
  */
 export function classifyTokenFailure(err: unknown): TokenFailure {
-  if (err instanceof TokenRequestTimeoutError) {
-    return { reason: 'auth_server_timeout', retryable: true, detail: err.message, cause: err };
+  if (err instanceof TimeoutError) {
+    const detail = `the auth server did not answer within ${err.timeoutMs} ms`;
+    return { reason: 'auth_server_timeout', retryable: true, detail, cause: err };
   }
-  if (err instanceof StytchError) {
-    const detail = `${err.status_code} ${err.error_type}: ${err.error_message}`;
-    // Rebuilt from the parsed fields only: the original message is the whole response body.
-    const cause = Object.assign(new Error(detail), {
-      status_code: err.status_code,
-      error_type: err.error_type,
-      request_id: err.request_id,
-    });
-    if (err.error_type === 'invalid_client' || err.status_code === 401) {
-      return { reason: 'invalid_client', retryable: false, detail, cause };
-    }
-    if (err.error_type === 'invalid_scope') return { reason: 'invalid_scope', retryable: false, detail, cause };
-    if (err.status_code === 429) {
-      const retryAfterSeconds = retryAfterOf(err);
-      return {
-        reason: 'auth_server_rate_limited',
-        retryable: true,
-        detail,
-        cause,
-        ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
-      };
-    }
-    if (err.status_code >= 500) return { reason: 'auth_server_error', retryable: true, detail, cause };
-    return { reason: 'rejected', retryable: false, detail, cause };
-  }
+  if (err instanceof StytchError) return classifyAnswer(err);
   if (err instanceof RequestError) {
-    // RequestError keeps the request it failed on, whose form body holds client_secret: never pass it on.
-    const underlying = (err as Error & { cause?: unknown }).cause;
-    const why = underlying instanceof Error ? `${err.message} (${describeNetworkError(underlying)})` : err.message;
-    const cause = new Error(why);
-    if (err.message.startsWith('Unable to parse JSON')) return { reason: 'auth_server_error', retryable: true, detail: why, cause };
-    return { reason: 'auth_server_unreachable', retryable: true, detail: why, cause };
+    // RequestError keeps the request it failed on, whose form body holds client_secret: only its message goes on.
+    const cause = new Error(err.message);
+    const reason = err.message.startsWith('Unable to parse JSON') ? 'auth_server_error' : 'auth_server_unreachable';
+    return { reason, retryable: true, detail: err.message, cause };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { reason: 'auth_server_error', retryable: false, detail: `unexpected failure: ${message}`, cause: new Error(message) };
+}
+
+/** An answer >= 400 from the token endpoint. */
+function classifyAnswer(err: StytchError): TokenFailure {
+  const detail = `${err.status_code} ${err.error_type}: ${err.error_message}`;
+  // Rebuilt from the parsed fields only: the original message is the whole response body.
+  const cause = Object.assign(new Error(detail), { status_code: err.status_code, error_type: err.error_type, request_id: err.request_id });
+  const failure = (reason: TokenFailureReason, retryable: boolean): TokenFailure => ({ reason, retryable, detail, cause });
+  if (err.error_type === 'invalid_client' || err.status_code === 401) return failure('invalid_client', false);
+  if (err.error_type === 'invalid_scope') return failure('invalid_scope', false);
+  if (err.status_code === 429) {
+    const retryAfterSeconds = retryAfterOf(err);
+    return { ...failure('auth_server_rate_limited', true), ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) };
+  }
+  if (err.status_code >= 500) return failure('auth_server_error', true);
+  return failure('rejected', false);
 }
 
 /**
@@ -114,12 +105,4 @@ function retryAfterOf(err: StytchError): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function describeNetworkError(err: Error): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  const inner = (err as Error & { cause?: unknown }).cause;
-  if (code) return code;
-  if (inner instanceof Error) return describeNetworkError(inner);
-  return err.message;
 }

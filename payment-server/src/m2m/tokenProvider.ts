@@ -1,7 +1,51 @@
 import NodeCache from 'node-cache';
-import type { Client } from 'stytch';
 import { fullJitterDelayMs, sleep, withTimeout } from './backoff.js';
-import { classifyTokenFailure, TokenRequestTimeoutError, TokenUnavailableError, type TokenFailure } from './tokenErrors.js';
+import { classifyTokenFailure, TokenUnavailableError, type TokenFailure } from './tokenErrors.js';
+import {
+  assertCredentials,
+  assertOptions,
+  resolveTuning,
+  type ClientCredentials,
+  type RefreshMargins,
+  type TokenEndpoint,
+  type TokenProviderLogger,
+  type TokenProviderOptions,
+  type TokenProviderTuning,
+} from './tokenProviderOptions.js';
+
+export type {
+  ClientCredentials,
+  TokenEndpoint,
+  TokenProviderLogger,
+  TokenProviderOptions,
+  TokenProviderTuning,
+} from './tokenProviderOptions.js';
+
+export interface TokenProviderStats {
+  /** Token requests sent to the auth server (each retry counts). */
+  tokenRequests: number;
+  failedTokenRequests: number;
+  /** `getToken` calls answered from the cache. */
+  cacheHits: number;
+  /** Refreshes started ahead of expiry while the cached token kept serving. */
+  refreshesAhead: number;
+  cachedTokens: number;
+}
+
+/** When a token expires, when its refresh starts, and until when it is handed out; all epoch milliseconds. */
+export interface TokenTimes {
+  expiresAt: number;
+  refreshAt: number;
+  usableUntil: number;
+}
+
+interface CachedToken extends TokenTimes {
+  accessToken: string;
+  /** After a failed background refresh, the next one waits until then. */
+  nextRefreshAttemptAt: number;
+}
+
+const silentLogger: TokenProviderLogger = { debug: () => {}, warn: () => {} };
 
 /**
  * Gets, caches and refreshes Stytch M2M access tokens (OAuth 2.0 client credentials) for one client.
@@ -23,88 +67,11 @@ import { classifyTokenFailure, TokenRequestTimeoutError, TokenUnavailableError, 
  *
  * Copy this folder (`m2m/`) into another service as it is: it needs only `node-cache` and `stytch`.
  */
-
-export interface ClientCredentials {
-  clientId: string;
-  clientSecret: string;
-}
-
-/** The one SDK call the provider makes; a `stytch.Client` satisfies it. */
-export interface TokenEndpoint {
-  m2m: Pick<Client['m2m'], 'token'>;
-}
-
-/** pino's logger satisfies this; so does `console` wrapped in two lines. */
-export interface TokenProviderLogger {
-  debug(details: object, message: string): void;
-  warn(details: object, message: string): void;
-}
-
-export interface TokenProviderTuning {
-  /** Start refreshing when less than this is left... (default 60 s) */
-  refreshMarginSeconds?: number;
-  /** ...or less than this share of the token's lifetime, whichever is larger (default 0.1). Capped at half the lifetime. */
-  refreshMarginRatio?: number;
-  /** Never hand out a token with less than this left: it must outlive one request in flight (default 15 s; at most a quarter of the lifetime). */
-  minRemainingSeconds?: number;
-  /** Token requests per `getToken` before giving up, the first included (default 4). */
-  maxAttempts?: number;
-  retryBaseDelayMs?: number;
-  retryMaxDelayMs?: number;
-  /** Deadline of one token request (default 5 s). */
-  requestTimeoutMs?: number;
-  /** After a 429 that says no Retry-After, ask again after this long (default 10 s). */
-  rateLimitBackoffSeconds?: number;
-}
-
-export interface TokenProviderOptions extends TokenProviderTuning {
-  stytch: TokenEndpoint;
-  credentials: ClientCredentials;
-  logger?: TokenProviderLogger;
-  /** Epoch milliseconds (default Date.now); tests move it instead of sleeping. */
-  now?: () => number;
-}
-
-export interface TokenProviderStats {
-  /** Token requests sent to the auth server (each retry counts). */
-  tokenRequests: number;
-  failedTokenRequests: number;
-  /** `getToken` calls answered from the cache. */
-  cacheHits: number;
-  /** Refreshes started ahead of expiry while the cached token kept serving. */
-  refreshesAhead: number;
-  cachedTokens: number;
-}
-
-interface CachedToken {
-  accessToken: string;
-  /** All epoch milliseconds. */
-  expiresAt: number;
-  refreshAt: number;
-  usableUntil: number;
-  /** After a failed background refresh, the next one waits until then. */
-  nextRefreshAttemptAt: number;
-}
-
-const DEFAULTS: Required<TokenProviderTuning> = {
-  refreshMarginSeconds: 60,
-  refreshMarginRatio: 0.1,
-  minRemainingSeconds: 15,
-  maxAttempts: 4,
-  retryBaseDelayMs: 100,
-  retryMaxDelayMs: 2_000,
-  requestTimeoutMs: 5_000,
-  rateLimitBackoffSeconds: 10,
-};
-
-const silentLogger: TokenProviderLogger = { debug: () => {}, warn: () => {} };
-
 export class TokenProvider {
   private readonly stytch: TokenEndpoint;
   private readonly tuning: Required<TokenProviderTuning>;
   private readonly logger: TokenProviderLogger;
-  // useClones: false, since entries are ours and copying them on every hit would cost for nothing.
-  private readonly cache = new NodeCache({ useClones: false, checkperiod: 120 });
+  private readonly cache: NodeCache;
   private readonly inFlight = new Map<string, Promise<CachedToken>>();
   private credentials: ClientCredentials;
   private readonly now: () => number;
@@ -114,16 +81,15 @@ export class TokenProvider {
   private readonly counters = { tokenRequests: 0, failedTokenRequests: 0, cacheHits: 0, refreshesAhead: 0 };
 
   constructor(options: TokenProviderOptions) {
+    assertOptions(options);
     this.stytch = options.stytch;
     this.credentials = { ...options.credentials };
     this.logger = options.logger ?? silentLogger;
-    const tuning = Object.fromEntries(Object.entries(options).filter(([name, v]) => name in DEFAULTS && v !== undefined));
-    this.tuning = { ...DEFAULTS, ...tuning };
-    if (this.tuning.maxAttempts < 1) throw new RangeError('maxAttempts must be at least 1');
-    if (!(this.tuning.rateLimitBackoffSeconds > 0)) throw new TypeError('rateLimitBackoffSeconds must be a positive number of seconds');
-    if (options.now !== undefined && typeof options.now !== 'function')
-      throw new TypeError('now must be a function returning epoch milliseconds');
+    this.tuning = resolveTuning(options);
     this.now = options.now ?? Date.now;
+    // Made once the options passed their checks (its timer would outlive a refused construction).
+    // useClones: false, since entries are ours and copying them on every hit would cost for nothing.
+    this.cache = new NodeCache({ useClones: false, checkperiod: 120 });
   }
 
   get clientId(): string {
@@ -178,6 +144,7 @@ export class TokenProvider {
    * For another client they are dropped.
    */
   setCredentials(credentials: ClientCredentials): void {
+    assertCredentials(credentials);
     const previous = this.credentials;
     this.credentials = { ...credentials };
     if (previous.clientId !== credentials.clientId) this.cache.flushAll();
@@ -243,7 +210,6 @@ export class TokenProvider {
         const response = await withTimeout(
           this.stytch.m2m.token({ client_id: credentials.clientId, client_secret: credentials.clientSecret, scopes: scopeSet }),
           this.tuning.requestTimeoutMs,
-          () => new TokenRequestTimeoutError(`the auth server did not answer within ${this.tuning.requestTimeoutMs} ms`),
         );
         if (typeof response.access_token !== 'string' || !(response.expires_in > 0)) {
           throw new Error('the token response has no access_token or expires_in');
@@ -252,7 +218,7 @@ export class TokenProvider {
           { clientId: credentials.clientId, scopes: scopeSet, expiresIn: response.expires_in, attempt },
           'M2M token fetched',
         );
-        return this.schedule(response.access_token, response.expires_in, startedAt);
+        return { accessToken: response.access_token, ...tokenTimes(response.expires_in, startedAt, this.tuning), nextRefreshAttemptAt: 0 };
       } catch (err) {
         this.counters.failedTokenRequests++;
         failure = classifyTokenFailure(err);
@@ -297,23 +263,26 @@ export class TokenProvider {
       { attempts, clientId, scopes: scopeSet, retryAfterSeconds },
     );
   }
-
-  /**
-   * Expiry is counted from when the request was sent (the answer's travel time is on the safe side),
-   * with our own clock (no trust in clock sync with the auth server), less one second: the token's
-   * `exp` is whole seconds, so it can fall up to a second before sent-time + expires_in.
-   */
-  private schedule(accessToken: string, expiresInSeconds: number, startedAt: number): CachedToken {
-    const lifetimeMs = Math.max(expiresInSeconds - 1, expiresInSeconds / 2) * 1000;
-    const { refreshMarginSeconds, refreshMarginRatio, minRemainingSeconds } = this.tuning;
-    const refreshMargin = Math.min(Math.max(refreshMarginSeconds * 1000, refreshMarginRatio * lifetimeMs), lifetimeMs / 2);
-    const minRemaining = Math.min(minRemainingSeconds * 1000, lifetimeMs / 4);
-    const expiresAt = startedAt + lifetimeMs;
-    return { accessToken, expiresAt, refreshAt: expiresAt - refreshMargin, usableUntil: expiresAt - minRemaining, nextRefreshAttemptAt: 0 };
-  }
 }
 
 /** Sorted and de-duplicated, so that the order callers list scopes in does not split the cache. */
 export function normalizeScopes(scopes: readonly string[]): string[] {
   return [...new Set(scopes.map((s) => s.trim()).filter(Boolean))].sort();
+}
+
+/**
+ * Expiry is counted from when the request was sent (the answer's travel time is on the safe side),
+ * with our own clock (no trust in clock sync with the auth server), less one second: the token's
+ * `exp` is whole seconds, so it can fall up to a second before sent-time + expires_in.
+ */
+export function tokenTimes(
+  expiresInSeconds: number,
+  sentAt: number,
+  { refreshMarginSeconds, refreshMarginRatio, minRemainingSeconds }: Required<RefreshMargins>,
+): TokenTimes {
+  const lifetimeMs = Math.max(expiresInSeconds - 1, expiresInSeconds / 2) * 1000;
+  const refreshMargin = Math.min(Math.max(refreshMarginSeconds * 1000, refreshMarginRatio * lifetimeMs), lifetimeMs / 2);
+  const minRemaining = Math.min(minRemainingSeconds * 1000, lifetimeMs / 4);
+  const expiresAt = sentAt + lifetimeMs;
+  return { expiresAt, refreshAt: expiresAt - refreshMargin, usableUntil: expiresAt - minRemaining };
 }

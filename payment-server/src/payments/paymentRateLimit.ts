@@ -20,7 +20,8 @@ export function paymentRateLimit(paymentsPerMinute: number): RequestHandler {
     if (!caller) throw new Error('paymentRateLimit runs after authorizeToken');
     const wait = attempts.retryAfterSeconds(caller);
     if (wait > 0) {
-      req.log?.warn({ clientId: caller }, 'payment rate limit reached');
+      // pino-http's logger, when the app has one: the limit also works mounted alone.
+      (req.log as typeof req.log | undefined)?.warn({ clientId: caller }, 'payment rate limit reached');
       throw new HttpError(429, 'rate_limited', `Too many payments from this client; retry in ${wait} s`, { 'Retry-After': String(wait) });
     }
     attempts.recordFailure(caller);

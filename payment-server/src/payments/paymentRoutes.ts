@@ -5,6 +5,7 @@ import {
   Amount,
   authorizeToken,
   HttpError,
+  ServiceError,
   Id,
   IdempotencyKey,
   jsonBody,
@@ -68,12 +69,13 @@ export function paymentRoutes({ wallet, authorize, paymentsPerMinute = DEFAULT_P
     paymentRateLimit(paymentsPerMinute),
     json,
     async (req, res) => {
-      const caller = req.m2m!.client_id;
+      const caller = callerOf(req);
       const idempotencyKey = idempotencyKeyOf(req);
       // Set before any wallet call: even a 504 tells the caller which key to retry with.
       res.setHeader('Idempotency-Key', idempotencyKey);
       const payment = parseInput(PaymentRequest, req.body);
-      const context = { requestId: String(req.id) };
+      // Our ids are strings (httpLogger); passed on so one payment can be followed through both servers' logs.
+      const context = typeof req.id === 'string' ? { requestId: req.id } : {};
       const log = req.log as Logger;
 
       const balance = await step('check-balance', log, () => wallet.checkBalance(payment.customerId, context));
@@ -127,10 +129,18 @@ async function step<T>(name: PaymentStep, log: Logger, call: () => Promise<T>): 
   } catch (err) {
     const answer = toPaymentHttpError(err, name);
     // The caller is told which peer failed; where it lives and how it failed is for our log only.
-    if (answer instanceof HttpError && answer.status >= 502)
+    if (answer instanceof ServiceError && answer.status >= 502) {
       log.warn({ step: name, code: answer.code, cause: (err as Error).message }, 'payment step failed');
+    }
     throw answer;
   }
+}
+
+/** The caller's client_id, from its verified token. */
+function callerOf(req: Request): string {
+  const caller = req.m2m?.client_id;
+  if (!caller) throw new Error('the payment route runs after authorizeToken');
+  return caller;
 }
 
 /** The caller's Idempotency-Key (validated), or a new one: every payment gets a key the caller can retry with. */

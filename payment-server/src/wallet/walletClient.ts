@@ -4,15 +4,16 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { z } from 'zod';
 import { CLIENT_REVOKED_DESCRIPTION, SCOPES, type CheckBalanceResponse, type DebitRequest, type DebitResponse } from '@m2m/shared';
 import type { TokenProvider } from '../m2m/tokenProvider';
-import { WalletError } from './walletErrors';
+import { WalletError, type WalletAnswer } from './walletErrors';
 
+/** Checked at construction: a wrong value is a TypeError naming the option. */
 export interface WalletClientOptions {
-  /** WALLET_SERVER_URL */
+  /** WALLET_SERVER_URL: http:// or https://. */
   baseUrl: string;
   tokens: Pick<TokenProvider, 'getToken' | 'invalidate'>;
-  /** Deadline of each HTTP call to the wallet (default 5 s). */
+  /** Deadline of each HTTP call to the wallet, whole milliseconds (default 5 s). */
   timeoutMs?: number;
-  /** Keep-alive sockets to the wallet (default 128). */
+  /** Keep-alive sockets to the wallet, a whole number (default 128). */
   maxSockets?: number;
 }
 
@@ -46,6 +47,7 @@ export class WalletClient {
   private readonly agents: { http: http.Agent; https: https.Agent };
 
   constructor(private readonly options: WalletClientOptions) {
+    assertOptions(options);
     const maxSockets = options.maxSockets ?? 128;
     this.agents = { http: new http.Agent({ keepAlive: true, maxSockets }), https: new https.Agent({ keepAlive: true, maxSockets }) };
     this.http = axios.create({
@@ -71,7 +73,7 @@ export class WalletClient {
   /** POST /api/debit with a write:wallets token; the same key always gets the same outcome. */
   async debit(request: DebitRequest, idempotencyKey: string, context: CallContext = {}): Promise<DebitResult> {
     const res = await this.call([SCOPES.writeWallets], '/api/debit', request, { 'Idempotency-Key': idempotencyKey }, context);
-    return { ...this.parse(res, DebitAnswer, 'debit'), replayed: res.headers['idempotent-replayed'] === 'true' };
+    return { ...this.parse(res, DebitAnswer, 'debit'), replayed: headerOf(res, 'idempotent-replayed') === 'true' };
   }
 
   /** Closes the keep-alive sockets. */
@@ -129,49 +131,87 @@ export class WalletClient {
     if (res.status === 200 || res.status === 201) {
       const parsed = schema.safeParse(res.data);
       if (parsed.success) return parsed.data;
-      throw new WalletError('bad_response', `The wallet-server's ${what} answer does not match its contract`, res.status);
+      throw new WalletError('bad_response', `The wallet-server's ${what} answer does not match its contract`, { status: res.status });
     }
     throw toWalletError(res, what);
   }
 }
 
+/** One response header as a string (axios types them loosely). */
+function headerOf(res: AxiosResponse<unknown>, name: string): string | undefined {
+  const value: unknown = res.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
 function isInvalidToken(res: AxiosResponse<unknown>): boolean {
-  const challenge = res.headers['www-authenticate'];
-  return typeof challenge === 'string' && /error="invalid_token"/.test(challenge);
+  return headerOf(res, 'www-authenticate')?.includes('error="invalid_token"') ?? false;
 }
 
 function isClientRevoked(res: AxiosResponse<unknown>): boolean {
-  const challenge = res.headers['www-authenticate'];
-  return typeof challenge === 'string' && challenge.includes(`error_description="${CLIENT_REVOKED_DESCRIPTION}"`);
+  return headerOf(res, 'www-authenticate')?.includes(`error_description="${CLIENT_REVOKED_DESCRIPTION}"`) ?? false;
 }
 
 function clientRevoked(path: string): WalletError {
-  return new WalletError(
-    'client_revoked',
-    `The wallet-server refused ${path}: our M2M client is deactivated or deleted`,
-    401,
-    'invalid_token',
-  );
+  return new WalletError('client_revoked', `The wallet-server refused ${path}: our M2M client is deactivated or deleted`, {
+    status: 401,
+    code: 'invalid_token',
+  });
 }
 
 function toWalletError(res: AxiosResponse<unknown>, what: string): WalletError {
   const parsed = ErrorAnswer.safeParse(res.data);
+  const { status } = res;
   const code = parsed.success ? parsed.data.error.code : undefined;
-  const message = parsed.success ? parsed.data.error.message : `HTTP ${res.status}`;
-  const status = res.status;
-  if (status === 404 && code === 'customer_not_found') return new WalletError('customer_not_found', message, status, code);
-  if (status === 404 && code === 'destination_not_found') return new WalletError('destination_not_found', message, status, code);
-  if (status === 409 && code === 'insufficient_funds') return new WalletError('insufficient_funds', message, status, code);
-  if (status === 422 && code?.includes('idempotency')) return new WalletError('idempotency_key_reused', message, status, code);
-  if (status === 401 || status === 403)
-    return new WalletError(
-      'unauthorized',
-      `The wallet-server refused our token for ${what} (${status} ${code ?? ''}): ${message}`.replace(' )', ')'),
-      status,
-      code,
-    );
+  const wallet: WalletAnswer = { status, code };
+  const message = parsed.success ? parsed.data.error.message : `HTTP ${status}`;
+  if (status === 404 && code === 'customer_not_found') return new WalletError('customer_not_found', message, wallet);
+  if (status === 404 && code === 'destination_not_found') return new WalletError('destination_not_found', message, wallet);
+  if (status === 409 && code === 'insufficient_funds') return new WalletError('insufficient_funds', message, wallet);
+  if (status === 422 && code?.includes('idempotency')) return new WalletError('idempotency_key_reused', message, wallet);
+  if (status === 401 || status === 403) {
+    const answered = parsed.success ? `${status} ${parsed.data.error.code}: ${parsed.data.error.message}` : String(status);
+    return new WalletError('unauthorized', `The wallet-server refused our token for ${what} (${answered})`, wallet);
+  }
   if (status === 503 || status === 429)
-    return new WalletError('unavailable', `The wallet-server is unavailable (${status}): ${message}`, status, code);
-  if (status >= 400 && status < 500) return new WalletError('rejected_request', message, status, code);
-  return new WalletError('bad_response', `The wallet-server failed on ${what} (${status})`, status, code);
+    return new WalletError('unavailable', `The wallet-server is unavailable (${status}): ${message}`, wallet);
+  if (status >= 400 && status < 500) return new WalletError('rejected_request', message, wallet);
+  return new WalletError('bad_response', `The wallet-server failed on ${what} (${status})`, wallet);
+}
+
+/** The longest wait a Node timer keeps (axios' timeout is one); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function assertOptions(options: WalletClientOptions): void {
+  const { baseUrl, tokens, timeoutMs, maxSockets } = options as Partial<Record<keyof WalletClientOptions, unknown>>;
+  if (typeof baseUrl !== 'string' || !isHttpUrl(baseUrl)) throw new TypeError('WalletClient: baseUrl must be an http:// or https:// URL');
+  const provider = tokens as Partial<Record<'getToken' | 'invalidate', unknown>> | undefined;
+  if (typeof provider?.getToken !== 'function' || typeof provider.invalidate !== 'function') {
+    throw new TypeError('WalletClient: tokens must have getToken and invalidate (a TokenProvider has)');
+  }
+  if (timeoutMs !== undefined && !isWholeNumber(timeoutMs, 1, MAX_TIMER_MS)) {
+    throw new TypeError(
+      `WalletClient: timeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS} (got ${shown(timeoutMs)})`,
+    );
+  }
+  // http.Agent would take NaN or 0 for "no limit".
+  if (maxSockets !== undefined && !isWholeNumber(maxSockets, 1, Number.MAX_SAFE_INTEGER)) {
+    throw new TypeError(`WalletClient: maxSockets must be a whole number of at least 1 (got ${shown(maxSockets)})`);
+  }
+}
+
+/** A wrong value as a message shows it: `"5"` for a string, so that it can't pass for the number 5. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'number' ? String(value) : typeof value;
+}
+
+function isWholeNumber(value: unknown, min: number, max: number): boolean {
+  return Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
 }

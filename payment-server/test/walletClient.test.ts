@@ -1,0 +1,139 @@
+import http from 'node:http';
+import type { RunningAuthServer } from '@m2m/auth-server';
+import { closeServer, createStytchClient, listen, type RunningServer } from '@m2m/shared';
+import { TokenProvider } from '../src/m2m/tokenProvider';
+import { WalletClient, type WalletClientOptions } from '../src/wallet/walletClient';
+import { WalletError } from '../src/wallet/walletErrors';
+import { createClient, projectOf, startAuth } from './support/stack';
+
+/**
+ * The WalletClient on its own: its options are checked at construction, and a wallet's answers
+ * outside the happy path become WalletErrors with messages built in one piece. The wallet here is a
+ * stand-in over real HTTP answering what a broken or strict wallet would; tokens come from a real
+ * TokenProvider and auth-server. Payments through the real wallet-server are in payments.test.ts.
+ */
+describe('WalletClient', () => {
+  let auth: RunningAuthServer;
+  let tokens: TokenProvider;
+  const stands: RunningServer[] = [];
+  const clients: WalletClient[] = [];
+
+  beforeAll(async () => {
+    auth = await startAuth();
+    tokens = new TokenProvider({ stytch: createStytchClient(projectOf(auth)), credentials: await createClient(auth) });
+  });
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    for (const stand of stands.splice(0)) await closeServer(stand.server, 100);
+  });
+  afterAll(async () => {
+    tokens.close();
+    await auth.close();
+  });
+
+  const walletAt = (baseUrl: string, options: Partial<WalletClientOptions> = {}) => {
+    const client = new WalletClient({ baseUrl, tokens, ...options });
+    clients.push(client);
+    return client;
+  };
+  /** A wallet stand-in answering every call with `status` and `body` (JSON when an object). */
+  const standIn = async (status: number, body?: object | string) => {
+    const stand = await listen(
+      (_req: http.IncomingMessage, res: http.ServerResponse) => {
+        const json = typeof body === 'object';
+        res.writeHead(status, { 'content-type': json ? 'application/json' : 'text/plain' }).end(json ? JSON.stringify(body) : body);
+      },
+      0,
+      '127.0.0.1',
+    );
+    stands.push(stand);
+    return stand.url;
+  };
+  /** The WalletError a balance check fails with; a check that succeeds fails the test. */
+  const failureOf = async (client: WalletClient): Promise<WalletError> => {
+    const outcome = await client.checkBalance('67uhjio098uhgt6l').then(
+      (answer) => new Error(`expected a failure, got ${JSON.stringify(answer)}`),
+      (err: unknown) => err,
+    );
+    if (!(outcome instanceof WalletError)) throw outcome;
+    return outcome;
+  };
+
+  describe('options', () => {
+    const build = (options: Record<string, unknown>) => () =>
+      clients.push(new WalletClient({ baseUrl: 'http://127.0.0.1:4000/', tokens, ...options }));
+
+    it('takes a URL and a token provider, and timeoutMs and maxSockets in range', () => {
+      expect(build({})).not.toThrow();
+      expect(build({ baseUrl: 'https://wallet.internal/', timeoutMs: 1, maxSockets: 1 })).not.toThrow();
+    });
+
+    it.each([
+      ['baseUrl', [undefined, '', 'wallet.internal', 'ftp://wallet.internal/', 42]],
+      ['tokens', [undefined, {}, { getToken: () => 'token' }]],
+      ['timeoutMs', [NaN, 0, -1, 1.5, '5000', 2 ** 31]],
+      ['maxSockets', [NaN, 0, -1, 2.5, '128', Infinity]],
+    ])('%s: refuses each wrong value with a TypeError naming it', (name, wrongs) => {
+      for (const wrong of wrongs) expect(build({ [name]: wrong })).toThrow(new RegExp(`^WalletClient: ${name} must `));
+    });
+
+    it('shows a wrong number as it is, and a string in quotes', () => {
+      expect(build({ timeoutMs: NaN })).toThrow('(got NaN)');
+      expect(build({ maxSockets: '128' })).toThrow('WalletClient: maxSockets must be a whole number of at least 1 (got "128")');
+    });
+  });
+
+  describe('failures', () => {
+    it('a 403 with no error body: our token refused, the status once, no dangling parenthesis', async () => {
+      const err = await failureOf(walletAt(await standIn(403, 'Forbidden')));
+      expect(err).toBeInstanceOf(WalletError);
+      expect(err).toMatchObject({ reason: 'unauthorized', status: 502, code: 'wallet_rejected_token', wallet: { status: 403 } });
+      expect(err.message).toBe('The wallet-server refused our token for check-balance (403)');
+    });
+
+    it("a 403 with the wallet's error: its code and message, once each", async () => {
+      const url = await standIn(403, { error: { code: 'insufficient_scope', message: 'The token lacks read:users' } });
+      const err = await failureOf(walletAt(url));
+      expect(err.message).toBe(
+        'The wallet-server refused our token for check-balance (403 insufficient_scope: The token lacks read:users)',
+      );
+      expect(err.wallet).toEqual({ status: 403, code: 'insufficient_scope' });
+    });
+
+    it('a 503: unavailable, Retry-After for our caller, the message not exposed', async () => {
+      const err = await failureOf(walletAt(await standIn(503, { error: { code: 'temporarily_unavailable', message: 'No keys' } })));
+      expect(err).toMatchObject({ reason: 'unavailable', status: 503, code: 'wallet_unavailable', expose: false });
+      expect(err.headers).toEqual({ 'Retry-After': '1' });
+      expect(err.message).toBe('The wallet-server is unavailable (503): No keys');
+    });
+
+    it('a 500 or an answer outside the contract: bad_response', async () => {
+      expect(await failureOf(walletAt(await standIn(500, '<h1>oops</h1>')))).toMatchObject({
+        reason: 'bad_response',
+        code: 'wallet_error',
+        message: 'The wallet-server failed on check-balance (500)',
+      });
+      expect(await failureOf(walletAt(await standIn(200, { balance: 'lots' })))).toMatchObject({
+        reason: 'bad_response',
+        message: "The wallet-server's check-balance answer does not match its contract",
+      });
+    });
+
+    it('a wallet that is not there: unreachable, the address in the log message only', async () => {
+      const url = await standIn(200, {});
+      await closeServer(stands.pop()!.server, 100);
+      const err = await failureOf(walletAt(url));
+      expect(err).toMatchObject({ reason: 'unreachable', status: 503, code: 'wallet_unavailable', expose: false });
+      expect(err.message).toBe(`The wallet-server can't be reached at ${url} (ECONNREFUSED)`);
+    });
+
+    it('a wallet that does not answer: a timeout after timeoutMs', async () => {
+      const hung = await listen(() => {}, 0, '127.0.0.1');
+      stands.push(hung);
+      const err = await failureOf(walletAt(hung.url, { timeoutMs: 50 }));
+      expect(err).toMatchObject({ reason: 'timeout', status: 504, code: 'wallet_timeout' });
+      expect(err.message).toBe('The wallet-server did not answer /api/check-balance within 50 ms');
+      hung.server.closeAllConnections();
+    });
+  });
+});
