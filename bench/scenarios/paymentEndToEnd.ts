@@ -12,7 +12,8 @@ export const BENCH_BALANCE = 1_000_000_000;
 /**
  * 4. What the payment hop costs: POST /initiate-payment (check-balance + debit through the
  * payment-server, tokens from its cache) against the same debit sent straight to the wallet
- * with a token in hand. Every request carries a fresh Idempotency-Key, so each one really debits.
+ * with a token in hand. Every request carries a fresh Idempotency-Key, so each one really debits
+ * (and is answered only once committed: the wallet group-commits the debits that arrive together).
  */
 export const paymentEndToEnd: Scenario = {
   id: 4,
@@ -111,7 +112,7 @@ export const paymentEndToEnd: Scenario = {
           reading: [
             `A payment through the payment-server runs at ${ratio(viaPayment.requestsPerSecond, direct.requestsPerSecond)} the rate of a bare wallet debit, with a p99 ${ratio(viaPayment.latencyMs.p99, direct.latencyMs.p99)} as long:`,
             `the hop adds the caller's token check (authorizeToken, cached after the first), a second wallet call (check-balance before the debit), an HTTP client, and validation; the tokens come from the cache (${int(tokenStats.tokenRequests ?? 0)} token requests in all, ${int(tokenStats.cacheHits ?? 0)} cache hits), so payments did not wait on the auth-server.`,
-            'Every request debited for real (a fresh Idempotency-Key each), one SQLite transaction with synchronous=FULL per debit.',
+            'Every request debited for real (a fresh Idempotency-Key each), committed with synchronous=FULL before it was answered; debits that reach the wallet together share one transaction and one fsync (group commit).',
           ],
         };
       } finally {

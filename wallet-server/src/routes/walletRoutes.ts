@@ -21,10 +21,11 @@ export function walletRoutes(wallets: WalletStore, authorize: AuthorizeTokenOpti
 
   router
     .route('/api/debit')
-    .post(authorizeToken(SCOPES.writeWallets, authorize), json, (req, res) => {
+    .post(authorizeToken(SCOPES.writeWallets, authorize), json, async (req, res) => {
       const idempotencyKey = requiredIdempotencyKey(req);
       const request = parseInput(DebitRequest, req.body);
-      const outcome = wallets.debit({ clientId: identity(req).client_id, idempotencyKey, request });
+      // Settles once the debit's transaction is committed (group commit: see walletStore.ts); Express 5 sends a rejection to `next`.
+      const outcome = await wallets.debit({ clientId: identity(req).client_id, idempotencyKey, request });
       switch (outcome.status) {
         case 'debited':
           if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
