@@ -35,7 +35,7 @@ describe('wrong admin keys', () => {
       await request(app).get('/admin/ping').set('Authorization', `Bearer ${KEY}`).expect(200);
   });
 
-  it("issue 13.1: behind a proxy (trust proxy set), a stranger's wrong keys never lock out the right key from another address", async () => {
+  it("behind a proxy (trust proxy set), a stranger's wrong keys never lock out the right key from another address", async () => {
     const app = guardedApp({ trustProxy: ['loopback'] });
     for (let i = 0; i < ADMIN_FAILURES_PER_MINUTE * 3; i++) {
       await request(app).get('/admin/ping').set('X-Forwarded-For', '203.0.113.66').set('Authorization', `Bearer wrong-${i}`);

@@ -20,7 +20,7 @@ import {
 } from './support/stack';
 
 /**
- * Issue 13.11: a 429 from the auth server makes the whole provider back off for its Retry-After:
+ * A 429 from the auth server makes the whole provider back off for its Retry-After:
  * one token request, not one per payment. The real auth-server is driven into 429 (wrong secrets
  * for the client from this address); the provider's clock moves instead of the test sleeping.
  */

@@ -245,7 +245,7 @@ describe('wallet-server', () => {
     });
   });
 
-  describe('issue 13.8: the Host header is never reflected', () => {
+  describe('the Host header is never reflected', () => {
     it('metadata and challenges name the start-up URL whatever Host the caller sends', async () => {
       const metadata = await request(base).get('/.well-known/oauth-protected-resource').set('Host', 'evil.example').expect(200);
       expect(metadata.body.resource).toBe(base);
