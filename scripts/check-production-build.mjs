@@ -1,6 +1,6 @@
 // Proves the production path on a clean copy of this working tree: `npm ci`, `npm run build`,
 // `npm prune --omit=dev` (no tsx, no TypeScript), then the three servers from their dist/ with
-// production dependencies only, each on a free port: /readyz, a token, a balance and a payment.
+// production dependencies only, each on a free port: /readyz, a token, a balance and a caller's payment.
 // The auth-server's and the wallet-server's /readyz query their SQLite files, so better-sqlite3's
 // native binding is proven to load from the pruned install.
 // Run: node scripts/check-production-build.mjs   (KEEP_BUILD_DIR=1 keeps the copy for a look)
@@ -93,23 +93,30 @@ async function expectJson(response, what) {
 }
 
 async function exercise({ auth, wallet, payment, dataDir }) {
-  const { project_id: projectId } = JSON.parse(fs.readFileSync(path.join(dataDir, 'stytch-project.json'), 'utf8'));
-  const { client_id, client_secret } = JSON.parse(fs.readFileSync(path.join(dataDir, 'payment-server-credentials.json'), 'utf8'));
-
-  const token = await expectJson(
-    await fetch(`${auth}/v1/public/${projectId}/oauth2/token`, {
-      method: 'POST',
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id, client_secret, scope: 'read:users' }),
-    }),
-    'token',
-  );
-  if (typeof token.access_token !== 'string') throw new Error(`token: no access_token in ${JSON.stringify(Object.keys(token))}`);
-  step('token: the auth-server issued a read:users access token');
+  const readData = (file) => JSON.parse(fs.readFileSync(path.join(dataDir, file), 'utf8'));
+  const { project_id: projectId } = readData('stytch-project.json');
+  /** An access token by the client-credentials grant, for the client stored in `file`. */
+  const tokenFor = async (file, scope) => {
+    const { client_id, client_secret } = readData(file);
+    const token = await expectJson(
+      await fetch(`${auth}/v1/public/${projectId}/oauth2/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id, client_secret, scope }),
+      }),
+      `token (${scope})`,
+    );
+    if (typeof token.access_token !== 'string') throw new Error(`token: no access_token in ${JSON.stringify(Object.keys(token))}`);
+    step(`token: the auth-server issued a ${scope} access token`);
+    return token.access_token;
+  };
 
   const balance = await expectJson(
     await fetch(`${wallet}/api/check-balance`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${token.access_token}`, 'Content-Type': 'application/json' },
+      headers: {
+        Authorization: `Bearer ${await tokenFor('payment-server-credentials.json', 'read:users')}`,
+        'Content-Type': 'application/json',
+      },
       body: JSON.stringify({ customerId: CUSTOMER }),
     }),
     'check-balance',
@@ -117,17 +124,19 @@ async function exercise({ auth, wallet, payment, dataDir }) {
   if (typeof balance.walletBalance !== 'number') throw new Error(`check-balance: no walletBalance in ${JSON.stringify(balance)}`);
   step(`balance: the wallet-server verified the token and answered ${balance.walletBalance}`);
 
+  // The payment API's caller: the demo caller the payment-server provisions in local mode.
+  const callerToken = await tokenFor('demo-caller-credentials.json', 'write:payments');
   const paid = await expectJson(
     await fetch(`${payment}/initiate-payment`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'production-build-check' },
+      headers: { Authorization: `Bearer ${callerToken}`, 'Content-Type': 'application/json', 'Idempotency-Key': 'production-build-check' },
       body: JSON.stringify({ customerId: CUSTOMER, debitAmount: 1, destinationWalletId: DESTINATION }),
     }),
     'initiate-payment',
   );
   if (paid.walletBalance !== balance.walletBalance - 1)
     throw new Error(`initiate-payment: expected balance ${balance.walletBalance - 1}, got ${JSON.stringify(paid)}`);
-  step(`payment: the payment-server fetched its tokens and debited 1 (balance ${paid.walletBalance})`);
+  step(`payment: the caller's token was verified, the payment-server fetched its own tokens and debited 1 (balance ${paid.walletBalance})`);
 }
 
 async function stopAll() {
