@@ -78,7 +78,7 @@ export const paymentEndToEnd: Scenario = {
         if (!direct || !viaPayment) throw new Error('a load run returned no result');
         assertClean('direct debit', direct);
         assertClean('initiate-payment', viaPayment);
-        const tokenStats = (await payment.stats()).extra;
+        const tokenStats = (await payment.stats()).counters;
         ctx.rss.push({
           server: 'wallet-server',
           afterRun: 'scenario 4 (debits, direct and via payments)',

@@ -93,7 +93,7 @@ export const revocation: Scenario = {
         for (const probe of [on, off]) {
           for (const authorization of rotateHeader.values) await expectStatus(probe.info.urls[0] ?? '', authorization, 200);
         }
-        const lookupsBefore = (await on.stats()).extra.statusLookups ?? 0;
+        const lookupsBefore = (await on.stats()).counters.statusLookups ?? 0;
         const cases = [
           {
             name: 'off' as const,
@@ -105,7 +105,7 @@ export const revocation: Scenario = {
           },
         ];
         throughput = (await runInterleaved(cases, profile)).results;
-        lookupsDuringLoad = ((await on.stats()).extra.statusLookups ?? 0) - lookupsBefore;
+        lookupsDuringLoad = ((await on.stats()).counters.statusLookups ?? 0) - lookupsBefore;
       } finally {
         await on.close();
         await off.close();

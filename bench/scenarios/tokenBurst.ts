@@ -159,7 +159,7 @@ async function burst(
         rssBytes: (await payment.stats()).rssBytes,
       });
     const byScope = proxy.tokenRequests();
-    const ownCount = (await payment.stats()).extra.tokenRequests;
+    const ownCount = (await payment.stats()).counters.tokenRequests;
     return {
       byScope,
       total: Object.values(byScope).reduce((a, b) => a + b, 0),

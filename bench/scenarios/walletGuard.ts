@@ -8,7 +8,7 @@ import { TUTORIAL_WALLETS } from '../apps/checkBalanceApp';
 import { startCountingProxy } from '../../test/support/countingProxy';
 import { runInterleaved } from '../load/interleave';
 import { hostServer, type ServerProcess } from '../servers/hostServer';
-import type { HostStats } from '../servers/protocol';
+import type { ServerStats } from '../servers/hosted';
 
 const TARGET_CACHED_RATIO = 0.9;
 const SHORT_LABELS: Record<GuardVariant, string> = { unguarded: 'no guard', cached: 'cached', uncached: 'cache off', tutorial: 'tutorial' };
@@ -56,7 +56,7 @@ export const walletGuard: Scenario = {
         }
       }
       proxy.reset();
-      const before = new Map<GuardVariant, HostStats>();
+      const before = new Map<GuardVariant, ServerStats>();
       for (const [variant, app] of apps) before.set(variant, await app.stats());
       ctx.log(
         `  ${GUARD_VARIANTS.join(', ')}: ${profile.connections} connections, ${profile.rounds} interleaved rounds, ${profile.durationSeconds} s each`,
@@ -84,7 +84,10 @@ export const walletGuard: Scenario = {
         const after = await app.stats();
         const sent = Math.max(sentRequests.get(variant) ?? 0, 1);
         cpuPerRequest.set(variant, (after.cpuMicros - (before.get(variant)?.cpuMicros ?? 0)) / sent);
-        verificationsPerRequest.set(variant, ((after.extra.verifications ?? 0) - (before.get(variant)?.extra.verifications ?? 0)) / sent);
+        verificationsPerRequest.set(
+          variant,
+          ((after.counters.verifications ?? 0) - (before.get(variant)?.counters.verifications ?? 0)) / sent,
+        );
       }
       // The revocation checks' periodic calls (a status lookup per client per 30 s, a JWKS read per
       // 60 s) are counted apart: the target is that no verification itself calls the auth-server.

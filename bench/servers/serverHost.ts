@@ -3,67 +3,45 @@
  * own RSS, apart from the bench and from the load generator. Driven over the IPC channel.
  */
 import { kinds } from './kinds';
-import type { HostedServer } from './hostedKind';
-import type { FromHost, HostStats, ToHost } from './protocol';
+import type { FromServer, HostedServer, ToServer } from './hosted';
 
 let hosted: HostedServer<unknown> | undefined;
 
-function send(message: FromHost): void {
-  process.send?.(message);
-}
+const send = (message: FromServer): void => void process.send?.(message);
 
-function stats(): HostStats {
-  const memory = process.memoryUsage();
-  const cpu = process.cpuUsage();
-  return { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, cpuMicros: cpu.user + cpu.system, extra: hosted?.stats?.() ?? {} };
-}
-
-async function handle(message: ToHost): Promise<void> {
-  switch (message.type) {
-    case 'start': {
-      if (!Object.hasOwn(kinds, message.kind)) {
-        send({ type: 'failed', message: `unknown server kind ${message.kind}` });
-        return;
-      }
-      try {
-        const kind = await kinds[message.kind as keyof typeof kinds]();
-        // Each kind checks its own options; the bench passes what kinds.ts declares.
-        hosted = await (kind.start as (options: unknown) => Promise<HostedServer<unknown>>)(message.options);
-        send({ type: 'started', info: hosted.info });
-        return;
-      } catch (err) {
-        send({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-        return;
-      }
-    }
-    case 'stats': {
-      send({ type: 'reply', id: message.id, ok: true, value: stats() });
-      return;
-    }
-    case 'command': {
-      const command = hosted?.commands?.[message.name];
-      if (!command) {
-        send({ type: 'reply', id: message.id, ok: false, message: `no command ${message.name}` });
-        return;
-      }
-      try {
-        send({ type: 'reply', id: message.id, ok: true, value: await command(message.args) });
-        return;
-      } catch (err) {
-        send({ type: 'reply', id: message.id, ok: false, message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-        return;
-      }
-    }
-    case 'close':
-      await hosted?.close();
-      send({ type: 'closed' });
-      process.disconnect();
-      return;
+async function start(kind: string, options: unknown): Promise<void> {
+  try {
+    if (!Object.hasOwn(kinds, kind)) throw new Error(`unknown server kind ${kind}`);
+    // Each kind checks its own options; the bench passes what kinds.ts declares.
+    const startKind = (await kinds[kind as keyof typeof kinds]()) as (options: unknown) => Promise<HostedServer<unknown>>;
+    hosted = await startKind(options);
+    send({ type: 'started', info: hosted.info });
+  } catch (err) {
+    send({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   }
 }
 
-process.on('message', (message: ToHost) => {
-  void handle(message);
+process.on('message', (message: ToServer) => {
+  switch (message.type) {
+    case 'start':
+      void start(message.kind, message.options);
+      return;
+    case 'stats': {
+      if (message.gc) {
+        // Twice: the first pass can leave finalizers whose memory only the second frees.
+        globalThis.gc?.();
+        globalThis.gc?.();
+      }
+      const memory = process.memoryUsage();
+      const cpu = process.cpuUsage();
+      const counters = hosted?.counters?.() ?? {};
+      send({ type: 'stats', stats: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, cpuMicros: cpu.user + cpu.system, counters } });
+      return;
+    }
+    case 'close':
+      void (hosted?.close() ?? Promise.resolve()).finally(() => process.disconnect());
+      return;
+  }
 });
 // If the bench dies, do not linger.
 process.on('disconnect', () => process.exit(0));

@@ -1,7 +1,6 @@
 import { startAuthServer } from '@m2m/auth-server';
 import { createLogger } from '@m2m/shared';
-import { defineKind } from '../hostedKind';
-import { BENCH_LOG_LEVEL } from './logLevel';
+import { BENCH_LOG_LEVEL, type HostedServer } from '../hosted';
 
 export interface AuthInfo {
   url: string;
@@ -20,7 +19,7 @@ export interface AuthOptions {
   publicUrl?: string;
 }
 
-export const authKind = defineKind<AuthOptions, AuthInfo>(async (options) => {
+export async function startAuth(options: AuthOptions): Promise<HostedServer<AuthInfo>> {
   const auth = await startAuthServer({
     port: 0,
     host: '127.0.0.1',
@@ -34,4 +33,4 @@ export const authKind = defineKind<AuthOptions, AuthInfo>(async (options) => {
     info: { url: auth.url, port: auth.port, projectId: auth.projectId, projectSecret: auth.projectSecret },
     close: () => auth.close(),
   };
-});
+}

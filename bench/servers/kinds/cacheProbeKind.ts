@@ -3,22 +3,12 @@ import { closeServer, createStytchClient, listen, type StytchProject } from '@m2
 import { authorizeToken } from '@m2m/shared';
 import { createCheckBalanceApp, TUTORIAL_WALLETS } from '../../apps/checkBalanceApp';
 import { countVerifications } from '../../../test/support/countVerifications';
-import { defineKind } from '../hostedKind';
+import type { HostedServer } from '../hosted';
 
 export interface CacheProbeOptions {
   stytchProject: StytchProject;
   /** The cache's bound; the middleware's default when absent (what users get). */
   maxEntries?: number;
-}
-
-export interface CacheProbeSample {
-  /** SDK verifications the middleware made so far (= cache misses). */
-  verifications: number;
-  /** The middleware's own read-only view of its cache size, when it offers one. */
-  cacheEntries: number | undefined;
-  /** After a full GC, so that it shows what is retained, not what awaits collection. */
-  heapUsedBytes: number;
-  rssBytes: number;
 }
 
 /**
@@ -27,7 +17,7 @@ export interface CacheProbeSample {
  * verification is a cache miss (counted by wrapping the client), and the heap after a GC is what
  * the cache retains.
  */
-export const cacheProbeKind = defineKind<CacheProbeOptions, { url: string; customerId: string }>(async (options) => {
+export async function startCacheProbe(options: CacheProbeOptions): Promise<HostedServer<{ url: string; customerId: string }>> {
   const client = createStytchClient(options.stytchProject);
   const verifications = countVerifications(client);
   const guard = authorizeToken('read:users', {
@@ -38,20 +28,6 @@ export const cacheProbeKind = defineKind<CacheProbeOptions, { url: string; custo
   return {
     info: { url: running.url, customerId: TUTORIAL_WALLETS[0]?.customerId ?? '' },
     close: () => closeServer(running.server, 2000),
-    stats: () => ({ verifications: verifications() }),
-    commands: {
-      sample: (): Promise<CacheProbeSample> => {
-        // Twice: the first pass can leave finalizers whose memory only the second frees.
-        globalThis.gc?.();
-        globalThis.gc?.();
-        const memory = process.memoryUsage();
-        return Promise.resolve({
-          verifications: verifications(),
-          cacheEntries: guard.cache?.size,
-          heapUsedBytes: memory.heapUsed,
-          rssBytes: memory.rss,
-        });
-      },
-    },
+    counters: () => ({ verifications: verifications(), cacheEntries: guard.cache?.size }),
   };
-});
+}

@@ -1,7 +1,6 @@
 import { startPaymentServer } from '@m2m/payment-server';
 import { createLogger, type StytchProject } from '@m2m/shared';
-import { defineKind } from '../hostedKind';
-import { BENCH_LOG_LEVEL } from './logLevel';
+import { BENCH_LOG_LEVEL, type HostedServer } from '../hosted';
 
 export interface PaymentOptions {
   stytchProject: StytchProject;
@@ -18,7 +17,7 @@ export interface PaymentOptions {
 const BENCH_PAYMENTS_PER_MINUTE = 100_000_000;
 
 /** The real payment-server, as `npm start` runs it. */
-export const paymentKind = defineKind<PaymentOptions, { url: string }>(async (options) => {
+export async function startPayment(options: PaymentOptions): Promise<HostedServer<{ url: string }>> {
   const payment = await startPaymentServer({
     port: 0,
     host: '127.0.0.1',
@@ -36,9 +35,9 @@ export const paymentKind = defineKind<PaymentOptions, { url: string }>(async (op
     info: { url: payment.url },
     close: () => payment.close(),
     // The TokenProvider's own count of token requests, to set beside what the counting proxy saw.
-    stats: () => {
+    counters: () => {
       const { tokenRequests, failedTokenRequests, cacheHits, cachedTokens } = payment.tokenProvider.stats();
       return { tokenRequests, failedTokenRequests, cacheHits, cachedTokens };
     },
   };
-});
+}

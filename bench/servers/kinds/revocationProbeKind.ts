@@ -1,6 +1,6 @@
 import { authorizeToken, closeServer, createStytchClient, listen, type AuthorizeTokenOptions, type StytchProject } from '@m2m/shared';
 import { createCheckBalanceApp } from '../../apps/checkBalanceApp';
-import { defineKind } from '../hostedKind';
+import type { HostedServer } from '../hosted';
 
 export interface RevocationProbeOptions {
   stytchProject: StytchProject;
@@ -11,7 +11,7 @@ export interface RevocationProbeOptions {
 }
 
 /** Scenario 6: the check-balance handler behind authorizeToken, N times over; the status lookups are counted. */
-export const revocationProbeKind = defineKind<RevocationProbeOptions, { urls: string[] }>(async (options) => {
+export async function startRevocationProbe(options: RevocationProbeOptions): Promise<HostedServer<{ urls: string[] }>> {
   let statusLookups = 0;
   const servers = await Promise.all(
     Array.from({ length: options.apps }, async () => {
@@ -29,6 +29,6 @@ export const revocationProbeKind = defineKind<RevocationProbeOptions, { urls: st
     close: async () => {
       await Promise.all(servers.map((running) => closeServer(running.server, 2000)));
     },
-    stats: () => ({ statusLookups }),
+    counters: () => ({ statusLookups }),
   };
-});
+}

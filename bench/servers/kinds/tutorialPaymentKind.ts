@@ -1,6 +1,6 @@
 import { closeServer, createStytchClient, listen, type StytchProject } from '@m2m/shared';
 import { createTutorialPaymentApp } from '../../apps/tutorialPaymentApp';
-import { defineKind } from '../hostedKind';
+import type { HostedServer } from '../hosted';
 
 export interface TutorialPaymentOptions {
   stytchProject: StytchProject;
@@ -10,7 +10,7 @@ export interface TutorialPaymentOptions {
 }
 
 /** Scenario 2's baseline: the payment flow with the tutorial's token cache. */
-export const tutorialPaymentKind = defineKind<TutorialPaymentOptions, { url: string }>(async (options) => {
+export async function startTutorialPayment(options: TutorialPaymentOptions): Promise<HostedServer<{ url: string }>> {
   const app = createTutorialPaymentApp({
     stytchClient: createStytchClient(options.stytchProject),
     walletServerUrl: options.walletServerUrl,
@@ -19,4 +19,4 @@ export const tutorialPaymentKind = defineKind<TutorialPaymentOptions, { url: str
   });
   const running = await listen(app, 0, '127.0.0.1');
   return { info: { url: running.url }, close: () => closeServer(running.server, 2000) };
-});
+}

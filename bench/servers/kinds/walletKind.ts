@@ -1,7 +1,6 @@
 import { startWalletServer, TUTORIAL_WALLETS } from '@m2m/wallet-server';
 import { createLogger, type StytchProject } from '@m2m/shared';
-import { defineKind } from '../hostedKind';
-import { BENCH_LOG_LEVEL } from './logLevel';
+import { BENCH_LOG_LEVEL, type HostedServer } from '../hosted';
 
 export interface WalletOptions {
   databaseFile: string;
@@ -11,7 +10,7 @@ export interface WalletOptions {
 }
 
 /** The real wallet-server, as `npm start` runs it. */
-export const walletKind = defineKind<WalletOptions, { url: string }>(async (options) => {
+export async function startWallet(options: WalletOptions): Promise<HostedServer<{ url: string }>> {
   const wallet = await startWalletServer({
     port: 0,
     host: '127.0.0.1',
@@ -23,4 +22,4 @@ export const walletKind = defineKind<WalletOptions, { url: string }>(async (opti
       : { seed: TUTORIAL_WALLETS.map((wallet) => ({ ...wallet, balance: options.seedBalance ?? wallet.balance })) }),
   });
   return { info: { url: wallet.url }, close: () => wallet.close() };
-});
+}

@@ -3,10 +3,13 @@ import { createCheckBalanceApp } from '../../apps/checkBalanceApp';
 import { countVerifications } from '../../../test/support/countVerifications';
 import { guardFor } from '../../apps/guards';
 import type { GuardVariant } from '../../apps/guardVariants';
-import { defineKind } from '../hostedKind';
+import type { HostedServer } from '../hosted';
 
 /** Scenario 1: the trivial check-balance handler behind one guard variant; SDK verifications counted. */
-export const walletVariantKind = defineKind<{ variant: GuardVariant; stytchProject: StytchProject }, { url: string }>(async (options) => {
+export async function startWalletVariant(options: {
+  variant: GuardVariant;
+  stytchProject: StytchProject;
+}): Promise<HostedServer<{ url: string }>> {
   const client = createStytchClient(options.stytchProject);
   const verifications = countVerifications(client);
   const app = createCheckBalanceApp(guardFor(options.variant, client, 'read:users'));
@@ -14,6 +17,6 @@ export const walletVariantKind = defineKind<{ variant: GuardVariant; stytchProje
   return {
     info: { url: running.url },
     close: () => closeServer(running.server, 2000),
-    stats: () => ({ verifications: verifications() }),
+    counters: () => ({ verifications: verifications() }),
   };
-});
+}
