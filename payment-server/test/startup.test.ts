@@ -308,6 +308,14 @@ describe('credentials of another project or client (a switch to real Stytch afte
     credentialsFile: path.join(tmpDir(), 'credentials.json'),
   });
   const readFile = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+  /** What the credentials file holds for a client of this suite's project. */
+  const recordOf = (clientId: string, secret: string, more: Record<string, string> = {}) => ({
+    project_id: auth.projectId,
+    stytch_base_url: auth.url,
+    client_id: clientId,
+    client_secret: secret,
+    ...more,
+  });
   const setAside = (file: string) => fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith(`${path.basename(file)}.replaced-`));
   const localRun = {
     project_id: 'project-test-local',
@@ -340,12 +348,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
     });
     try {
       expect(server.clientId).toBe(client.clientId);
-      expect(readFile(opts.credentialsFile)).toEqual({
-        project_id: auth.projectId,
-        stytch_base_url: auth.url,
-        client_id: client.clientId,
-        client_secret: client.clientSecret,
-      });
+      expect(readFile(opts.credentialsFile)).toEqual(recordOf(client.clientId, client.clientSecret));
       const [kept] = setAside(opts.credentialsFile);
       expect(readFile(path.join(path.dirname(opts.credentialsFile), kept!))).toEqual(localRun);
       expect(logs.text()).toContain(
@@ -389,15 +392,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
   it('CLIENT_ID naming another client of the same project: the environment wins', async () => {
     const [first, second] = [await createClient(auth), await createClient(auth)];
     const opts = options();
-    fs.writeFileSync(
-      opts.credentialsFile,
-      JSON.stringify({
-        project_id: auth.projectId,
-        stytch_base_url: auth.url,
-        client_id: first.clientId,
-        client_secret: first.clientSecret,
-      }),
-    );
+    fs.writeFileSync(opts.credentialsFile, JSON.stringify(recordOf(first.clientId, first.clientSecret)));
     const server = await startPayment(dir, { ...opts, clientId: second.clientId, clientSecret: second.clientSecret });
     try {
       expect(server.clientId).toBe(second.clientId);
@@ -414,12 +409,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
     const { m2m_client } = await admin.m2m.clients.secrets.rotateStart({ client_id: client.clientId });
     await admin.m2m.clients.secrets.rotate({ client_id: client.clientId });
     const opts = options();
-    const rotated = {
-      project_id: auth.projectId,
-      stytch_base_url: auth.url,
-      client_id: client.clientId,
-      client_secret: m2m_client.next_client_secret,
-    };
+    const rotated = recordOf(client.clientId, m2m_client.next_client_secret);
     fs.writeFileSync(opts.credentialsFile, JSON.stringify(rotated));
     const server = await startPayment(dir, { ...opts, clientId: client.clientId, clientSecret: client.clientSecret });
     try {
@@ -435,13 +425,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
     const client = await createClient(auth);
     const { m2m_client } = await sdk(auth).m2m.clients.secrets.rotateStart({ client_id: client.clientId });
     const opts = options();
-    const pending = {
-      project_id: auth.projectId,
-      stytch_base_url: auth.url,
-      client_id: client.clientId,
-      client_secret: client.clientSecret,
-      next_client_secret: m2m_client.next_client_secret,
-    };
+    const pending = recordOf(client.clientId, client.clientSecret, { next_client_secret: m2m_client.next_client_secret });
     fs.writeFileSync(opts.credentialsFile, JSON.stringify(pending));
     const server = await startPayment(dir, { ...opts, clientId: client.clientId, clientSecret: client.clientSecret });
     try {
@@ -461,15 +445,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
     const { m2m_client } = await admin.m2m.clients.secrets.rotateStart({ client_id: client.clientId });
     await admin.m2m.clients.secrets.rotate({ client_id: client.clientId });
     const opts = options();
-    fs.writeFileSync(
-      opts.credentialsFile,
-      JSON.stringify({
-        project_id: auth.projectId,
-        stytch_base_url: auth.url,
-        client_id: client.clientId,
-        client_secret: client.clientSecret,
-      }),
-    );
+    fs.writeFileSync(opts.credentialsFile, JSON.stringify(recordOf(client.clientId, client.clientSecret)));
     const server = await startPayment(dir, { ...opts, clientId: client.clientId, clientSecret: m2m_client.next_client_secret });
     try {
       expect(readFile(opts.credentialsFile).client_secret).toBe(m2m_client.next_client_secret);
@@ -485,12 +461,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
     fs.writeFileSync(opts.credentialsFile, JSON.stringify({ client_id: client.clientId, client_secret: client.clientSecret }));
     const server = await startPayment(dir, opts);
     try {
-      expect(readFile(opts.credentialsFile)).toEqual({
-        project_id: auth.projectId,
-        stytch_base_url: auth.url,
-        client_id: client.clientId,
-        client_secret: client.clientSecret,
-      });
+      expect(readFile(opts.credentialsFile)).toEqual(recordOf(client.clientId, client.clientSecret));
       expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(caller.token))).status).toBe(200);
     } finally {
       await server.close();
