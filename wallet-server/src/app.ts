@@ -9,7 +9,10 @@ import type { SigningKeysProbe } from './signingKeys';
 import type { WalletStore } from './wallets/walletStore';
 
 /** authorizeToken options the app passes through; the client, logger, metadata URL and audience binding (/mcp only) are the app's own. */
-export type WalletAuthorizeOptions = Omit<AuthorizeTokenOptions, 'client' | 'logger' | 'resourceMetadataUrl' | 'resource' | 'resourceClaim'>;
+export type WalletAuthorizeOptions = Omit<
+  AuthorizeTokenOptions,
+  'client' | 'logger' | 'resourceMetadataUrl' | 'resource' | 'resourceClaim'
+>;
 
 export interface WalletAppDeps {
   wallets: WalletStore;

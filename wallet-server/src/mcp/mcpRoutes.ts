@@ -1,6 +1,14 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { Router, type Request, type RequestHandler } from 'express';
-import { authorizeToken, HttpError, jsonBody, methodNotAllowed, type AuthorizeTokenOptions, type Logger, type M2MIdentity } from '@m2m/shared';
+import {
+  authorizeToken,
+  HttpError,
+  jsonBody,
+  methodNotAllowed,
+  type AuthorizeTokenOptions,
+  type Logger,
+  type M2MIdentity,
+} from '@m2m/shared';
 import type { WalletStore } from '../wallets/walletStore';
 import { TOOL_SCOPES, walletMcpServer } from './walletTools';
 

@@ -1,7 +1,16 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { CheckBalanceRequest, DebitRequest, hasScopes, IdempotencyKey, SCOPES, ServiceError, type Logger, type M2MIdentity } from '@m2m/shared';
+import {
+  CheckBalanceRequest,
+  DebitRequest,
+  hasScopes,
+  IdempotencyKey,
+  SCOPES,
+  ServiceError,
+  type Logger,
+  type M2MIdentity,
+} from '@m2m/shared';
 import { debitRefusal } from '../wallets/debitRefusal';
 import type { WalletStore } from '../wallets/walletStore';
 
