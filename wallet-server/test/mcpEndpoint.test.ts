@@ -48,7 +48,7 @@ async function connect(base: string, token: string): Promise<Client> {
   return client;
 }
 
-const textOf = (result: { content?: unknown }) => (result.content as { text: string }[]).map((part) => part.text).join('\n');
+const textOf = (result: object) => (result as { content: { text: string }[] }).content.map((part) => part.text).join(' ');
 
 describe('wallet-server MCP endpoint (local auth-server: RFC 8707 resource in aud)', () => {
   let auth: RunningAuthServer;
@@ -171,7 +171,7 @@ describe('wallet-server MCP endpoint (local auth-server: RFC 8707 resource in au
     expect(first.isError).toBeFalsy();
     expect(first.structuredContent).toEqual({ transactionId: expect.any(String), walletBalance: john - 25, replayed: false });
     const retry = await client.callTool({ name: 'debit', arguments: args });
-    expect(retry.structuredContent).toEqual({ ...first.structuredContent, replayed: true });
+    expect(retry.structuredContent).toEqual({ ...(first.structuredContent as object), replayed: true });
     expect([balanceOf(JOHN.customerId), balanceOf(JANE.customerId)]).toEqual([john - 25, jane + 25]);
 
     const reused = await client.callTool({ name: 'debit', arguments: { ...args, amount: 26 } });
