@@ -13,6 +13,7 @@ const OAUTH_ERROR_CODES = [
   'invalid_grant',
   'unauthorized_client',
   'unsupported_grant_type',
+  'unsupported_response_type',
   'invalid_scope',
   'invalid_target',
   'too_many_requests',
