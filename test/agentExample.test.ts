@@ -40,7 +40,7 @@ describe('examples/agent: an MCP client pays with client credentials (the real M
       const [block] = bashBlocks('Run it', 'examples/agent/README.md');
       const script = onThisStack(block!, {
         DATA_DIR: data.dir,
-        AUTH_SERVER_PORT: String(new URL(auth.url).port),
+        AUTH_SERVER_PORT: new URL(auth.url).port,
         WALLET_SERVER_PORT: String(wallet.port),
         PAYMENT_SERVER_PORT: String(payment.port),
       });

@@ -62,7 +62,7 @@ export interface PaymentResult {
 export async function pay(client: Client, payment: Payment): Promise<PaymentResult> {
   const result = await client.callTool({ name: 'debit', arguments: { ...payment } });
   if (result.isError) throw new Error(`debit refused: ${textOf(result.content)}`);
-  return result.structuredContent as unknown as PaymentResult;
+  return result.structuredContent as PaymentResult;
 }
 
 function textOf(content: unknown): string {
