@@ -195,6 +195,7 @@ describe('signing keys and persistent state', () => {
         expect(res.status).toBe(200);
         expect(res.body).toMatchObject({
           issuer: f.auth.issuer,
+          authorization_endpoint: `${f.auth.issuer}/v1/public/${f.auth.projectId}/oauth2/authorize`,
           token_endpoint: `${f.auth.issuer}/v1/public/${f.auth.projectId}/oauth2/token`,
           jwks_uri: `${f.auth.issuer}/v1/sessions/jwks/${f.auth.projectId}`,
           grant_types_supported: ['client_credentials'],
@@ -221,6 +222,14 @@ describe('signing keys and persistent state', () => {
         algorithms: ['RS256'],
       });
       expect(payload.sub).toBe(client.client_id);
+
+      // The authorization endpoint MCP clients require in the metadata exists, and refuses every flow.
+      const authorize = await fetch(`${metadata.authorization_endpoint}?response_type=code&client_id=${client.client_id}`);
+      expect(authorize.status).toBe(400);
+      expect(await authorize.json()).toMatchObject({
+        error: 'unsupported_response_type',
+        error_description: expect.stringMatching(/client credentials only/),
+      });
     } finally {
       await f.auth.close();
     }

@@ -85,6 +85,7 @@ describe('admin routes', () => {
       ['GET', '/admin/m2m/clients/some-id'],
       ['PUT', '/admin/m2m/clients/some-id'],
       ['DELETE', '/admin/m2m/clients/some-id'],
+      ['POST', '/admin/mcp'],
     ];
 
     it.each(routes)('%s %s answers 401 without the key', async (method, route) => {
