@@ -16,6 +16,7 @@ import {
   JANE,
   JOHN,
   sdk,
+  projectOf,
   startAuth,
   startAuthBehindProxy,
   startPayment,
@@ -34,7 +35,11 @@ describe('examples/agent: an MCP client pays with client credentials (the real M
     try {
       auth = await startAuth();
       wallet = await startWallet(auth, { databaseFile: path.join(data.dir, 'wallet.db') });
-      payment = await startPayment(auth, wallet.url, { credentialsFile: path.join(data.dir, 'payment-server-credentials.json') });
+      payment = await startPayment({
+        stytchProject: projectOf(auth),
+        walletServerUrl: wallet.url,
+        credentialsFile: path.join(data.dir, 'payment-server-credentials.json'),
+      });
       // What npm start leaves in DATA_DIR for the README's commands.
       fs.writeFileSync(path.join(data.dir, 'payment-server-admin-key'), ADMIN_API_KEY, { mode: 0o600 });
       const [block] = bashBlocks('Run it', 'examples/agent/README.md');

@@ -1,4 +1,4 @@
-import { decodeJwt, startAuth, tokenPath, type AuthFixture } from './fixtures';
+import { decodeJwt, startAuthFixture, tokenPath, type AuthFixture } from './fixtures';
 
 // RFC 8707: a client names the resource server a token is for; the token's aud then names it too.
 describe('token endpoint: RFC 8707 resource indicators', () => {
@@ -6,7 +6,7 @@ describe('token endpoint: RFC 8707 resource indicators', () => {
   let client: { client_id: string; client_secret: string };
 
   beforeAll(async () => {
-    f = await startAuth();
+    f = await startAuthFixture();
     ({ m2m_client: client } = await f.sdk.m2m.clients.create({ scopes: ['read:users'], client_name: 'agent' }));
   });
   afterAll(() => f.auth.close());

@@ -13,13 +13,13 @@ import {
   startAuth,
   startPayment,
   startWallet,
-  tmpDir,
+  tempDir,
   type TestClient,
 } from './support/stack';
 
 // The operator's agent reads the M2M clients through MCP at /admin/mcp, with the admin key, the real SDK client and a real auth-server.
 describe('operator MCP tools (/admin/mcp, read-only)', () => {
-  const dir = tmpDir();
+  const dir = tempDir('operator-mcp').dir;
   const credentialsFile = path.join(dir, 'payment-server-credentials.json');
   let auth: RunningAuthServer;
   let wallet: RunningWalletServer;
@@ -29,10 +29,10 @@ describe('operator MCP tools (/admin/mcp, read-only)', () => {
 
   beforeAll(async () => {
     auth = await startAuth();
-    wallet = await startWallet(auth, dir);
+    wallet = await startWallet(auth);
     own = await createClient(auth);
     await createClient(auth, ['write:payments'], 'billing-service');
-    payment = await startPayment(dir, {
+    payment = await startPayment({
       stytchProject: projectOf(auth),
       walletServerUrl: wallet.url,
       credentialsFile,
