@@ -1,6 +1,17 @@
 import express, { type Express } from 'express';
 import type * as stytch from 'stytch';
-import { errorHandler, httpLogger, methodNotAllowed, notFound, type Logger } from '@m2m/shared';
+import {
+  authorizeToken,
+  authorizeTokenMetrics,
+  errorHandler,
+  httpLogger,
+  httpMetrics,
+  methodNotAllowed,
+  metricsRoute,
+  newMetricsRegistry,
+  notFound,
+  type Logger,
+} from '@m2m/shared';
 import type { AuthorizeTokenOptions, TrustProxy } from '@m2m/shared';
 import { protectedResourceMetadata, PROTECTED_RESOURCE_METADATA_PATH, resourceUrl } from './routes/protectedResourceMetadata';
 import { walletRoutes } from './routes/walletRoutes';
@@ -8,7 +19,7 @@ import type { SigningKeysProbe } from './signingKeys';
 import type { WalletStore } from './wallets/walletStore';
 
 /** authorizeToken options the app passes through; the client, logger and metadata URL are the app's own. */
-export type WalletAuthorizeOptions = Omit<AuthorizeTokenOptions, 'client' | 'logger' | 'resourceMetadataUrl'>;
+export type WalletAuthorizeOptions = Omit<AuthorizeTokenOptions, 'client' | 'logger' | 'resourceMetadataUrl' | 'onEvent'>;
 
 export interface WalletAppDeps {
   wallets: WalletStore;
@@ -26,13 +37,18 @@ export interface WalletAppDeps {
   authorize?: WalletAuthorizeOptions;
   /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
   trustProxy?: TrustProxy;
+  /** The bearer secret of GET /metrics (METRICS_TOKEN); undefined: /metrics answers 404 (callers reach this server). */
+  metricsToken?: string | undefined;
 }
 
 export function createWalletApp(deps: WalletAppDeps): Express {
   const { wallets, logger, publicUrl } = deps;
+  const metrics = newMetricsRegistry();
+  const tokenMetrics = authorizeTokenMetrics(metrics);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
+  app.use(httpMetrics(metrics));
   app.use(httpLogger(logger));
 
   const resource = () => resourceUrl(typeof publicUrl === 'function' ? publicUrl() : publicUrl);
@@ -43,7 +59,10 @@ export function createWalletApp(deps: WalletAppDeps): Express {
     client: deps.stytchClient,
     logger,
     resourceMetadataUrl: metadataUrl,
+    onEvent: tokenMetrics.onEvent,
   };
+  // Both routes' guards share one verifier, so one cache (same client, same settings); this one, guarding nothing, reads it.
+  tokenMetrics.watchCache(authorizeToken([], authorize));
 
   app.use(walletRoutes(wallets, authorize));
 
@@ -75,6 +94,8 @@ export function createWalletApp(deps: WalletAppDeps): Express {
       });
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
+
+  app.use(metricsRoute({ registry: metrics, token: deps.metricsToken }));
 
   app.use(notFound);
   app.use(errorHandler());

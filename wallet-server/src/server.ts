@@ -33,6 +33,8 @@ export interface WalletServerOptions {
   seed?: readonly WalletSeed[];
   /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
   trustProxy?: TrustProxy;
+  /** The bearer secret of GET /metrics (METRICS_TOKEN); undefined: /metrics answers 404. */
+  metricsToken?: string | undefined;
 }
 
 export interface RunningWalletServer {
@@ -61,6 +63,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<R
       publicUrl: options.publicUrl ?? (() => listeningUrl),
       ...(options.authorize && { authorize: options.authorize }),
       ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+      metricsToken: options.metricsToken,
     });
     const running = await listen(app, port, host, 'WALLET_SERVER_PORT');
     listeningUrl = `http://${reachableHost(host)}:${String(running.port)}`;
