@@ -91,8 +91,10 @@ describe('GET /metrics on every server, after real traffic', () => {
     expect(anonymous.status).toBe(401);
 
     const [payAfter, walletAfter] = await Promise.all([scrape(pay.url), scrape(wallet.url)]);
-    const delta = (after: Scrape, before: Scrape) => (name: string, labels: Record<string, string> = {}) =>
-      after.value(name, labels) - before.value(name, labels);
+    const delta =
+      (after: Scrape, before: Scrape) =>
+      (name: string, labels: Record<string, string> = {}) =>
+        after.value(name, labels) - before.value(name, labels);
     const atPayment = delta(payAfter, payBefore);
     expect(atPayment('payments_total', { outcome: 'debited' })).toBe(1);
     expect(atPayment('payments_total', { outcome: 'replayed' })).toBe(1);
@@ -119,8 +121,14 @@ describe('GET /metrics on every server, after real traffic', () => {
       expect(res.status).toBe(200);
     }
     const after = await scrape(pay.url);
-    expect(after.value('m2m_verified_token_cache_lookups_total', { result: 'miss' }) - before.value('m2m_verified_token_cache_lookups_total', { result: 'miss' })).toBe(1);
-    expect(after.value('m2m_verified_token_cache_lookups_total', { result: 'hit' }) - before.value('m2m_verified_token_cache_lookups_total', { result: 'hit' })).toBe(2);
+    expect(
+      after.value('m2m_verified_token_cache_lookups_total', { result: 'miss' }) -
+        before.value('m2m_verified_token_cache_lookups_total', { result: 'miss' }),
+    ).toBe(1);
+    expect(
+      after.value('m2m_verified_token_cache_lookups_total', { result: 'hit' }) -
+        before.value('m2m_verified_token_cache_lookups_total', { result: 'hit' }),
+    ).toBe(2);
     expect(after.value('m2m_verified_token_cache_entries')).toBe(before.value('m2m_verified_token_cache_entries') + 1);
     expect(after.value('m2m_verified_token_cache_max_entries')).toBe(10_000);
   });
@@ -154,14 +162,22 @@ describe('GET /metrics on every server, after real traffic', () => {
     expect(
       payScrape.value('http_request_duration_seconds_count', { method: 'GET', route: '/admin/m2m/clients/:clientId', status_code: '404' }),
     ).toBe(1);
-    expect(walletScrape.value('http_request_duration_seconds_count', { method: 'GET', route: 'unmatched', status_code: '404' })).toBeGreaterThanOrEqual(1);
+    expect(
+      walletScrape.value('http_request_duration_seconds_count', { method: 'GET', route: 'unmatched', status_code: '404' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(payScrape.text).not.toContain(unknownId);
     expect(walletScrape.text).not.toContain('path-8d3f');
   });
 
   it('carries no token, secret or raw path in any label value, and serves process metrics', async () => {
     const project = auth.projectSecret;
-    const secrets = { callerToken, 'client secret': caller.clientSecret, 'project secret': project, 'admin key': ADMIN_API_KEY, 'metrics token': METRICS_TOKEN };
+    const secrets = {
+      callerToken,
+      'client secret': caller.clientSecret,
+      'project secret': project,
+      'admin key': ADMIN_API_KEY,
+      'metrics token': METRICS_TOKEN,
+    };
     const templates = new Set([
       'unmatched',
       '/metrics',
@@ -206,6 +222,23 @@ describe('GET /metrics on every server, after real traffic', () => {
   });
 });
 
+describe('GET /metrics with wrong tokens, again and again', () => {
+  it('answers 429 with Retry-After after 10 wrong tokens a minute from one address, even to the right one', async () => {
+    const auth = await startAuth();
+    const wallet = await startWallet(auth, { metricsToken: METRICS_TOKEN });
+    try {
+      const metricsUrl = at(wallet.url, '/metrics');
+      for (let i = 0; i < 10; i++) expect((await get(metricsUrl, { authorization: bearer(`wrong-guess-${i}`) })).status).toBe(401);
+      const locked = await get(metricsUrl, { authorization: bearer(METRICS_TOKEN) });
+      expect(locked.status).toBe(429);
+      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(locked.text).not.toContain('http_request_duration_seconds');
+    } finally {
+      await closeAll(wallet, auth);
+    }
+  });
+});
+
 describe('GET /metrics on a server given no METRICS_TOKEN', () => {
   it('answers 404 on each of them: metrics stay off the interface callers use', async () => {
     const data = tempDir('metrics-off');
@@ -227,4 +260,3 @@ describe('GET /metrics on a server given no METRICS_TOKEN', () => {
     }
   });
 });
-

@@ -1,5 +1,14 @@
 import express, { type Express } from 'express';
-import { FailureLimiter, httpLogger, httpMetrics, jsonBody, metricsRoute, newMetricsRegistry, type Logger, type TrustProxy } from '@m2m/shared';
+import {
+  FailureLimiter,
+  httpLogger,
+  httpMetrics,
+  jsonBody,
+  metricsRoute,
+  newMetricsRegistry,
+  type Logger,
+  type TrustProxy,
+} from '@m2m/shared';
 import { ClientAuthenticator } from './security/clientAuthentication';
 import { newStytchRequestId } from './http/envelope';
 import { stytchErrorHandler, stytchNotFound } from './http/errorHandler';

@@ -13,7 +13,9 @@ describe('METRICS_TOKEN', () => {
     const parse = (value: string) => parseEnv({ METRICS_TOKEN: common.METRICS_TOKEN }, { METRICS_TOKEN: value });
     expect(() => parse('short-secret')).toThrow(ConfigError);
     expect(() => parse('short-secret')).toThrow(/^METRICS_TOKEN is invalid: must be at least 32 characters/);
-    expect(() => parse('short-secret')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('short-secret') as unknown }) as Error);
+    expect(() => parse('short-secret')).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('short-secret') as unknown }) as Error,
+    );
     expect(parse('x'.repeat(32)).METRICS_TOKEN).toBe('x'.repeat(32));
   });
 

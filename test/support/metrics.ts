@@ -53,7 +53,8 @@ function parseExposition(text: string): MetricSample[] {
     if (!match) throw new Error(`not a Prometheus sample line: ${line}`);
     const [, name = '', labelText = '', value = ''] = match;
     const labels: Record<string, string> = {};
-    for (const [, key = '', raw = ''] of labelText.matchAll(LABEL)) labels[key] = raw.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    for (const [, key = '', raw = ''] of labelText.matchAll(LABEL))
+      labels[key] = raw.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     samples.push({ name, labels, value: Number(value) });
   }
   return samples;

@@ -28,6 +28,8 @@ export function tokenMetrics(registry: Registry): TokenMetrics {
 
 /** An error code from this server's code (never from the request): a bounded label. */
 function reasonOf(err: unknown): string {
-  if (err instanceof AuthServerError || (err instanceof ServiceError && err.status < 500)) return err.code;
+  // (instanceof on the generic AuthServerError gives AuthServerError<any>: its code is a string.)
+  if (err instanceof AuthServerError) return err.code as string;
+  if (err instanceof ServiceError && err.status < 500) return err.code;
   return bodyReadError(err)?.code ?? 'server_error';
 }

@@ -21,8 +21,16 @@ export function tokenProviderMetrics(registry: Registry, stats: () => TokenProvi
     });
   };
   mirrored('m2m_token_provider_fetches_total', 'Token requests sent to the auth server (each retry counts)', (s) => s.tokenRequests);
-  mirrored('m2m_token_provider_fetch_failures_total', 'Token requests that failed (refused, unreachable, timed out)', (s) => s.failedTokenRequests);
-  mirrored('m2m_token_provider_refreshes_total', 'Refreshes started ahead of expiry while the cached token kept serving', (s) => s.refreshesAhead);
+  mirrored(
+    'm2m_token_provider_fetch_failures_total',
+    'Token requests that failed (refused, unreachable, timed out)',
+    (s) => s.failedTokenRequests,
+  );
+  mirrored(
+    'm2m_token_provider_refreshes_total',
+    'Refreshes started ahead of expiry while the cached token kept serving',
+    (s) => s.refreshesAhead,
+  );
   mirrored('m2m_token_provider_cache_hits_total', 'getToken calls answered from the token cache', (s) => s.cacheHits);
   new Gauge({
     name: 'm2m_token_provider_cached_tokens',

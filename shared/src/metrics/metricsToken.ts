@@ -13,15 +13,10 @@ export function metricsTokenFile(dataDir: string): string {
  * generated (256 random bits, 0600) by the first server to start and read by the others. Outside
  * local mode, unset means /metrics is not served.
  */
-export function resolveMetricsToken({
-  configured,
-  local,
-  dataDir,
-}: {
-  configured: string | undefined;
-  local: boolean;
-  dataDir: string;
-}): { token: string | undefined; file?: string } {
+export function resolveMetricsToken({ configured, local, dataDir }: { configured: string | undefined; local: boolean; dataDir: string }): {
+  token: string | undefined;
+  file?: string;
+} {
   if (configured !== undefined) return { token: configured };
   if (!local) return { token: undefined };
   const file = metricsTokenFile(dataDir);

@@ -56,9 +56,7 @@ export interface AuthorizeTokenLogger {
  * values from a fixed set, safe as metric labels.
  */
 export type AuthorizeTokenEvent =
-  | { type: 'accepted' }
-  | { type: 'refused'; code: AuthorizationErrorCode }
-  | { type: 'cache'; result: 'hit' | 'miss' };
+  { type: 'accepted' } | { type: 'refused'; code: AuthorizationErrorCode } | { type: 'cache'; result: 'hit' | 'miss' };
 
 export interface AuthorizeTokenOptions {
   /** Defaults to one client built (on first use) from STYTCH_PROJECT_ID, STYTCH_SECRET and STYTCH_ENV (test, live or a base URL). */
