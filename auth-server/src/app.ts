@@ -84,7 +84,7 @@ export function createAuthApp({
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy);
-  app.use(httpMetrics(metrics));
+  httpMetrics(app, metrics);
   app.use(httpLogger(logger, { newRequestId: newStytchRequestId }));
 
   app.get('/healthz', (_req, res) => {

@@ -66,7 +66,7 @@ export function createPaymentApp({
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy);
-  app.use(httpMetrics(metrics));
+  httpMetrics(app, metrics);
   app.use(httpLogger(logger));
 
   app.get('/healthz', (_req, res) => {

@@ -48,7 +48,7 @@ export function createWalletApp(deps: WalletAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
-  app.use(httpMetrics(metrics));
+  httpMetrics(app, metrics);
   app.use(httpLogger(logger));
 
   const resource = () => resourceUrl(typeof publicUrl === 'function' ? publicUrl() : publicUrl);
