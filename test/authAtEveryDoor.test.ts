@@ -23,6 +23,7 @@ import {
   tempDir,
   type M2MCredentials,
   closeAll,
+  projectOf,
 } from './support/stack';
 
 const tmp = tempDir('doors');
@@ -40,7 +41,11 @@ beforeAll(async () => {
   });
   otherAuth = await startAuth();
   wallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet.db') });
-  payment = await startPayment(auth, wallet.url, { credentialsFile: path.join(tmp.dir, 'payment-credentials.json') });
+  payment = await startPayment({
+    stytchProject: projectOf(auth),
+    walletServerUrl: wallet.url,
+    credentialsFile: path.join(tmp.dir, 'payment-credentials.json'),
+  });
   victim = await createM2MClient(sdk(auth), ['read:users'], 'victim');
 });
 

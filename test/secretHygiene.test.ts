@@ -27,6 +27,7 @@ import {
   startWallet,
   tempDir,
   closeAll,
+  projectOf,
 } from './support/stack';
 
 interface StoredCredentials {
@@ -102,7 +103,12 @@ describe('in-process servers: every flow, every log line and answer', () => {
     book.add('project secret', auth.projectSecret);
     book.add('admin API key', ADMIN_API_KEY);
     wallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet.db'), logger: logs.logger('wallet-server') });
-    payment = await startPayment(auth, wallet.url, { credentialsFile, logger: logs.logger('payment-server') });
+    payment = await startPayment({
+      stytchProject: projectOf(auth),
+      walletServerUrl: wallet.url,
+      credentialsFile,
+      logger: logs.logger('payment-server'),
+    });
     book.addCredentialsFile(credentialsFile, 'provisioned payment-service');
     const caller = await createM2MClient(sdk(auth), [PAYMENT_API_SCOPE], 'checkout-service');
     book.add('payment caller secret', caller.clientSecret);
@@ -266,7 +272,12 @@ describe('in-process servers: every flow, every log line and answer', () => {
 
   it('payment-server restart reads its credentials from the file', async () => {
     await payment.close();
-    payment = await startPayment(auth, wallet.url, { credentialsFile, logger: logs.logger('payment-server') });
+    payment = await startPayment({
+      stytchProject: projectOf(auth),
+      walletServerUrl: wallet.url,
+      credentialsFile,
+      logger: logs.logger('payment-server'),
+    });
     expect((await pay('payment after restart', payJohn)).status).toBe(200);
     book.add('payment-server token after restart', await payment.tokenProvider.getToken(['write:wallets']));
   });

@@ -52,3 +52,8 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; pay
     payload: JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>,
   };
 }
+
+/** The M2M claims of a token, without verifying it (tests read exp, iat, sub and scope). */
+export function claimsOf(token: string): { sub: string; scope: string; exp: number; iat: number } {
+  return decodeJwt(token).payload as { sub: string; scope: string; exp: number; iat: number };
+}
