@@ -18,6 +18,7 @@ import {
   createM2MClient,
   JANE,
   JOHN,
+  projectOf,
   sdk,
   startAuth,
   startPayment,
@@ -40,7 +41,9 @@ describe('GET /metrics on every server, after real traffic', () => {
   beforeAll(async () => {
     auth = await startAuth({ metricsToken: METRICS_TOKEN });
     wallet = await startWallet(auth, { metricsToken: METRICS_TOKEN });
-    pay = await startPayment(auth, wallet.url, {
+    pay = await startPayment({
+      stytchProject: projectOf(auth),
+      walletServerUrl: wallet.url,
       credentialsFile: path.join(data.dir, 'payment-credentials.json'),
       metricsToken: METRICS_TOKEN,
     });
@@ -241,13 +244,12 @@ describe('GET /metrics with wrong tokens, again and again', () => {
 
 describe('GET /metrics on a server given no METRICS_TOKEN', () => {
   it('answers 404 on each of them: metrics stay off the interface callers use', async () => {
-    const data = tempDir('metrics-off');
     const auth = await startAuth();
     let wallet: RunningWalletServer | undefined;
     let pay: RunningPaymentServer | undefined;
     try {
       wallet = await startWallet(auth);
-      pay = await startPayment(auth, wallet.url, { credentialsFile: path.join(data.dir, 'payment-credentials.json') });
+      pay = await startPayment({ stytchProject: projectOf(auth), walletServerUrl: wallet.url });
       for (const url of [auth.url, wallet.url, pay.url]) {
         const answer = await get(at(url, '/metrics'), { authorization: bearer(METRICS_TOKEN) });
         expect(answer.status).toBe(404);
@@ -256,7 +258,6 @@ describe('GET /metrics on a server given no METRICS_TOKEN', () => {
       }
     } finally {
       await closeAll(pay, wallet, auth);
-      data.remove();
     }
   });
 });
