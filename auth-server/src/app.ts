@@ -1,5 +1,14 @@
 import express, { type Express } from 'express';
-import { FailureLimiter, httpLogger, jsonBody, type Logger, type TrustProxy } from '@m2m/shared';
+import {
+  FailureLimiter,
+  httpLogger,
+  httpMetrics,
+  jsonBody,
+  metricsRoute,
+  newMetricsRegistry,
+  type Logger,
+  type TrustProxy,
+} from '@m2m/shared';
 import { ClientAuthenticator } from './security/clientAuthentication';
 import { newStytchRequestId } from './http/envelope';
 import { stytchErrorHandler, stytchNotFound } from './http/errorHandler';
@@ -9,6 +18,7 @@ import { managementRoutes } from './routes/management';
 import { requireProjectCredentials } from './routes/projectAuth';
 import { publicKeyRoutes } from './routes/publicKeys';
 import { tokenRoutes } from './routes/token';
+import { tokenMetrics } from './routes/tokenMetrics';
 import type { AuthStores } from './store/database';
 import type { KeyRing } from './tokens/keyRing';
 import { TokenIssuer } from './tokens/tokenIssuer';
@@ -37,6 +47,8 @@ export interface AuthAppDeps {
   rateLimit?: RateLimitOptions;
   /** Express's `trust proxy` (TRUST_PROXY): which proxies' X-Forwarded-For names the caller. Default off. */
   trustProxy?: TrustProxy;
+  /** The bearer secret of GET /metrics (METRICS_TOKEN); undefined: /metrics answers 404. */
+  metricsToken?: string | undefined;
   /** The clock (epoch milliseconds) of the failure budgets and the tokens' `iat`; Date.now. For tests. */
   now?: () => number;
 }
@@ -51,6 +63,7 @@ export function createAuthApp({
   logger,
   rateLimit = DEFAULT_RATE_LIMIT,
   trustProxy = false,
+  metricsToken,
   now = Date.now,
 }: AuthAppDeps): Express {
   const { projectId } = project;
@@ -66,10 +79,12 @@ export function createAuthApp({
     now,
   });
   const environment = projectId.includes('-live-') ? 'live' : 'test';
+  const metrics = newMetricsRegistry();
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy);
+  httpMetrics(app, metrics);
   app.use(httpLogger(logger, { newRequestId: newStytchRequestId }));
 
   app.get('/healthz', (_req, res) => {
@@ -92,8 +107,10 @@ export function createAuthApp({
       authenticator: new ClientAuthenticator(),
       clientFailures,
       unknownIdFailures,
+      metrics: tokenMetrics(metrics),
     }),
   );
+  app.use(metricsRoute({ registry: metrics, token: metricsToken }));
 
   // Everything else needs the project's Basic credentials, as on Stytch.
   app.use(['/v1/m2m', '/v1/local'], requireProjectCredentials(project, projectFailures), jsonBody({ limit: '64kb' }));

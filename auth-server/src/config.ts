@@ -29,6 +29,7 @@ export const authServerEnv = {
   STYTCH_SECRET: common.STYTCH_SECRET,
   AUTH_SERVER_PUBLIC_URL: common.AUTH_SERVER_PUBLIC_URL,
   TRUST_PROXY: common.TRUST_PROXY,
+  METRICS_TOKEN: common.METRICS_TOKEN,
   TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   M2M_CUSTOM_CLAIMS_TEMPLATE: claimsTemplate.optional(),
 };

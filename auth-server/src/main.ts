@@ -1,5 +1,14 @@
 import path from 'node:path';
-import { createLogger, loadDotenv, localProjectFile, resolveDataDir, runMain, stopOnSignals, writeLocalProject } from '@m2m/shared';
+import {
+  createLogger,
+  loadDotenv,
+  localProjectFile,
+  resolveDataDir,
+  resolveMetricsToken,
+  runMain,
+  stopOnSignals,
+  writeLocalProject,
+} from '@m2m/shared';
 import { loadAuthServerConfig } from './config';
 import { startAuthServer } from './server';
 
@@ -8,6 +17,8 @@ runMain('auth-server', async () => {
   const config = loadAuthServerConfig(process.env);
   const logger = createLogger({ name: 'auth-server', level: config.LOG_LEVEL });
   const dataDir = resolveDataDir(config.DATA_DIR);
+  // The auth-server is always local: without METRICS_TOKEN, the stack's token file (made by the first server to start).
+  const metrics = resolveMetricsToken({ configured: config.METRICS_TOKEN, local: true, dataDir });
   const server = await startAuthServer({
     port: config.AUTH_SERVER_PORT,
     host: config.HOST,
@@ -18,6 +29,7 @@ runMain('auth-server', async () => {
     customClaimsTemplate: config.M2M_CUSTOM_CLAIMS_TEMPLATE,
     publicUrl: config.AUTH_SERVER_PUBLIC_URL,
     trustProxy: config.TRUST_PROXY,
+    metricsToken: metrics.token,
     logger,
   });
   // A generated project is published for the other local servers (0600, git-ignored); logs name the
@@ -31,6 +43,7 @@ runMain('auth-server', async () => {
       project_id: server.projectId,
       project_credentials: fromEnvironment ? 'STYTCH_PROJECT_ID / STYTCH_SECRET' : localProjectFile(dataDir),
       generated: server.projectGenerated,
+      metrics_token_source: metrics.file ?? 'METRICS_TOKEN',
     },
     server.projectGenerated ? 'auth-server listening; a new project was generated and its credentials stored' : 'auth-server listening',
   );

@@ -24,6 +24,8 @@ export interface AuthServerOptions {
   rateLimit?: RateLimitOptions;
   /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
   trustProxy?: TrustProxy;
+  /** The bearer secret of GET /metrics (METRICS_TOKEN); undefined: /metrics answers 404. */
+  metricsToken?: string | undefined;
   /**
    * The clock (epoch milliseconds) of signing-key ages and expiry, the failure budgets and the
    * tokens' `iat`; Date.now by default. For tests: a controlled clock instead of waiting.
@@ -71,6 +73,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       now,
       ...(options.rateLimit && { rateLimit: options.rateLimit }),
       ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+      metricsToken: options.metricsToken,
     });
 
     return {

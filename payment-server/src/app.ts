@@ -1,11 +1,28 @@
 import express, { type Express } from 'express';
 import type { Client } from 'stytch';
-import { errorHandler, httpLogger, jsonBody, methodNotAllowed, notFound, type Logger, type TrustProxy } from '@m2m/shared';
+import {
+  authorizeToken,
+  authorizeTokenMetrics,
+  errorHandler,
+  httpLogger,
+  httpMetrics,
+  jsonBody,
+  methodNotAllowed,
+  metricsRoute,
+  newMetricsRegistry,
+  notFound,
+  type AuthorizeTokenOptions,
+  type Logger,
+  type TrustProxy,
+} from '@m2m/shared';
 import { requireAdminKey } from './admin/adminAuth';
 import { clientRoutes } from './admin/clientRoutes';
 import { operatorMcpRoutes } from './admin/operatorMcp';
 import { rotationRoutes } from './admin/rotationRoutes';
 import type { SecretRotation } from './credentials/secretRotation';
+import type { TokenProviderStats } from './m2m/tokenProvider';
+import { paymentMetrics } from './metrics/paymentMetrics';
+import { tokenProviderMetrics } from './metrics/tokenProviderMetrics';
 import { paymentRoutes } from './payments/paymentRoutes';
 import type { WalletClient } from './wallet/walletClient';
 
@@ -24,6 +41,10 @@ export interface PaymentAppDeps {
   logger: Logger;
   /** false while shutting down, so a load balancer stops sending traffic before the port closes. */
   isReady?: () => boolean;
+  /** The payment-server's own TokenProvider, whose counters /metrics reports. */
+  tokenProvider?: { stats(): TokenProviderStats };
+  /** The bearer secret of GET /metrics (METRICS_TOKEN); undefined: /metrics answers 404 (callers reach this server). */
+  metricsToken?: string | undefined;
 }
 
 /** The payment-server as an Express app (it does not listen). */
@@ -37,10 +58,16 @@ export function createPaymentApp({
   paymentsPerMinute,
   logger,
   isReady = () => true,
+  tokenProvider,
+  metricsToken,
 }: PaymentAppDeps): Express {
+  const metrics = newMetricsRegistry();
+  const tokenMetrics = authorizeTokenMetrics(metrics);
+  if (tokenProvider) tokenProviderMetrics(metrics, () => tokenProvider.stats());
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy);
+  httpMetrics(app, metrics);
   app.use(httpLogger(logger));
 
   app.get('/healthz', (_req, res) => {
@@ -53,13 +80,18 @@ export function createPaymentApp({
   app.all(['/healthz', '/readyz'], methodNotAllowed(['GET']));
 
   // Callers are M2M clients of the same project: their tokens are verified with its Stytch client.
+  const authorize: AuthorizeTokenOptions = { client: stytch, realm: 'payment-server', logger, onEvent: tokenMetrics.onEvent };
+  // Same client and settings as the payment route's guard, so the same verifier and cache: this one only reads it.
+  tokenMetrics.watchCache(authorizeToken([], authorize));
   app.use(
     paymentRoutes({
       wallet,
-      authorize: { client: stytch, realm: 'payment-server', logger },
+      authorize,
+      metrics: paymentMetrics(metrics),
       ...(paymentsPerMinute && { paymentsPerMinute }),
     }),
   );
+  app.use(metricsRoute({ registry: metrics, token: metricsToken }));
 
   // The key is checked before the body is read: an anonymous caller costs no parsing.
   app.use('/admin', requireAdminKey(adminApiKey, adminKeyFailuresPerMinute), jsonBody({ limit: '16kb' }));

@@ -34,6 +34,7 @@ export const paymentServerEnv = {
   CLIENT_SECRET: z.string().optional(),
   ADMIN_API_KEY: z.string().optional(),
   TRUST_PROXY: common.TRUST_PROXY,
+  METRICS_TOKEN: common.METRICS_TOKEN,
 };
 
 export interface PaymentServerConfig {
@@ -48,6 +49,7 @@ export interface PaymentServerConfig {
   clientId?: string | undefined;
   clientSecret?: string | undefined;
   adminApiKey?: string | undefined;
+  metricsToken: string | undefined;
   trustProxy: TrustProxy;
   /** STYTCH_ENV=local: the embedded auth-server; the payment-server may provision its own client and admin key. */
   local: boolean;
@@ -72,6 +74,7 @@ export function loadPaymentServerConfig(env: Env): PaymentServerConfig {
     clientId: c.CLIENT_ID,
     clientSecret: c.CLIENT_SECRET,
     adminApiKey: c.ADMIN_API_KEY,
+    metricsToken: c.METRICS_TOKEN,
     trustProxy: c.TRUST_PROXY,
     local: stytchMode(c.STYTCH_ENV).kind === 'local',
     credentialsFile: path.join(dataDir, 'payment-server-credentials.json'),

@@ -1,4 +1,4 @@
-import { createLogger, loadDotenv, resolveStytchProject, runMain, stopOnSignals } from '@m2m/shared';
+import { createLogger, loadDotenv, resolveMetricsToken, resolveStytchProject, runMain, stopOnSignals } from '@m2m/shared';
 import { resolveAdminKey } from './admin/adminKey';
 import { loadPaymentServerConfig } from './config';
 import { startPaymentServer } from './server';
@@ -16,6 +16,7 @@ runMain('payment-server', async () => {
       admin.generated ? 'generated an admin API key and stored it (0600)' : 'admin API key read from its file',
     );
   }
+  const metrics = resolveMetricsToken({ configured: config.metricsToken, local: config.local, dataDir: config.dataDir });
   const server = await startPaymentServer({
     port: config.port,
     host: config.host,
@@ -30,6 +31,7 @@ runMain('payment-server', async () => {
     trustProxy: config.trustProxy,
     ...(config.local && { demoCallerFile: config.demoCallerFile }),
     paymentsPerMinute: config.paymentsPerMinute,
+    metricsToken: metrics.token,
     logger,
   });
   logger.info(
@@ -37,6 +39,7 @@ runMain('payment-server', async () => {
       url: server.url,
       clientId: server.clientId,
       credentials_file: config.credentialsFile,
+      metrics_token_source: metrics.file ?? (metrics.token ? 'METRICS_TOKEN' : 'none: /metrics is off'),
       ...(server.demoCallerClientId && { demoCallerClientId: server.demoCallerClientId, demo_caller_file: config.demoCallerFile }),
     },
     'payment-server listening',

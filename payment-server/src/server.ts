@@ -44,6 +44,8 @@ export interface PaymentServerOptions {
   tokenProvider?: TokenProviderTuning;
   /** Deadline of each wallet call (default 5 s). */
   walletTimeoutMs?: number;
+  /** The bearer secret of GET /metrics (METRICS_TOKEN); undefined: /metrics answers 404. */
+  metricsToken?: string | undefined;
 }
 
 export interface RunningPaymentServer {
@@ -120,6 +122,8 @@ export async function startPaymentServer(options: PaymentServerOptions): Promise
     paymentsPerMinute: options.paymentsPerMinute,
     logger,
     isReady: () => !stopping,
+    tokenProvider,
+    metricsToken: options.metricsToken,
   });
   let running;
   try {

@@ -26,6 +26,9 @@ const STYTCH_BASE_URLS = { test: 'https://test.stytch.com/', live: 'https://api.
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
+/** METRICS_TOKEN, the bearer secret a scraper sends to every server's /metrics, is at least this long. */
+export const MIN_METRICS_TOKEN_LENGTH = 32;
+
 const baseUrl = z.url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
 
 export const common = {
@@ -50,6 +53,10 @@ export const common = {
   WALLET_SERVER_PORT: port(4000),
   PAYMENT_SERVER_PORT: port(4020),
   TRUST_PROXY,
+  METRICS_TOKEN: z
+    .string()
+    .min(MIN_METRICS_TOKEN_LENGTH, `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters, e.g. the output of: openssl rand -base64 32`)
+    .optional(),
 };
 
 /** Parses `env` with `shape`; the first problem becomes one line naming the variable. */

@@ -14,3 +14,4 @@ export * from './failureLimiter';
 export * from './timeout';
 export * from './trustProxy';
 export * from './middleware/authorizeToken';
+export * from './metrics';

@@ -272,6 +272,7 @@ describe('authorizeToken validates its arguments at construction', () => {
     ['resourceClaim', { resourceClaim: 'resources' }, 'set together with resource (got "resources")'],
     ['logger', { logger: { warn: () => undefined } }, 'an object with warn and info methods (got an object)'],
     ['logger', { logger: 'console' }, 'an object with warn and info methods (got "console")'],
+    ['onEvent', { onEvent: 'count' }, 'a function (got "count")'],
     ['now', { now: 1_700_000_000_000 }, 'a function returning milliseconds (got 1700000000000)'],
   ])('throws a TypeError naming %s: %j', (name, options, expected) => {
     expect(() => authorizeToken('read:users', options as AuthorizeTokenOptions)).toThrow(
@@ -304,6 +305,7 @@ describe('authorizeToken validates its arguments at construction', () => {
       realm: '',
       resourceMetadataUrl: () => 'https://wallet.example/.well-known/oauth-protected-resource',
       logger: console,
+      onEvent: () => undefined,
       now: Date.now,
     };
     expect(authorizeToken('read:users', edge).cache).toBeUndefined(); // no client configured: no cache to show yet

@@ -70,4 +70,19 @@ describe("the README's curl walkthrough, run as written against npm start", () =
     expect(paid).toMatchObject({ customerName: 'jane_doe', idempotencyKey: 'order-1001', transactionId: expect.any(String) });
     expect(paid.transactionId).not.toBe(firstPayment.transactionId);
   });
+
+  it("scrapes the three servers' metrics as the Metrics section shows, after the payments above", async () => {
+    const [block, ...others] = bashBlocks('Metrics');
+    expect(others).toHaveLength(0);
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', onThisStack(block!, env)], { cwd: repoRoot });
+    const value = (sample: string) => Number(new RegExp(`^${sample.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(stdout)?.[1]);
+    // Tokens for the walkthrough's callers and the payment-server; three paid payments, one of them a replay.
+    expect(value('m2m_tokens_issued_total')).toBeGreaterThanOrEqual(4);
+    expect(value('payments_total{outcome="debited"}')).toBe(2);
+    expect(value('payments_total{outcome="replayed"}')).toBe(1);
+    expect(value('payments_total{outcome="insufficient_funds"}')).toBe(1);
+    expect(value('m2m_token_verifications_total{outcome="missing_token"}')).toBeGreaterThanOrEqual(1);
+    const token = fs.readFileSync(path.join(env.DATA_DIR, 'metrics-token'), 'utf8').trim();
+    expect(stdout).not.toContain(token);
+  });
 });

@@ -1,6 +1,17 @@
 import express, { type Express } from 'express';
 import type * as stytch from 'stytch';
-import { errorHandler, httpLogger, methodNotAllowed, notFound, type Logger } from '@m2m/shared';
+import {
+  authorizeToken,
+  authorizeTokenMetrics,
+  errorHandler,
+  httpLogger,
+  httpMetrics,
+  methodNotAllowed,
+  metricsRoute,
+  newMetricsRegistry,
+  notFound,
+  type Logger,
+} from '@m2m/shared';
 import type { AuthorizeTokenOptions, TrustProxy } from '@m2m/shared';
 import { protectedResourceMetadata, PROTECTED_RESOURCE_METADATA_PATH, resourceUrl } from './routes/protectedResourceMetadata';
 import { walletRoutes } from './routes/walletRoutes';
@@ -8,10 +19,10 @@ import { mcpRoutes } from './mcp/mcpRoutes';
 import type { SigningKeysProbe } from './signingKeys';
 import type { WalletStore } from './wallets/walletStore';
 
-/** authorizeToken options the app passes through; the client, logger, metadata URL and audience binding (/mcp only) are the app's own. */
+/** authorizeToken options the app passes through; the client, logger, metadata URL, metrics observer and audience binding (/mcp only) are the app's own. */
 export type WalletAuthorizeOptions = Omit<
   AuthorizeTokenOptions,
-  'client' | 'logger' | 'resourceMetadataUrl' | 'resource' | 'resourceClaim'
+  'client' | 'logger' | 'resourceMetadataUrl' | 'onEvent' | 'resource' | 'resourceClaim'
 >;
 
 export interface WalletAppDeps {
@@ -35,13 +46,18 @@ export interface WalletAppDeps {
    * Stytch ignores RFC 8707 `resource`). Default: only `aud` binds a token to this server.
    */
   mcpResourceClaim?: string;
+  /** The bearer secret of GET /metrics (METRICS_TOKEN); undefined: /metrics answers 404 (callers reach this server). */
+  metricsToken?: string | undefined;
 }
 
 export function createWalletApp(deps: WalletAppDeps): Express {
   const { wallets, logger, publicUrl } = deps;
+  const metrics = newMetricsRegistry();
+  const tokenMetrics = authorizeTokenMetrics(metrics);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
+  httpMetrics(app, metrics);
   app.use(httpLogger(logger));
 
   const resource = () => resourceUrl(typeof publicUrl === 'function' ? publicUrl() : publicUrl);
@@ -52,7 +68,10 @@ export function createWalletApp(deps: WalletAppDeps): Express {
     client: deps.stytchClient,
     logger,
     resourceMetadataUrl: metadataUrl,
+    onEvent: tokenMetrics.onEvent,
   };
+  // Both routes' guards share one verifier, so one cache (same client, same settings); this one, guarding nothing, reads it.
+  tokenMetrics.watchCache(authorizeToken([], authorize));
 
   app.use(walletRoutes(wallets, authorize));
   // The same wallet for AI agents; only its tokens must be bound to this server (the REST routes take any token of the project).
@@ -86,6 +105,8 @@ export function createWalletApp(deps: WalletAppDeps): Express {
       });
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
+
+  app.use(metricsRoute({ registry: metrics, token: deps.metricsToken }));
 
   app.use(notFound);
   app.use(errorHandler());

@@ -1,6 +1,15 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { common, parseEnv, resolveDataDir, resolveStytchProject, type Env, type StytchProject, type TrustProxy } from '@m2m/shared';
+import {
+  common,
+  parseEnv,
+  resolveDataDir,
+  resolveStytchProject,
+  stytchMode,
+  type Env,
+  type StytchProject,
+  type TrustProxy,
+} from '@m2m/shared';
 
 /** The wallet-server's settings (README, "Configuration"). */
 export const walletServerEnv = {
@@ -19,6 +28,7 @@ export const walletServerEnv = {
   TOKEN_MAX_AGE_SECONDS: z.coerce.number().int().positive().optional(),
   /** Leeway for exp/nbf against the authorization server's clock. */
   TRUST_PROXY: common.TRUST_PROXY,
+  METRICS_TOKEN: common.METRICS_TOKEN,
   CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   /** A deactivated or deleted client's tokens are refused within this many seconds (one status lookup per client per period). */
   CLIENT_STATUS_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
@@ -36,6 +46,8 @@ export const walletServerEnv = {
 export interface WalletServerConfig {
   host: string;
   port: number;
+  /** Absolute. */
+  dataDir: string;
   databaseFile: string;
   logLevel: string;
   stytchProject: StytchProject;
@@ -47,15 +59,20 @@ export interface WalletServerConfig {
   clientStatusStaleSeconds: number;
   jwksMaxAgeSeconds: number;
   mcpResourceClaim: string | undefined;
+  /** STYTCH_ENV=local: without METRICS_TOKEN, the stack's DATA_DIR/metrics-token is used. */
+  local: boolean;
+  metricsToken: string | undefined;
 }
 
 /** Reads and checks every variable; a problem throws a ConfigError naming the variable. */
 export function loadWalletServerConfig(env: Env): WalletServerConfig {
   const settings = parseEnv(walletServerEnv, env);
+  const dataDir = resolveDataDir(settings.DATA_DIR);
   return {
     host: settings.HOST,
     port: settings.WALLET_SERVER_PORT,
-    databaseFile: path.join(resolveDataDir(settings.DATA_DIR), 'wallet-server.db'),
+    dataDir,
+    databaseFile: path.join(dataDir, 'wallet-server.db'),
     logLevel: settings.LOG_LEVEL,
     stytchProject: resolveStytchProject(settings),
     publicUrl: settings.WALLET_SERVER_URL,
@@ -66,5 +83,7 @@ export function loadWalletServerConfig(env: Env): WalletServerConfig {
     clientStatusStaleSeconds: settings.CLIENT_STATUS_STALE_SECONDS,
     jwksMaxAgeSeconds: settings.JWKS_MAX_AGE_SECONDS,
     mcpResourceClaim: settings.MCP_RESOURCE_CLAIM,
+    local: stytchMode(settings.STYTCH_ENV).kind === 'local',
+    metricsToken: settings.METRICS_TOKEN,
   };
 }

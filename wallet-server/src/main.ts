@@ -1,4 +1,4 @@
-import { createLogger, loadDotenv, runMain, stopOnSignals } from '@m2m/shared';
+import { createLogger, loadDotenv, resolveMetricsToken, runMain, stopOnSignals } from '@m2m/shared';
 import { loadWalletServerConfig } from './config';
 import { startWalletServer } from './server';
 
@@ -6,6 +6,7 @@ runMain('wallet-server', async () => {
   loadDotenv();
   const config = loadWalletServerConfig(process.env);
   const logger = createLogger({ name: 'wallet-server', level: config.logLevel });
+  const metrics = resolveMetricsToken({ configured: config.metricsToken, local: config.local, dataDir: config.dataDir });
   const server = await startWalletServer({
     port: config.port,
     host: config.host,
@@ -13,6 +14,7 @@ runMain('wallet-server', async () => {
     stytchProject: config.stytchProject,
     logger,
     trustProxy: config.trustProxy,
+    metricsToken: metrics.token,
     ...(config.publicUrl !== undefined && { publicUrl: config.publicUrl }),
     ...(config.mcpResourceClaim !== undefined && { mcpResourceClaim: config.mcpResourceClaim }),
     authorize: {
@@ -29,6 +31,7 @@ runMain('wallet-server', async () => {
       database: config.databaseFile,
       stytch_base_url: config.stytchProject.baseUrl,
       project_id: config.stytchProject.projectId,
+      metrics_token_source: metrics.file ?? (metrics.token ? 'METRICS_TOKEN' : 'none: /metrics is off'),
     },
     'wallet-server listening',
   );

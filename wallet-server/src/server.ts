@@ -35,6 +35,8 @@ export interface WalletServerOptions {
   trustProxy?: TrustProxy;
   /** MCP_RESOURCE_CLAIM: a custom claim that may bind a token to this server at /mcp instead of `aud`. */
   mcpResourceClaim?: string;
+  /** The bearer secret of GET /metrics (METRICS_TOKEN); undefined: /metrics answers 404. */
+  metricsToken?: string | undefined;
 }
 
 export interface RunningWalletServer {
@@ -64,6 +66,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<R
       ...(options.authorize && { authorize: options.authorize }),
       ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
       ...(options.mcpResourceClaim !== undefined && { mcpResourceClaim: options.mcpResourceClaim }),
+      metricsToken: options.metricsToken,
     });
     const running = await listen(app, port, host, 'WALLET_SERVER_PORT');
     listeningUrl = `http://${reachableHost(host)}:${String(running.port)}`;

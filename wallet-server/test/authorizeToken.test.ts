@@ -223,6 +223,39 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
     }
   });
 
+  it('tells an onEvent observer each answer and each cache lookup (no token, no client id), and an observer that throws changes no answer', async () => {
+    const events: unknown[] = [];
+    const observed = await startGuardedApp({ client: verifier, onEvent: (event) => events.push(event) });
+    const throwing = await startGuardedApp({
+      client: verifier,
+      onEvent: () => {
+        throw new Error('a broken observer');
+      },
+    });
+    try {
+      // A client of its own: a token no other test has put in the shared cache.
+      const token = await accessToken(admin, await createM2MClient(admin, ['read:users'], 'observed-client'));
+      await request(observed.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
+      await request(observed.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
+      await request(observed.url).get('/write').set('Authorization', `Bearer ${token}`).expect(403);
+      await request(observed.url).get('/read').expect(401);
+      expect(events).toEqual([
+        { type: 'cache', result: 'miss' },
+        { type: 'accepted' },
+        { type: 'cache', result: 'hit' },
+        { type: 'accepted' },
+        { type: 'cache', result: 'hit' },
+        { type: 'refused', code: 'insufficient_scope' },
+        { type: 'refused', code: 'missing_token' },
+      ]);
+      await request(throwing.url).get('/read').set('Authorization', `Bearer ${token}`).expect(200);
+      await request(throwing.url).get('/write').set('Authorization', `Bearer ${token}`).expect(403);
+    } finally {
+      await observed.close();
+      await throwing.close();
+    }
+  });
+
   it('logs why a request was refused and by which client, never the token', async () => {
     const lines: Record<string, unknown>[] = [];
     const collect = (details: Record<string, unknown>, message: string) => lines.push({ ...details, message });

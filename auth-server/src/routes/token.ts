@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { AuthServerError } from '../errors';
 import { OAuthError } from '../http/apiErrors';
 import { parseBasicAuth } from '../security/basicAuth';
@@ -6,6 +6,7 @@ import { jsonBody, type FailureLimiter } from '@m2m/shared';
 import type { ClientAuthenticator } from '../security/clientAuthentication';
 import type { ClientStore, M2MClientRecord } from '../store/clientStore';
 import type { TokenIssuer } from '../tokens/tokenIssuer';
+import type { TokenMetrics } from './tokenMetrics';
 import { stytchMethodNotAllowed } from '../http/errorHandler';
 import { requestIdOf } from '../http/envelope';
 
@@ -18,6 +19,8 @@ export interface TokenRouteDeps {
   clientFailures: FailureLimiter;
   /** Failed authentications with unknown client ids, counted per IP. */
   unknownIdFailures: FailureLimiter;
+  /** Counts tokens issued and requests refused. */
+  metrics: TokenMetrics;
 }
 
 /** The parameters RFC 6749 §4.4 and RFC 8707 define; anything else is a `request.*` variable for custom claims. */
@@ -27,17 +30,27 @@ const MAX_EXTRA_PARAMS = 20;
 const MAX_RESOURCES = 10;
 const MAX_RESOURCE_LENGTH = 2048;
 
+const TOKEN_PATH = '/v1/public/:project_id/oauth2/token';
+
 /** Same answer for an unknown client, a wrong secret and an inactive client: ids can't be probed. */
 const BAD_CLIENT = 'Client authentication failed: unknown client, wrong secret, or inactive client';
 
 /** `POST /v1/public/{project_id}/oauth2/token`: the OAuth 2.0 client credentials grant. */
-export function tokenRoutes({ projectId, clients, issuer, authenticator, clientFailures, unknownIdFailures }: TokenRouteDeps): Router {
+export function tokenRoutes({
+  projectId,
+  clients,
+  issuer,
+  authenticator,
+  clientFailures,
+  unknownIdFailures,
+  metrics,
+}: TokenRouteDeps): Router {
   const router = Router();
   // Stytch's token endpoint takes a form (RFC 6749) or JSON (its SDKs send JSON).
   const readBody = jsonBody({ limit: '16kb', form: { parameterLimit: 50 } });
 
   router
-    .route('/v1/public/:project_id/oauth2/token')
+    .route(TOKEN_PATH)
     .post(readBody, async (req, res) => {
       if (req.params.project_id !== projectId) {
         throw new AuthServerError(404, 'project_not_found', `No project with project_id ${req.params.project_id} is served here`);
@@ -89,6 +102,7 @@ export function tokenRoutes({ projectId, clients, issuer, authenticator, clientF
       // Claims that render beyond 4 KB: ClaimsTooLargeError, OAuth's 400 invalid_request.
       const token = await issuer.issue(client, scopes, extraParams(body), resources);
       req.log.setBindings({ scopes, ...(resources.length ? { resources } : {}) });
+      metrics.issued();
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader('Pragma', 'no-cache');
       res.status(200).json({
@@ -100,6 +114,11 @@ export function tokenRoutes({ projectId, clients, issuer, authenticator, clientF
       });
     })
     .all(stytchMethodNotAllowed(['POST']));
+  // Every refusal of the route passes here on its way to the error handler (the body reader's too).
+  router.use(TOKEN_PATH, (err: unknown, req: Request, _res: Response, next: NextFunction) => {
+    if (req.method === 'POST') metrics.refused(err);
+    next(err);
+  });
 
   return router;
 }

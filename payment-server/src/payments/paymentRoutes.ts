@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Router, type Request } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import {
   Amount,
@@ -15,6 +15,7 @@ import {
   type AuthorizeTokenOptions,
   type Logger,
 } from '@m2m/shared';
+import type { PaymentMetrics } from '../metrics/paymentMetrics';
 import type { WalletClient } from '../wallet/walletClient';
 import { walletIdempotencyKey } from './callerIdempotencyKey';
 import { toPaymentHttpError, type PaymentStep } from './paymentErrors';
@@ -42,6 +43,8 @@ export interface PaymentRoutesDeps {
   authorize: AuthorizeTokenOptions;
   /** Payments one caller may attempt a minute before 429 (default 600). */
   paymentsPerMinute?: number;
+  /** Counts payments by outcome; default: not counted. */
+  metrics?: PaymentMetrics;
 }
 
 /**
@@ -58,7 +61,7 @@ export interface PaymentRoutesDeps {
  * balance has dropped since. The wallet's debit is atomic and idempotent, so it is the only judge;
  * the check finds unknown customers early and gives the customer's name.
  */
-export function paymentRoutes({ wallet, authorize, paymentsPerMinute = DEFAULT_PAYMENTS_PER_MINUTE }: PaymentRoutesDeps): Router {
+export function paymentRoutes({ wallet, authorize, paymentsPerMinute = DEFAULT_PAYMENTS_PER_MINUTE, metrics }: PaymentRoutesDeps): Router {
   const router = Router();
   // The body is parsed after the token is checked: an anonymous caller gets a 401, and costs no parsing.
   const json = jsonBody({ limit: '16kb' });
@@ -98,6 +101,7 @@ export function paymentRoutes({ wallet, authorize, paymentsPerMinute = DEFAULT_P
       };
       // As Stripe does: tells a retrying caller that this is the first payment's outcome, not a new one.
       if (debit.replayed) res.setHeader('Idempotent-Replayed', 'true');
+      metrics?.debited(debit.replayed);
       req.log.info(
         {
           clientId: caller,
@@ -111,6 +115,12 @@ export function paymentRoutes({ wallet, authorize, paymentsPerMinute = DEFAULT_P
       res.status(200).json(body);
     },
   );
+
+  // A payment refused after the token check (rate limit, body, wallet, auth server) is counted by its code on the way to the error handler.
+  router.use('/initiate-payment', (err: unknown, req: Request, _res: Response, next: NextFunction) => {
+    if (req.method === 'POST') metrics?.failed(err);
+    next(err);
+  });
 
   router.all(
     '/initiate-payment',

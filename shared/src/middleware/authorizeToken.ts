@@ -51,6 +51,14 @@ export interface AuthorizeTokenLogger {
   info(details: Record<string, unknown>, message: string): void;
 }
 
+/**
+ * What the middleware tells an `onEvent` observer (metrics): one `accepted` or `refused` per request
+ * it answers, and one `cache` per lookup in the verified-token cache. No token, no client_id: only
+ * values from a fixed set, safe as metric labels.
+ */
+export type AuthorizeTokenEvent =
+  { type: 'accepted' } | { type: 'refused'; code: AuthorizationErrorCode } | { type: 'cache'; result: 'hit' | 'miss' };
+
 export interface AuthorizeTokenOptions {
   /** Defaults to one client built (on first use) from STYTCH_PROJECT_ID, STYTCH_SECRET and STYTCH_ENV (test, live or a base URL). */
   client?: stytch.Client;
@@ -110,6 +118,8 @@ export interface AuthorizeTokenOptions {
    * pino-http's `req.log` is preferred when present (its lines carry the request id). Default: silent.
    */
   logger?: AuthorizeTokenLogger;
+  /** Called synchronously with each event (e.g. to count them in prom-client); an observer that throws is ignored. */
+  onEvent?: (event: AuthorizeTokenEvent) => void;
   /**
    * For tests: the clock (milliseconds since the epoch) of the cache's expiry, `maxTokenAgeSeconds`,
    * `iat` and the revocation windows. The SDK checks `exp` and `nbf` with the real clock. Default `Date.now`.
@@ -267,8 +277,8 @@ class TokenVerifier {
         : new ClientStatusCache(client, clientStatusMaxAgeMs, staleMs, cacheEntries ?? DEFAULTS.cacheEntries, now);
   }
 
-  async verify(token: string): Promise<VerifiedToken> {
-    const verified = await this.verifySignature(token);
+  async verify(token: string, onCache?: (result: 'hit' | 'miss') => void): Promise<VerifiedToken> {
+    const verified = await this.verifySignature(token, onCache);
     const clientId = verified.identity.client_id;
     // Fresh answers come back synchronously: the steady state adds two lookups per request, no await.
     const published = this.keys?.isPublished(verified.kid) ?? true;
@@ -286,10 +296,11 @@ class TokenVerifier {
     return verified;
   }
 
-  private async verifySignature(token: string): Promise<VerifiedToken> {
+  private async verifySignature(token: string, onCache?: (result: 'hit' | 'miss') => void): Promise<VerifiedToken> {
     // Without a cache, every request is verified on its own (what `cache: false` promises).
     if (!this.cache) return this.verifyWithStytch(token);
     const cached = this.cache.get(token, this.settings.now() / 1000 - this.settings.clockTolerance);
+    onCache?.(cached ? 'hit' : 'miss');
     if (cached) return cached;
     const pending = this.inFlight.get(token);
     if (pending) return pending;
@@ -726,7 +737,17 @@ export function authorizeToken(requiredScopes: string | string[], options: Autho
     throw new TypeError(`authorizeToken: invalid scope in ${JSON.stringify(required)}`);
   }
   validateOptions(options);
-  const { maxTokenAgeSeconds, logger, realm = DEFAULTS.realm, resource, resourceClaim, resourceMetadataUrl } = options;
+  const { maxTokenAgeSeconds, logger, realm = DEFAULTS.realm, resource, resourceClaim, resourceMetadataUrl, onEvent } = options;
+  const emit = (event: AuthorizeTokenEvent) => {
+    try {
+      onEvent?.(event);
+    } catch {
+      // An observer's bug must not change who gets in.
+    }
+  };
+  const onCache = (result: 'hit' | 'miss') => {
+    emit({ type: 'cache', result });
+  };
   const maxLifetime = options.maxTokenLifetimeSeconds ?? DEFAULTS.maxTokenLifetimeSeconds;
   const settings = verifierSettings(options);
   let verifier: TokenVerifier | undefined;
@@ -774,9 +795,10 @@ export function authorizeToken(requiredScopes: string | string[], options: Autho
           `This route needs an access token${required.length ? ` with scope ${required.join(' ')}` : ''}: send Authorization: Bearer <token>`,
         );
       }
-      const verified = await getVerifier().verify(token);
+      const verified = await getVerifier().verify(token, onCache);
       checkRoute(verified, req);
       req.m2m = verified.identity;
+      emit({ type: 'accepted' });
     } catch (err) {
       if (!(err instanceof AuthorizationError)) {
         // Not a client's mistake (e.g. no Stytch credentials configured): the app's error handler answers.
@@ -788,6 +810,7 @@ export function authorizeToken(requiredScopes: string | string[], options: Autho
         { status: err.status, reason: err.reason, client_id: err.clientId, path: req.path },
         'access token refused',
       );
+      emit({ type: 'refused', code: err.code });
       sendError(req, res, err, realm, resourceMetadataUrl);
       return;
     }
@@ -869,6 +892,7 @@ const OPTION_NAMES = new Set(
     resourceClaim: true,
     resourceMetadataUrl: true,
     logger: true,
+    onEvent: true,
     now: true,
   } satisfies Record<keyof AuthorizeTokenOptions, true>),
 );
@@ -894,7 +918,7 @@ function validateOptions(options: AuthorizeTokenOptions): void {
   seconds('clientStatusMaxAgeSeconds', { positive: true });
   seconds('clientStatusStaleSeconds');
   seconds('jwksMaxAgeSeconds', { positive: true, allowFalse: true });
-  const { client, clientStatus, cache, realm, resourceMetadataUrl, logger, now } = options;
+  const { client, clientStatus, cache, realm, resourceMetadataUrl, logger, onEvent, now } = options;
   if (clientStatus !== undefined && typeof clientStatus !== 'boolean') fail('clientStatus', 'true or false', clientStatus);
   if (cache !== undefined && cache !== false) {
     if (typeof cache !== 'object' || (cache as object | null) === null) fail('cache', 'false or { maxEntries }', cache);
@@ -919,6 +943,7 @@ function validateOptions(options: AuthorizeTokenOptions): void {
   ) {
     fail('logger', 'an object with warn and info methods', logger);
   }
+  if (onEvent !== undefined && typeof onEvent !== 'function') fail('onEvent', 'a function', onEvent);
   if (now !== undefined && typeof now !== 'function') fail('now', 'a function returning milliseconds', now);
 }
 
