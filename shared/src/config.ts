@@ -62,8 +62,8 @@ export function parseEnv<S extends z.ZodRawShape>(shape: S, env: Env): z.infer<z
     const [issue] = result.error.issues;
     const variable = issue?.path[0];
     const name = variable === undefined ? 'environment' : String(variable);
-    // A secret's value is never echoed: the message may reach a terminal or a log.
-    const secret = /SECRET|KEY|PASSWORD|TOKEN(?!_LIFETIME|_MAX_AGE)/.test(name);
+    // A secret's value is never echoed: the message may reach a terminal or a log (a database URL may hold a password).
+    const secret = /SECRET|KEY|PASSWORD|DATABASE_URL|TOKEN(?!_LIFETIME|_MAX_AGE)/.test(name);
     const shown = cleaned[name] === undefined ? 'is not set' : secret ? 'is invalid' : `is invalid (${JSON.stringify(cleaned[name])})`;
     throw new ConfigError(`${name} ${shown}: ${issue?.message ?? 'invalid'}`);
   }

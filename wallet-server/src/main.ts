@@ -1,6 +1,7 @@
 import { createLogger, loadDotenv, runMain, stopOnSignals } from '@m2m/shared';
 import { loadWalletServerConfig } from './config';
 import { startWalletServer } from './server';
+import { withoutPassword } from './wallets/postgresWalletStore';
 
 runMain('wallet-server', async () => {
   loadDotenv();
@@ -10,6 +11,7 @@ runMain('wallet-server', async () => {
     port: config.port,
     host: config.host,
     databaseFile: config.databaseFile,
+    ...(config.databaseUrl !== undefined && { databaseUrl: config.databaseUrl }),
     stytchProject: config.stytchProject,
     logger,
     trustProxy: config.trustProxy,
@@ -25,7 +27,7 @@ runMain('wallet-server', async () => {
   logger.info(
     {
       url: server.url,
-      database: config.databaseFile,
+      database: config.databaseUrl === undefined ? config.databaseFile : withoutPassword(config.databaseUrl),
       stytch_base_url: config.stytchProject.baseUrl,
       project_id: config.stytchProject.projectId,
     },
