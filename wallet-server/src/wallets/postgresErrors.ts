@@ -25,11 +25,12 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     const code = err.code ?? '';
     return UNAVAILABLE_CLASSES.has(code.slice(0, 2)) || TRANSIENT_CODES.has(code);
   }
-  if (!(err instanceof Error)) return false;
+  // Read by shape, not `instanceof Error`: a socket's error may come from another realm (a vm, jest).
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
   // A socket's errno: ECONNREFUSED, ECONNRESET, ETIMEDOUT, ENOTFOUND, EHOSTUNREACH...
-  const { code } = err as NodeJS.ErrnoException;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true;
-  return DRIVER_FAILURES.some((message) => err.message.startsWith(message));
+  return typeof message === 'string' && DRIVER_FAILURES.some((failure) => message.startsWith(failure));
 }
 
 /** Worth running the whole transaction again: it lost a race that a second run resolves. */

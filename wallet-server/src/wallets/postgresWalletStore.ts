@@ -107,7 +107,10 @@ export class PostgresWalletStore implements WalletStore {
       await migrateAndSeed(pool, seed);
     } catch (err) {
       await pool.end();
-      throw new DatabaseError(`WALLET_DATABASE_URL: PostgreSQL at ${withoutPassword(connectionString)} could not be prepared (${(err as Error).message})`, {
+      // A refused `localhost` (both ::1 and 127.0.0.1) is an AggregateError without a message: its code says it.
+      const { message, code } = err as { message?: string; code?: string };
+      const reason = message || code || String(err);
+      throw new DatabaseError(`WALLET_DATABASE_URL: PostgreSQL at ${withoutPassword(connectionString)} could not be prepared (${reason})`, {
         cause: err,
       });
     }
@@ -138,9 +141,10 @@ export class PostgresWalletStore implements WalletStore {
   }
 
   async ledgerSum(walletId: string): Promise<number> {
-    const { rows } = await this.query<{ total: string | null }>('SELECT sum(amount)::bigint AS total FROM ledger_entries WHERE wallet_id = $1', [
-      walletId,
-    ]);
+    const { rows } = await this.query<{ total: string | null }>(
+      'SELECT sum(amount)::bigint AS total FROM ledger_entries WHERE wallet_id = $1',
+      [walletId],
+    );
     return rows[0]?.total == null ? 0 : minorUnits(rows[0].total);
   }
 
@@ -198,7 +202,16 @@ export class PostgresWalletStore implements WalletStore {
            VALUES ($1, $2, -$4::bigint, 'debit', $3, $5), ($1, $3, $4::bigint, 'credit', $2, $5)
          )
          INSERT INTO idempotent_debits (client_id, idempotency_key, request_hash, response) VALUES ($5, $6, $7, $8)`,
-        [response.transactionId, source.walletId, destinationWalletId, amount, clientId, idempotencyKey, requestHash, JSON.stringify(response)],
+        [
+          response.transactionId,
+          source.walletId,
+          destinationWalletId,
+          amount,
+          clientId,
+          idempotencyKey,
+          requestHash,
+          JSON.stringify(response),
+        ],
       );
       return { status: 'debited', response, replayed: false };
     });
