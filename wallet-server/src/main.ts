@@ -1,7 +1,6 @@
-import { createLogger, loadDotenv, runMain, stopOnSignals } from '@m2m/shared';
+import { createLogger, loadDotenv, runMain, stopOnSignals, urlWithoutPassword } from '@m2m/shared';
 import { loadWalletServerConfig } from './config';
 import { startWalletServer } from './server';
-import { withoutPassword } from './wallets/postgresWalletStore';
 
 runMain('wallet-server', async () => {
   loadDotenv();
@@ -27,7 +26,7 @@ runMain('wallet-server', async () => {
   logger.info(
     {
       url: server.url,
-      database: config.databaseUrl === undefined ? config.databaseFile : withoutPassword(config.databaseUrl),
+      database: config.databaseUrl === undefined ? config.databaseFile : urlWithoutPassword(config.databaseUrl),
       stytch_base_url: config.stytchProject.baseUrl,
       project_id: config.stytchProject.projectId,
     },

@@ -20,7 +20,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
-import { DatabaseError, type CheckBalanceResponse, type DebitResponse, type Logger } from '@m2m/shared';
+import { DatabaseError, urlWithoutPassword, type CheckBalanceResponse, type DebitResponse, type Logger } from '@m2m/shared';
 import { migrateAndSeed } from './postgresMigrations';
 import { isDatabaseUnavailable, isRetryable, isSameKeyRace, serverAnswered } from './postgresErrors';
 import { TUTORIAL_WALLETS, type WalletSeed } from './seed';
@@ -69,14 +69,6 @@ function minorUnits(value: string): number {
   return n;
 }
 
-/** The URL to show in a message or a log: never its password. */
-export function withoutPassword(connectionString: string): string {
-  const url = new URL(connectionString);
-  url.password = '';
-  url.search = '';
-  return url.toString();
-}
-
 /** PostgreSQL text can't hold NUL: an id with one names no wallet (and must not reach the server as a 22021 error). */
 const impossibleId = (id: string): boolean => id.includes('\u0000');
 
@@ -110,9 +102,12 @@ export class PostgresWalletStore implements WalletStore {
       // A refused `localhost` (both ::1 and 127.0.0.1) is an AggregateError without a message: its code says it.
       const { message, code } = err as { message?: string; code?: string };
       const reason = message || code || String(err);
-      throw new DatabaseError(`WALLET_DATABASE_URL: PostgreSQL at ${withoutPassword(connectionString)} could not be prepared (${reason})`, {
-        cause: err,
-      });
+      throw new DatabaseError(
+        `WALLET_DATABASE_URL: PostgreSQL at ${urlWithoutPassword(connectionString)} could not be prepared (${reason})`,
+        {
+          cause: err,
+        },
+      );
     }
     return new PostgresWalletStore(pool);
   }
