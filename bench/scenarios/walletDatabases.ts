@@ -17,7 +17,7 @@ const RING_SEED: WalletSeed[] = Array.from({ length: RING }, (_, i) => ({
   balance: BENCH_BALANCE,
 }));
 const RING_DEBITS = RING_SEED.map((wallet, i) =>
-  JSON.stringify({ customerId: wallet.customerId, amount: 1, destinationWalletId: RING_SEED[(i + 1) % RING]!.walletId }),
+  JSON.stringify({ customerId: wallet.customerId, amount: 1, destinationWalletId: `bench-wallet-${String((i + 1) % RING)}` }),
 );
 
 /**
@@ -44,7 +44,7 @@ export const walletDatabases: Scenario = {
       const sqlite = await wallet({ databaseFile: path.join(ctx.workDir, 'wallet-s7.db') });
       const alone = await wallet({ databaseUrl: await postgres.createDatabase() });
       const shared = await postgres.createDatabase();
-      const pair = [await wallet({ databaseUrl: shared }), await wallet({ databaseUrl: shared })];
+      const [first, second] = [await wallet({ databaseUrl: shared }), await wallet({ databaseUrl: shared })];
 
       const admin = sdk(auth.info);
       const token = await accessToken(admin, await createM2MClient(admin, ['write:wallets'], 'bench s7'), ['write:wallets']);
@@ -64,7 +64,7 @@ export const walletDatabases: Scenario = {
         [
           { name: 'sqlite', spec: debits(sqlite.info.url) },
           { name: 'postgres', spec: debits(alone.info.url) },
-          { name: 'postgresPair', spec: debits(pair[0]!.info.url, [pair[1]!.info.url]) },
+          { name: 'postgresPair', spec: debits(first.info.url, [second.info.url]) },
         ],
         profile,
       );

@@ -363,7 +363,7 @@ describe('wallet-server readiness', () => {
     try {
       const base = wallet.url.replace(/\/$/, '');
       await request(base).get('/readyz').expect(200);
-      wallet.wallets.close();
+      await wallet.wallets.close();
       const res = await request(base).get('/readyz').expect(503);
       expect(res.body.checks).toEqual({ database: 'unavailable', signing_keys: 'ok' });
     } finally {

@@ -62,8 +62,8 @@ const debit = (
 
 async function balances(store: SqliteWalletStore) {
   return {
-    alice: (await await store.findByCustomer('c-alice'))?.balance,
-    bob: (await await store.findByCustomer('c-bob'))?.balance,
+    alice: (await store.findByCustomer('c-alice'))?.balance,
+    bob: (await store.findByCustomer('c-bob'))?.balance,
     aliceLedger: await store.ledgerSum('w-alice'),
     bobLedger: await store.ledgerSum('w-bob'),
   };
@@ -259,7 +259,7 @@ it('commits the debits still queued when it is closed; a debit after close is re
   const file = newFile();
   const store = SqliteWalletStore.open(file, SEED);
   const queued = store.debit(debit('k-closing', 'c-alice', 25, 'w-bob'));
-  store.close();
+  await store.close();
   await expect(queued).resolves.toMatchObject({ status: 'debited', replayed: false, response: { walletBalance: 75 } });
   await expect(store.debit(debit('k-late', 'c-alice', 1, 'w-bob'))).rejects.toThrow(/not open/);
 

@@ -116,8 +116,8 @@ export class PostgresWalletStore implements WalletStore {
 
   async findByCustomer(customerId: string): Promise<Wallet | undefined> {
     if (impossibleId(customerId)) return undefined;
-    const { rows } = await this.query<WalletRow>('SELECT * FROM wallets WHERE customer_id = $1', [customerId]);
-    return rows[0] && toWallet(rows[0]);
+    const [row] = (await this.query('SELECT * FROM wallets WHERE customer_id = $1', [customerId])) as WalletRow[];
+    return row && toWallet(row);
   }
 
   async checkBalance(customerId: string): Promise<CheckBalanceResponse | undefined> {
@@ -136,11 +136,10 @@ export class PostgresWalletStore implements WalletStore {
   }
 
   async ledgerSum(walletId: string): Promise<number> {
-    const { rows } = await this.query<{ total: string | null }>(
-      'SELECT sum(amount)::bigint AS total FROM ledger_entries WHERE wallet_id = $1',
-      [walletId],
-    );
-    return rows[0]?.total == null ? 0 : minorUnits(rows[0].total);
+    const [row] = (await this.query('SELECT sum(amount)::bigint AS total FROM ledger_entries WHERE wallet_id = $1', [walletId])) as {
+      total: string | null;
+    }[];
+    return row?.total == null ? 0 : minorUnits(row.total);
   }
 
   /** Goes through the pool as a request does: false while the pool can't get a connection that answers. */
@@ -231,10 +230,11 @@ export class PostgresWalletStore implements WalletStore {
     }
   }
 
-  /** A query outside a transaction, its unreachable database a DatabaseUnavailableError. */
-  private async query<R extends object>(text: string, values: unknown[]): Promise<{ rows: R[] }> {
+  /** A query outside a transaction (its rows), an unreachable database a DatabaseUnavailableError. */
+  private async query(text: string, values: unknown[]): Promise<unknown[]> {
     try {
-      return await this.pool.query<R>(text, values);
+      const { rows }: { rows: unknown[] } = await this.pool.query(text, values);
+      return rows;
     } catch (err) {
       throw isDatabaseUnavailable(err) ? new DatabaseUnavailableError({ cause: err }) : err;
     }
