@@ -39,6 +39,8 @@ export interface WalletServerOptions {
   seed?: readonly WalletSeed[];
   /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
   trustProxy?: TrustProxy;
+  /** MCP_RESOURCE_CLAIM: a custom claim that may bind a token to this server at /mcp instead of `aud`. */
+  mcpResourceClaim?: string;
 }
 
 export interface RunningWalletServer {
@@ -73,6 +75,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<R
       publicUrl: options.publicUrl ?? (() => listeningUrl),
       ...(options.authorize && { authorize: options.authorize }),
       ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+      ...(options.mcpResourceClaim !== undefined && { mcpResourceClaim: options.mcpResourceClaim }),
     });
     const running = await listen(app, port, host, 'WALLET_SERVER_PORT');
     listeningUrl = `http://${reachableHost(host)}:${String(running.port)}`;
