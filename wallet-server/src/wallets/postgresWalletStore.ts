@@ -136,6 +136,7 @@ export class PostgresWalletStore implements WalletStore {
   }
 
   async ledgerSum(walletId: string): Promise<number> {
+    if (impossibleId(walletId)) return 0;
     const [row] = (await this.query('SELECT sum(amount)::bigint AS total FROM ledger_entries WHERE wallet_id = $1', [walletId])) as {
       total: string | null;
     }[];
