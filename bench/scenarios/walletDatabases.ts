@@ -124,7 +124,7 @@ export const walletDatabases: Scenario = {
           },
         ],
         reading: [
-          `On PostgreSQL one wallet-server debits at ${ratio(perSecond(onPostgres), perSecond(onSqlite))} the rate it reaches on SQLite: SQLite group-commits the debits that arrive together (one fsync per batch, in process), while each PostgreSQL debit is its own transaction, four round trips to the database holding two row locks.`,
+          `On PostgreSQL one wallet-server debits at ${ratio(perSecond(onPostgres), perSecond(onSqlite))} the rate it reaches on SQLite: SQLite group-commits the debits that arrive together (one fsync per batch, in process), while each PostgreSQL debit is its own transaction, five round trips to the database (BEGIN, the row locks, the idempotency record, the writes, COMMIT) while it holds two row locks.`,
           `Two wallet-servers on the same PostgreSQL debit at ${ratio(perSecond(onPair), perSecond(onPostgres))} the rate of one. On this machine the two cores are shared by PostgreSQL, both servers and the load generator, so the ratio says what a second process costs or gains here, not what a second machine would: what PostgreSQL buys is that several processes (and hosts) can write at all, which SQLite's single file does not allow.`,
           `Debits go round a ring of ${String(RING)} wallets, so their row locks rarely meet; debits onto one hot wallet queue on its row on either database.`,
         ],
