@@ -49,7 +49,7 @@ describe('examples/agent: an MCP client pays with client credentials (the real M
         WALLET_SERVER_PORT: String(wallet.port),
         PAYMENT_SERVER_PORT: String(payment.port),
       });
-      const before = [JOHN, JANE].map((c) => wallet!.wallets.findByCustomer(c.customerId)?.balance);
+      const before = await Promise.all([JOHN, JANE].map(async (c) => (await wallet!.wallets.findByCustomer(c.customerId))?.balance));
 
       const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: repoRoot });
       const steps = Object.fromEntries(
@@ -64,7 +64,10 @@ describe('examples/agent: an MCP client pays with client credentials (the real M
       expect(steps.balance?.balance).toEqual({ customerName: 'john_doe', walletId: JOHN.walletId, walletBalance: before[0] });
       expect(steps.paid).toMatchObject({ replayed: false, walletBalance: before[0]! - 100 });
       expect(steps.retried).toEqual({ ...steps.paid, step: 'retried', replayed: true });
-      expect([JOHN, JANE].map((c) => wallet!.wallets.findByCustomer(c.customerId)?.balance)).toEqual([before[0]! - 100, before[1]! + 100]);
+      expect(await Promise.all([JOHN, JANE].map(async (c) => (await wallet!.wallets.findByCustomer(c.customerId))?.balance))).toEqual([
+        before[0]! - 100,
+        before[1]! + 100,
+      ]);
     } finally {
       await closeAll(payment, wallet, auth);
       data.remove();

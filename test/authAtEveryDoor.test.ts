@@ -178,7 +178,7 @@ describe('wallet-server routes: an M2M token required', () => {
   });
 
   it('a read:users token at /api/debit → 403 insufficient_scope naming write:wallets, nothing debited', async () => {
-    const before = wallet.wallets.findByCustomer(JOHN.customerId)!.balance;
+    const before = (await wallet.wallets.findByCustomer(JOHN.customerId))!.balance;
     const token = await accessToken(sdk(auth), victim);
     const answer = await post(
       at(wallet.url, '/api/debit'),
@@ -191,7 +191,7 @@ describe('wallet-server routes: an M2M token required', () => {
     expect(answer.status).toBe(403);
     expect(answer.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
     expect(answer.headers.get('www-authenticate')).toContain('scope="write:wallets"');
-    expect(wallet.wallets.findByCustomer(JOHN.customerId)!.balance).toBe(before);
+    expect((await wallet.wallets.findByCustomer(JOHN.customerId))!.balance).toBe(before);
   });
 });
 
@@ -451,10 +451,10 @@ describe('brute force is rate-limited', () => {
 
 describe('payment-server POST /initiate-payment: a write:payments token required', () => {
   const payJohn = { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId };
-  const balances = () => [JOHN, JANE].map((c) => wallet.wallets.findByCustomer(c.customerId)!.balance);
+  const balances = () => Promise.all([JOHN, JANE].map(async (c) => (await wallet.wallets.findByCustomer(c.customerId))!.balance));
 
   it('no token → 401 with a Bearer challenge; a token without write:payments (even the wallet scopes) → 403; nothing debited', async () => {
-    const before = balances();
+    const before = await balances();
     const anonymous = await post(at(payment.url, '/initiate-payment'), payJohn, { 'Idempotency-Key': 'door-pay' });
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="payment-server"');
@@ -469,6 +469,6 @@ describe('payment-server POST /initiate-payment: a write:payments token required
       expect(answer.status).toBe(403);
       expect(answer.headers.get('www-authenticate')).toContain('scope="write:payments"');
     }
-    expect(balances()).toEqual(before);
+    expect(await balances()).toEqual(before);
   });
 });

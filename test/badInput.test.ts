@@ -69,7 +69,12 @@ async function state() {
   });
   const jwks = await get(at(auth.url, `/v1/sessions/jwks/${auth.projectId}`));
   return {
-    wallets: [JOHN, JANE].map((w) => [wallet.wallets.findByCustomer(w.customerId)?.balance, wallet.wallets.ledgerSum(w.walletId)]),
+    wallets: await Promise.all(
+      [JOHN, JANE].map(async (w) => [
+        (await wallet.wallets.findByCustomer(w.customerId))?.balance,
+        await wallet.wallets.ledgerSum(w.walletId),
+      ]),
+    ),
     clients: (await admin.m2m.clients.search({})).results_metadata.total,
     client: [
       m2m_client.status,

@@ -54,10 +54,12 @@ afterAll(async () => {
 });
 
 function walletState() {
-  return [JOHN, JANE].map((w) => ({
-    balance: wallet.wallets.findByCustomer(w.customerId)?.balance,
-    ledger: wallet.wallets.ledgerSum(w.walletId),
-  }));
+  return Promise.all(
+    [JOHN, JANE].map(async (w) => ({
+      balance: (await wallet.wallets.findByCustomer(w.customerId))?.balance,
+      ledger: await wallet.wallets.ledgerSum(w.walletId),
+    })),
+  );
 }
 
 /** A debit John → Jane of 1 with a fresh Idempotency-Key: if the handler runs, money moves. */
@@ -85,10 +87,10 @@ function expectRefused(
 }
 
 it('sanity: the same debit with a valid token goes through (so a refusal below means the token, not the request)', async () => {
-  const before = walletState();
+  const before = await walletState();
   const answer = await debitWith(bearer(validToken));
   expect(answer.status).toBe(200);
-  expect(walletState()[0]!.balance).toBe(before[0]!.balance! - 1);
+  expect((await walletState())[0]!.balance).toBe(before[0]!.balance! - 1);
 });
 
 describe('tokens the wallet must refuse with 401 invalid_token', () => {
@@ -148,10 +150,10 @@ describe('tokens the wallet must refuse with 401 invalid_token', () => {
 
   it.each(cases)('%s', async (_name, make) => {
     const token = await make();
-    const before = walletState();
+    const before = await walletState();
     const answer = await debitWith(bearer(token));
     expectRefused(answer, 401, 'invalid_token', token);
-    expect(walletState()).toEqual(before);
+    expect(await walletState()).toEqual(before);
     // And the read route refuses it too (its handler would answer 200 with a balance).
     const read = await request('POST', at(wallet.url, '/api/check-balance'), {
       headers: { Authorization: bearer(token) },
@@ -173,18 +175,18 @@ describe('malformed Authorization headers: 400 invalid_request', () => {
 
   it.each(cases)('%s', async (_name, make) => {
     const header = make();
-    const before = walletState();
+    const before = await walletState();
     const answer = await debitWith(header);
     expectRefused(answer, 400, 'invalid_request', validToken);
-    expect(walletState()).toEqual(before);
+    expect(await walletState()).toEqual(before);
   });
 });
 
 it('Basic credentials on a Bearer route are no credentials for it: 401 with a plain challenge (RFC 6750 §3.1)', async () => {
-  const before = walletState();
+  const before = await walletState();
   const answer = await debitWith(`Basic ${Buffer.from('id:secret').toString('base64')}`);
   expectRefused(answer, 401, undefined);
-  expect(walletState()).toEqual(before);
+  expect(await walletState()).toEqual(before);
 });
 
 /**
@@ -195,17 +197,17 @@ it('Basic credentials on a Bearer route are no credentials for it: 401 with a pl
  */
 describe('claims an M2M access token must carry (real key)', () => {
   it('a token without sub is refused (the SDK reports client_id "")', async () => {
-    const before = walletState();
+    const before = await walletState();
     const token = forge.rs256({ sub: undefined });
     expectRefused(await debitWith(bearer(token)), 401, 'invalid_token', token);
-    expect(walletState()).toEqual(before);
+    expect(await walletState()).toEqual(before);
   });
 
   it('a token without exp is refused (it would never expire)', async () => {
-    const before = walletState();
+    const before = await walletState();
     const token = forge.rs256({ exp: undefined });
     expectRefused(await debitWith(bearer(token)), 401, 'invalid_token', token);
-    expect(walletState()).toEqual(before);
+    expect(await walletState()).toEqual(before);
   });
 });
 
@@ -234,11 +236,11 @@ describe('non-canonical spellings of a valid token', () => {
 
   it.each(cases)('%s: 401 invalid_token, nothing debited', async (_name, make) => {
     const token = make();
-    const before = walletState();
+    const before = await walletState();
     const answer = await debitWith(`Bearer ${token}`);
     expectRefused(answer, 401, 'invalid_token');
     expect(answer.body.error.message).toBe('The token is not a well-formed JWT');
-    expect(walletState()).toEqual(before);
+    expect(await walletState()).toEqual(before);
   });
 });
 
@@ -264,11 +266,11 @@ describe('claims of the wrong type or range (real key)', () => {
 
   it.each(cases)('%s', async (_name, make, message) => {
     const token = make();
-    const before = walletState();
+    const before = await walletState();
     const answer = await debitWith(bearer(token));
     expectRefused(answer, 401, 'invalid_token', token);
     expect(answer.body.error.message).toBe(message);
-    expect(walletState()).toEqual(before);
+    expect(await walletState()).toEqual(before);
   });
 });
 
@@ -307,12 +309,12 @@ describe('tokens of other Stytch products (real key)', () => {
 
   it.each(cases)('%s: 401 invalid_token', async (_name, make, reason) => {
     const token = make();
-    const before = walletState();
+    const before = await walletState();
     const answer = await debitWith(bearer(token));
     expectRefused(answer, 401, 'invalid_token', token);
     expect(answer.body.error.message).toBe('The token is not an M2M access token');
     expect(logs.linesContaining(reason).length).toBeGreaterThan(0);
-    expect(walletState()).toEqual(before);
+    expect(await walletState()).toEqual(before);
   });
 
   it('the M2M shape the auth-server mints passes: no client_id claim, the client in sub', async () => {
@@ -324,21 +326,21 @@ describe('tokens of other Stytch products (real key)', () => {
 });
 
 it('no Authorization header at all: 401 without an error code (RFC 6750 §3.1)', async () => {
-  const before = walletState();
+  const before = await walletState();
   expectRefused(await debitWith(undefined), 401, undefined);
-  expect(walletState()).toEqual(before);
+  expect(await walletState()).toEqual(before);
 });
 
 it('a 16 KB token is refused before any handler: 431 from the HTTP parser or 401, never a 500', async () => {
   const token = forge.ofSize(16 * 1024, { byUnknownKey: true });
-  const before = walletState();
+  const before = await walletState();
   const answer = await debitWith(bearer(token)).catch((err: unknown) => ({ status: 0, error: err }) as unknown as HttpAnswer);
   expect([401, 431]).toContain(answer.status);
-  expect(walletState()).toEqual(before);
+  expect(await walletState()).toEqual(before);
 });
 
 it('two Authorization headers, a forged one first and a valid one second: refused, nothing debited', async () => {
-  const before = walletState();
+  const before = await walletState();
   const status = await new Promise<number>((resolve, reject) => {
     const body = JSON.stringify({ customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId });
     const req = http.request(at(wallet.url, '/api/debit'), { method: 'POST' }, (res) => {
@@ -352,7 +354,7 @@ it('two Authorization headers, a forged one first and a valid one second: refuse
     req.end(body);
   });
   expect([400, 401]).toContain(status);
-  expect(walletState()).toEqual(before);
+  expect(await walletState()).toEqual(before);
 });
 
 it('a flood of tokens under 100 different unknown kids does not turn the wallet into a JWKS-fetching amplifier', async () => {
@@ -360,14 +362,14 @@ it('a flood of tokens under 100 different unknown kids does not turn the wallet 
     logs.lines.filter((line) => line.includes('"name":"auth-server"') && line.includes('/v1/sessions/jwks/')).length;
   const before = jwksFetches();
   expect(before).toBeGreaterThan(0); // the counter does see the wallet's fetches
-  const state = walletState();
+  const state = await walletState();
   const answers = await Promise.all(
     Array.from({ length: 100 }, () => forge.byUnknownKey({ header: { kid: `jwk-test-${randomUUID()}` } })).map((token) =>
       debitWith(bearer(token)),
     ),
   );
   expect(new Set(answers.map((a) => a.status))).toEqual(new Set([401]));
-  expect(walletState()).toEqual(state);
+  expect(await walletState()).toEqual(state);
   // jose re-fetches for an unknown kid at most once per cool-down, whatever the attacker sends.
   expect(jwksFetches() - before).toBeLessThanOrEqual(1);
 });
@@ -398,9 +400,9 @@ describe('tokens that bring their own key, or point at one', () => {
     ['a kid holding SQL', () => forge.byUnknownKey({ header: { kid: "' OR 1=1 --" } })],
   ])("%s → 401, and the attacker's URL is never fetched", async (_label, make) => {
     const token = make();
-    const before = walletState();
+    const before = await walletState();
     expectRefused(await debitWith(bearer(token)), 401, 'invalid_token', token);
-    expect(walletState()).toEqual(before);
+    expect(await walletState()).toEqual(before);
     expect(attackerHits).toBe(0);
   });
 });

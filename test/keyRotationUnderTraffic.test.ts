@@ -96,7 +96,7 @@ it('tokens issued before two rotations keep working: 6 s of payments (20/s) and 
   expect((await payAt(payment)()).ok).toBe(true); // the payment-server holds its tokens, the wallet its keys
   // Callers' tokens, each shown to the wallet for the first time during the run (verified, not cached).
   const held = await Promise.all(Array.from({ length: 60 }, () => accessToken(sdk(auth), caller)));
-  const before = wallet.wallets.findByCustomer(JOHN.customerId)!.balance;
+  const before = (await wallet.wallets.findByCustomer(JOHN.customerId))!.balance;
 
   const [payments, direct, first, second] = await Promise.all([
     runLoad({ ratePerSecond: 20, durationMs: 6_000 }, payAt(payment)),
@@ -108,7 +108,7 @@ it('tokens issued before two rotations keep working: 6 s of payments (20/s) and 
   expect(first).not.toBe(second);
   expect({ ...failureSummary(payments), ...failureSummary(direct) }).toEqual({});
   expect(payments).toHaveLength(120);
-  expect(wallet.wallets.findByCustomer(JOHN.customerId)!.balance).toBe(before - payments.length);
+  expect((await wallet.wallets.findByCustomer(JOHN.customerId))!.balance).toBe(before - payments.length);
   // The retired keys are still published (their tokens have not expired).
   const jwks = await get(at(auth.url, `/v1/sessions/jwks/${auth.projectId}`));
   expect((jwks.body.keys as unknown[]).length).toBeGreaterThanOrEqual(3);

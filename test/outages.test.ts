@@ -96,7 +96,7 @@ const pay = (amount = 1, key: string = randomUUID()) =>
     { customerId: JOHN.customerId, debitAmount: amount, destinationWalletId: JANE.walletId },
     { Authorization: bearer(payerToken), 'Idempotency-Key': key },
   );
-const johnsBalance = () => wallet!.wallets.findByCustomer(JOHN.customerId)!.balance;
+const johnsBalance = async () => (await wallet!.wallets.findByCustomer(JOHN.customerId))!.balance;
 
 describe('auth-server down: the wallet-server', () => {
   it('keeps accepting valid tokens, including ones it has never seen, with the keys it cached', async () => {
@@ -129,7 +129,7 @@ describe('auth-server down: the wallet-server', () => {
     expect(JSON.parse(Buffer.from(underNewKid.split('.')[0]!, 'base64url').toString()).kid).toBe(kids[1]);
     await stopAuth();
 
-    const before = johnsBalance();
+    const before = await johnsBalance();
     for (let i = 0; i < 3; i++) {
       const answer = await post(
         at(wallet!.url, '/api/debit'),
@@ -139,7 +139,7 @@ describe('auth-server down: the wallet-server', () => {
       expect([401, 503]).toContain(answer.status);
       if (answer.status === 503) expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
     }
-    expect(johnsBalance()).toBe(before);
+    expect(await johnsBalance()).toBe(before);
 
     await restartAuth();
     // jose re-fetches an unknown kid at most once per 30 s cool-down: recovery may take that long, no more.
@@ -151,7 +151,7 @@ describe('auth-server down: the wallet-server', () => {
     await stopAuth();
     const cold = await startWallet(project, { databaseFile: path.join(tmp.dir, 'cold-wallet.db'), logger: logs.logger('cold-wallet') });
     try {
-      const before = cold.wallets.findByCustomer(JOHN.customerId)!.balance;
+      const before = (await cold.wallets.findByCustomer(JOHN.customerId))!.balance;
       const answer = await post(
         at(cold.url, '/api/debit'),
         { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId },
@@ -160,7 +160,7 @@ describe('auth-server down: the wallet-server', () => {
       expect(answer.status).toBe(503);
       expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(answer.body.error.code).toBe('temporarily_unavailable');
-      expect(cold.wallets.findByCustomer(JOHN.customerId)!.balance).toBe(before);
+      expect((await cold.wallets.findByCustomer(JOHN.customerId))!.balance).toBe(before);
       expect((await request('GET', at(cold.url, '/readyz'))).status).toBe(503);
 
       await restartAuth();
@@ -178,9 +178,9 @@ describe('auth-server down: the payment-server', () => {
     expect(auth).toBeDefined();
     expect((await pay()).status).toBe(200); // both tokens cached now
     await stopAuth();
-    const before = johnsBalance();
+    const before = await johnsBalance();
     for (let i = 0; i < 3; i++) expect((await pay()).status).toBe(200);
-    expect(johnsBalance()).toBe(before - 3);
+    expect(await johnsBalance()).toBe(before - 3);
   });
 
   it('answers 503 with Retry-After when restarted during the outage (no signing keys to verify its caller, no token), debits nothing, and recovers by itself', async () => {
@@ -191,14 +191,14 @@ describe('auth-server down: the payment-server', () => {
       credentialsFile,
       logger: logs.logger('payment-server'),
     });
-    const before = johnsBalance();
+    const before = await johnsBalance();
     const key = randomUUID();
     const answer = await pay(1, key);
     // Its guard can't verify the caller's token without the auth server's keys: refused before any payment step.
     expect(answer.status).toBe(503);
     expect(answer.body.error.code).toBe('temporarily_unavailable');
     expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(johnsBalance()).toBe(before);
+    expect(await johnsBalance()).toBe(before);
 
     await restartAuth();
     // The same request, retried with the same key, now goes through: once.
@@ -206,14 +206,14 @@ describe('auth-server down: the payment-server', () => {
     expect(retried.status).toBe(200);
     expect(retried.headers.get('idempotency-key')).toBe(key);
     expect((await pay(1, key)).status).toBe(200);
-    expect(johnsBalance()).toBe(before - 1);
+    expect(await johnsBalance()).toBe(before - 1);
   });
 });
 
 describe('wallet-server down: the payment-server', () => {
   it('answers 502/503 and debits nothing, then recovers by itself when the wallet is back on its port', async () => {
     expect((await pay()).status).toBe(200);
-    const before = johnsBalance();
+    const before = await johnsBalance();
     await stopWallet();
     const keys = [randomUUID(), randomUUID(), randomUUID()];
     for (const key of keys) {
@@ -222,11 +222,11 @@ describe('wallet-server down: the payment-server', () => {
       expect(answer.body.error.code).toMatch(/wallet/);
     }
     await restartWallet();
-    expect(johnsBalance()).toBe(before);
+    expect(await johnsBalance()).toBe(before);
     // Every refused payment can be retried with its key, and goes through exactly once.
     for (const key of keys) expect((await pay(1, key)).status).toBe(200);
     for (const key of keys) expect((await pay(1, key)).status).toBe(200);
-    expect(johnsBalance()).toBe(before - keys.length);
+    expect(await johnsBalance()).toBe(before - keys.length);
   });
 });
 
@@ -261,7 +261,7 @@ describe('auth-server hanging (accepts connections, never answers)', () => {
       selfProvision: false,
     });
     try {
-      const before = johnsBalance();
+      const before = await johnsBalance();
       const [paid, checked] = await Promise.all([
         post(
           at(stuckPayment.url, '/initiate-payment'),
@@ -272,7 +272,7 @@ describe('auth-server hanging (accepts connections, never answers)', () => {
       ]);
       // (A hung token endpoint behind reachable keys is a 504 auth_server_timeout: payment-server/test/payments.test.ts.)
       expect({ status: paid.status, code: paid.body.error.code }).toEqual({ status: 503, code: 'temporarily_unavailable' });
-      expect(johnsBalance()).toBe(before);
+      expect(await johnsBalance()).toBe(before);
       expect({ status: checked.status, code: checked.body.error.code }).toEqual({ status: 503, code: 'temporarily_unavailable' });
     } finally {
       await stuckPayment.close();
@@ -283,6 +283,7 @@ describe('auth-server hanging (accepts connections, never answers)', () => {
   }, 30_000);
 });
 
-it('every wallet ledger still sums to its balance', () => {
-  for (const w of [JOHN, JANE]) expect(wallet!.wallets.ledgerSum(w.walletId)).toBe(wallet!.wallets.findByCustomer(w.customerId)!.balance);
+it('every wallet ledger still sums to its balance', async () => {
+  for (const w of [JOHN, JANE])
+    expect(await wallet!.wallets.ledgerSum(w.walletId)).toBe((await wallet!.wallets.findByCustomer(w.customerId))!.balance);
 });

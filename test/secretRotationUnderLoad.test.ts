@@ -80,7 +80,7 @@ async function tokenStatus(clientId: string, secret: string): Promise<number> {
 it('two one-shot rotations during 7 s of 20 payments/s: zero failed payments, each debited once, the new secret on disk', async () => {
   expect((await pay()).ok).toBe(true);
   const original = storedSecret();
-  const before = wallet.wallets.findByCustomer(JOHN.customerId)!.balance;
+  const before = (await wallet.wallets.findByCustomer(JOHN.customerId))!.balance;
   const tokenRequestsBefore = payment.tokenProvider.stats().tokenRequests;
   const rotations: { startedAt: number; endedAt: number; status: number; body: unknown }[] = [];
 
@@ -108,7 +108,7 @@ it('two one-shot rotations during 7 s of 20 payments/s: zero failed payments, ea
   expect(payments).toHaveLength(140);
   // Tokens were fetched throughout (two scope sets, 4 s tokens, 7 s): not a run on tokens cached beforehand.
   expect(payment.tokenProvider.stats().tokenRequests - tokenRequestsBefore).toBeGreaterThanOrEqual(4);
-  expect(wallet.wallets.findByCustomer(JOHN.customerId)!.balance).toBe(before - payments.length);
+  expect((await wallet.wallets.findByCustomer(JOHN.customerId))!.balance).toBe(before - payments.length);
 
   // On disk: the newest secret only; at the auth-server: it works, the two before it don't.
   const now = storedSecret();

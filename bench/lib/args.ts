@@ -7,7 +7,7 @@ export interface BenchArgs {
 
 export const USAGE = `npm run bench -- [--quick] [--only 1,3]
   --quick      each scenario runs for a few seconds (CI)
-  --only N,M   run only these scenarios (1-6)
+  --only N,M   run only these scenarios (1-7)
   --help       this text`;
 
 export function parseArgs(argv: string[]): BenchArgs {
@@ -19,8 +19,8 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (arg === '--only' || arg?.startsWith('--only=')) {
       const value = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
       args.only = (value ?? '').split(',').map((n) => Number(n.trim()));
-      if (args.only.some((n) => !Number.isInteger(n) || n < 1 || n > 6))
-        throw new Error(`--only takes scenario numbers 1-6, got "${value}"`);
+      if (args.only.some((n) => !Number.isInteger(n) || n < 1 || n > 7))
+        throw new Error(`--only takes scenario numbers 1-7, got "${value}"`);
     } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
   }
   return args;

@@ -1,6 +1,6 @@
 /**
  * The load generator's own process: reads a list of LoadSpecs (JSON) on stdin, runs each in turn
- * (its warm-up, then its measured run) with autocannon, and prints the LoadResults as one JSON
+ * (its warm-up, then its measured run) with autocannon (one per server when a load is spread over several), and prints the LoadResults as one JSON
  * array on stdout. One process for a whole schedule, so that interleaved rounds cost no start-up.
  * Run by runLoad.ts as `node --import tsx bench/load/autocannonWorker.ts`.
  */
@@ -17,7 +17,7 @@ function readStdin(): Promise<string> {
   });
 }
 
-function options(spec: LoadSpec, phase: 'warmup' | 'measure'): autocannon.Options {
+function options(spec: LoadSpec, phase: 'warmup' | 'measure', url = spec.url, connections = spec.connections): autocannon.Options {
   const request: autocannon.Request = {
     method: spec.method,
     path: spec.path,
@@ -26,18 +26,20 @@ function options(spec: LoadSpec, phase: 'warmup' | 'measure'): autocannon.Option
   };
   const unique = spec.uniqueHeader;
   const rotate = spec.rotateHeader;
-  if (unique || rotate) {
+  const bodies = spec.rotateBody;
+  if (unique || rotate || bodies) {
     let next = 0;
     request.setupRequest = (req: autocannon.Request) => {
       const headers = { ...req.headers };
+      const n = next++;
       if (unique) headers[unique] = randomUUID();
-      if (rotate) headers[rotate.name] = rotate.values[next++ % rotate.values.length] ?? '';
-      return { ...req, headers };
+      if (rotate) headers[rotate.name] = rotate.values[n % rotate.values.length] ?? '';
+      return { ...req, headers, ...(bodies && { body: bodies[n % bodies.length] ?? '' }) };
     };
   }
   const base: autocannon.Options = {
-    url: spec.url,
-    connections: spec.connections,
+    url,
+    connections,
     pipelining: 1,
     timeout: spec.timeoutSeconds ?? 30,
     requests: [request],
@@ -62,12 +64,48 @@ function summarize(result: autocannon.Result): LoadResult {
   };
 }
 
+/** One run, on `url` alone or split over it and `spreadOver` (one autocannon per server, at the same time). */
+async function run(spec: LoadSpec, phase: 'warmup' | 'measure'): Promise<LoadResult> {
+  const urls = [spec.url, ...(spec.spreadOver ?? [])];
+  const connections = Math.max(1, Math.round(spec.connections / urls.length));
+  const parts = await Promise.all(urls.map((url) => autocannon(options(spec, phase, url, connections))));
+  return combine(parts.map(summarize));
+}
+
+/** The servers' results as one: requests and counts add up; the latencies are the slowest server's. */
+function combine(parts: LoadResult[]): LoadResult {
+  const [first, ...rest] = parts;
+  if (!first) throw new Error('no load result');
+  if (rest.length === 0) return first;
+  const sum = (pick: (r: LoadResult) => number) => parts.reduce((n, r) => n + pick(r), 0);
+  const max = (pick: (r: LoadResult) => number) => Math.max(...parts.map(pick));
+  const statusCodes: Record<string, number> = {};
+  for (const r of parts) for (const [code, count] of Object.entries(r.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  const durationSeconds = max((r) => r.durationSeconds);
+  const requests = sum((r) => r.requests);
+  return {
+    requests,
+    durationSeconds,
+    requestsPerSecond: sum((r) => r.requestsPerSecond),
+    latencyMs: {
+      p50: max((r) => r.latencyMs.p50),
+      p90: max((r) => r.latencyMs.p90),
+      p99: max((r) => r.latencyMs.p99),
+      max: max((r) => r.latencyMs.max),
+    },
+    statusCodes,
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+  };
+}
+
 async function main(): Promise<void> {
   const specs = JSON.parse(await readStdin()) as LoadSpec[];
   const results: LoadResult[] = [];
   for (const spec of specs) {
-    if (spec.warmupSeconds > 0 && spec.amount === undefined) await autocannon(options(spec, 'warmup'));
-    results.push(summarize(await autocannon(options(spec, 'measure'))));
+    if (spec.warmupSeconds > 0 && spec.amount === undefined) await run(spec, 'warmup');
+    results.push(await run(spec, 'measure'));
   }
   process.stdout.write(JSON.stringify(results) + '\n');
 }

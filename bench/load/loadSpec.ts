@@ -25,6 +25,13 @@ export interface LoadSpec {
    * concurrent requests carry different ones and no per-token deduplication can merge them).
    */
   rotateHeader?: { name: string; values: string[] };
+  /** A body that rotates through these, one per request (e.g. debits between different wallets); replaces `body`. */
+  rotateBody?: string[];
+  /**
+   * More servers of the same service: the connections are split evenly over `url` and these, as a
+   * load balancer in front of them would spread them, and the results are combined.
+   */
+  spreadOver?: string[];
   /** Per-request timeout. */
   timeoutSeconds?: number;
 }

@@ -1,5 +1,13 @@
 import path from 'node:path';
-import { resolveDataDir, type Env, DEMO_CALLER_FILE, PAYMENT_API_SCOPE, readJsonFile, localProjectFile } from '@m2m/shared';
+import {
+  resolveDataDir,
+  type Env,
+  DEMO_CALLER_FILE,
+  PAYMENT_API_SCOPE,
+  readJsonFile,
+  localProjectFile,
+  urlWithoutPassword,
+} from '@m2m/shared';
 import type { RunningStack } from './launchStack';
 
 /** The one block `npm start` prints once everything is ready: where things are and how to pay. */
@@ -20,7 +28,7 @@ export function stackBanner(stack: RunningStack, env: Env): string {
           `  auth-server     ${url('auth-server')}   project credentials: ${env.STYTCH_SECRET ? 'STYTCH_PROJECT_ID / STYTCH_SECRET' : relative(localProjectFile(dataDir))}`,
         ]
       : []),
-    `  wallet-server   ${url('wallet-server')}`,
+    `  wallet-server   ${url('wallet-server')}   wallets: ${env.WALLET_DATABASE_URL ? `PostgreSQL ${urlWithoutPassword(env.WALLET_DATABASE_URL)}` : relative(path.join(resolveDataDir(dataDir), 'wallet-server.db'))}`,
     `  payment-server  ${payment}   admin key: ${adminKey}`,
     '',
     ...(local

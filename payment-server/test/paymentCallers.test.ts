@@ -33,7 +33,7 @@ describe('POST /initiate-payment: the callers', () => {
   let paymentClient: TestClient;
   let checkout: Caller;
   let billing: Caller;
-  const balances = () => [balanceOf(wallet, JOHN.customerId), balanceOf(wallet, JANE.customerId)];
+  const balances = async () => [await balanceOf(wallet, JOHN.customerId), await balanceOf(wallet, JANE.customerId)];
 
   beforeAll(async () => {
     auth = await startAuth();
@@ -56,12 +56,12 @@ describe('POST /initiate-payment: the callers', () => {
   });
 
   it('answers an anonymous caller 401 with a Bearer challenge, and moves nothing', async () => {
-    const before = balances();
+    const before = await balances();
     const res = await postPayment(payment.url, pay());
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="payment-server"');
     expect(res.body.error).toMatchObject({ code: 'missing_token', message: expect.stringContaining('write:payments') });
-    expect(balances()).toEqual(before);
+    expect(await balances()).toEqual(before);
   });
 
   it('checks the token before the body: an anonymous caller with broken JSON gets 401 too', async () => {
@@ -84,7 +84,7 @@ describe('POST /initiate-payment: the callers', () => {
   });
 
   it('answers 403 insufficient_scope naming write:payments to a valid token without it (the wallet scopes are not enough)', async () => {
-    const before = balances();
+    const before = await balances();
     const { access_token } = await sdk(auth).m2m.token({ client_id: paymentClient.clientId, client_secret: paymentClient.clientSecret });
     const res = await postPayment(payment.url, pay(), bearerHeader(access_token));
     expect(res.status).toBe(403);
@@ -92,11 +92,11 @@ describe('POST /initiate-payment: the callers', () => {
       'Bearer realm="payment-server", error="insufficient_scope", error_description="The token lacks the scope write:payments that this route requires", scope="write:payments"',
     );
     expect(res.body.error.code).toBe('insufficient_scope');
-    expect(balances()).toEqual(before);
+    expect(await balances()).toEqual(before);
   });
 
   it('pays for a caller made the Stytch way: a write:payments client, a token from the token endpoint, Bearer', async () => {
-    const before = balances();
+    const before = await balances();
     // The raw OAuth 2.0 client-credentials request, as any HTTP client (or curl) sends it.
     const tokenAnswer = await fetch(new URL(`v1/public/${auth.projectId}/oauth2/token`, auth.url), {
       method: 'POST',
@@ -119,18 +119,18 @@ describe('POST /initiate-payment: the callers', () => {
       debitAmount: 7,
       walletBalance: before[0]! - 7,
     });
-    expect(balances()).toEqual([before[0]! - 7, before[1]! + 7]);
+    expect(await balances()).toEqual([before[0]! - 7, before[1]! + 7]);
   });
 
   it('keeps idempotency keys per caller: the same key from two callers is two payments, each replayed to its own caller', async () => {
-    const before = balances();
+    const before = await balances();
     const key = { 'Idempotency-Key': 'order-2001' };
     const mine = await postPayment(payment.url, pay({ debitAmount: 11 }), { ...bearerHeader(checkout.token), ...key });
     const theirs = await postPayment(payment.url, pay({ debitAmount: 11 }), { ...bearerHeader(billing.token), ...key });
     expect([mine.status, theirs.status]).toEqual([200, 200]);
     expect(theirs.body.transactionId).not.toBe(mine.body.transactionId);
     expect(theirs.headers.get('idempotent-replayed')).toBeNull();
-    expect(balances()).toEqual([before[0]! - 22, before[1]! + 22]);
+    expect(await balances()).toEqual([before[0]! - 22, before[1]! + 22]);
     // Each caller is answered with its own key.
     expect([mine.body.idempotencyKey, theirs.body.idempotencyKey]).toEqual(['order-2001', 'order-2001']);
     expect(mine.headers.get('idempotency-key')).toBe('order-2001');
@@ -142,7 +142,7 @@ describe('POST /initiate-payment: the callers', () => {
     expect(myRetry.headers.get('idempotent-replayed')).toBe('true');
     expect(theirRetry.body).toEqual(theirs.body);
     expect(theirRetry.headers.get('idempotent-replayed')).toBe('true');
-    expect(balances()).toEqual([before[0]! - 22, before[1]! + 22]);
+    expect(await balances()).toEqual([before[0]! - 22, before[1]! + 22]);
   });
 
   it("can't be blocked by a stranger claiming a key first: another caller's use of it does not make the real payment a 422", async () => {
@@ -159,20 +159,20 @@ describe('POST /initiate-payment: the callers', () => {
   });
 
   it("refuses paying the customer's own wallet, and moves nothing", async () => {
-    const before = balances();
+    const before = await balances();
     const res = await postPayment(payment.url, pay({ destinationWalletId: JOHN.walletId }), bearerHeader(checkout.token));
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/destinationWalletId/);
-    expect(balances()).toEqual(before);
+    expect(await balances()).toEqual(before);
   });
 
   it('refuses an unknown destination with 404 destination_not_found, and moves nothing', async () => {
-    const before = balances();
+    const before = await balances();
     const res = await postPayment(payment.url, pay({ destinationWalletId: 'IBAN-DE00-ATTACKER' }), bearerHeader(checkout.token));
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('destination_not_found');
-    expect(balances()).toEqual(before);
-    expect(wallet.wallets.ledgerSum(JOHN.walletId)).toBe(before[0]);
+    expect(await balances()).toEqual(before);
+    expect(await wallet.wallets.ledgerSum(JOHN.walletId)).toBe(before[0]);
   });
 });
 
@@ -204,7 +204,7 @@ describe('POST /initiate-payment: the per-caller rate limit', () => {
   it('answers 429 + Retry-After once a caller made its payments of the minute, without moving money; other callers are not slowed', async () => {
     const greedy = await createCaller(auth, 'greedy-service');
     const other = await createCaller(auth, 'other-service');
-    const before = balanceOf(wallet, JOHN.customerId);
+    const before = await balanceOf(wallet, JOHN.customerId);
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(greedy.token))).status);
     // A refused attempt counts too (probing is not free).
@@ -216,7 +216,7 @@ describe('POST /initiate-payment: the per-caller rate limit', () => {
     expect(limited.body.error.code).toBe('rate_limited');
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
-    expect(balanceOf(wallet, JOHN.customerId)).toBe(before - 3);
+    expect(await balanceOf(wallet, JOHN.customerId)).toBe(before - 3);
 
     expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(other.token))).status).toBe(200);
     // Anonymous requests are refused before the limit (they have no client_id to count against).

@@ -64,7 +64,7 @@ describe('POST /initiate-payment', () => {
   });
 
   it('debits the customer and answers the transaction, the new balance and the idempotency key', async () => {
-    const before = balanceOf(wallet, JOHN.customerId);
+    const before = await balanceOf(wallet, JOHN.customerId);
     const res = await post(pay({ debitAmount: 250 }));
 
     expect(res.status).toBe(200);
@@ -79,11 +79,11 @@ describe('POST /initiate-payment', () => {
     });
     // The key was generated, and is in the header too, for a client that wants to retry.
     expect(res.headers.get('idempotency-key')).toBe(res.body.idempotencyKey);
-    expect(balanceOf(wallet, JOHN.customerId)).toBe(before - 250);
+    expect(await balanceOf(wallet, JOHN.customerId)).toBe(before - 250);
   });
 
   it('never debits twice for a retry with the same Idempotency-Key', async () => {
-    const before = balanceOf(wallet, JOHN.customerId);
+    const before = await balanceOf(wallet, JOHN.customerId);
     const first = await post(pay({ debitAmount: 10 }), { 'Idempotency-Key': 'order-1001' });
     const retry = await post(pay({ debitAmount: 10 }), { 'Idempotency-Key': 'order-1001' });
 
@@ -94,7 +94,7 @@ describe('POST /initiate-payment', () => {
     expect(retry.headers.get('idempotency-key')).toBe('order-1001');
     expect(first.headers.get('idempotent-replayed')).toBeNull();
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
-    expect(balanceOf(wallet, JOHN.customerId)).toBe(before - 10);
+    expect(await balanceOf(wallet, JOHN.customerId)).toBe(before - 10);
   });
 
   it('replays the first outcome even after the balance dropped below the amount', async () => {
@@ -102,17 +102,17 @@ describe('POST /initiate-payment', () => {
     const amount = 50;
     const first = await post(pay({ debitAmount: amount }), { 'Idempotency-Key': key });
     // Spend (almost) everything else, so the same payment would no longer fit.
-    const rest = balanceOf(wallet, JOHN.customerId) - 1;
+    const rest = (await balanceOf(wallet, JOHN.customerId)) - 1;
     expect((await post(pay({ debitAmount: rest }))).status).toBe(200);
 
     const retry = await post(pay({ debitAmount: amount }), { 'Idempotency-Key': key });
     expect(retry.status).toBe(200);
     expect(retry.body.transactionId).toBe(first.body.transactionId);
-    expect(balanceOf(wallet, JOHN.customerId)).toBe(1);
+    expect(await balanceOf(wallet, JOHN.customerId)).toBe(1);
   });
 
   it('answers 409 for insufficient funds and debits nothing', async () => {
-    const before = balanceOf(wallet, JANE.customerId);
+    const before = await balanceOf(wallet, JANE.customerId);
     const res = await post({ customerId: JANE.customerId, debitAmount: before + 1, destinationWalletId: JOHN.walletId });
 
     expect(res.status).toBe(409);
@@ -124,16 +124,16 @@ describe('POST /initiate-payment', () => {
     // "Insufficient funds", and not a digit more: the balance is nobody's business but the wallet's.
     expect(res.body.error.message).toMatch(/^Insufficient funds/);
     expect(res.body.error.message).not.toMatch(/\d/);
-    expect(balanceOf(wallet, JANE.customerId)).toBe(before);
+    expect(await balanceOf(wallet, JANE.customerId)).toBe(before);
   });
 
   it('refuses a destination the wallet-server does not hold with 404 destination_not_found, and moves nothing', async () => {
-    const before = [balanceOf(wallet, JOHN.customerId), balanceOf(wallet, JANE.customerId)];
+    const before = [await balanceOf(wallet, JOHN.customerId), await balanceOf(wallet, JANE.customerId)];
     const res = await post(pay({ destinationWalletId: 'attacker-account-1' }), { 'Idempotency-Key': 'to-nowhere' });
     expect(res.status).toBe(404);
     expect(res.body.error).toMatchObject({ code: 'destination_not_found', message: expect.stringContaining('Nothing was debited') });
     expect(res.body.error.message).not.toMatch(/\d/);
-    expect([balanceOf(wallet, JOHN.customerId), balanceOf(wallet, JANE.customerId)]).toEqual(before);
+    expect([await balanceOf(wallet, JOHN.customerId), await balanceOf(wallet, JANE.customerId)]).toEqual(before);
   });
 
   it('answers 404 for an unknown customer', async () => {

@@ -75,14 +75,14 @@ describe('the payment-server when its M2M client is revoked', () => {
     });
 
     // Later payments: one token request each, refused at once (invalid_client), never retried; nothing debited.
-    const before = balanceOf(wallet, JOHN.customerId);
+    const before = await balanceOf(wallet, JOHN.customerId);
     authProxy.reset();
     for (let i = 0; i < 5; i++) {
       const res = await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(caller.token));
       expect([res.status, res.body.error.code]).toEqual([502, 'm2m_credentials_rejected']);
     }
     expect(authProxy.tokenRequestTotal()).toBe(5);
-    expect(balanceOf(wallet, JOHN.customerId)).toBe(before);
+    expect(await balanceOf(wallet, JOHN.customerId)).toBe(before);
 
     await admin.m2m.clients.update({ client_id: client.clientId, status: 'active' });
     await eventually(async () => {

@@ -57,7 +57,7 @@ describe('payments and the token cache', () => {
 
   it('makes exactly one token request per scope set for 100 concurrent payments on a cold cache', async () => {
     const { wallet, payment } = await stack();
-    const before = balanceOf(wallet, JOHN.customerId);
+    const before = await balanceOf(wallet, JOHN.customerId);
 
     const results = await Promise.all(
       Array.from({ length: 100 }, () => postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(callerToken))),
@@ -67,7 +67,7 @@ describe('payments and the token cache', () => {
     // Each token carries only the scope its call needs: two scope sets, one request each.
     expect(authProxy.tokenRequests()).toEqual({ 'read:users': 1, 'write:wallets': 1 });
     expect(new Set(results.map((r) => r.body.transactionId)).size).toBe(100);
-    expect(balanceOf(wallet, JOHN.customerId)).toBe(before - 100);
+    expect(await balanceOf(wallet, JOHN.customerId)).toBe(before - 100);
   });
 
   it('on a 401 invalid_token from the wallet, drops the token, gets a new one and retries once', async () => {
@@ -76,7 +76,7 @@ describe('payments and the token cache', () => {
     const { wallet, walletProxy, payment } = await stack({ authorize: { maxTokenAgeSeconds: 2 } });
     expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(callerToken))).status).toBe(200);
     await delay(2_100);
-    const before = balanceOf(wallet, JOHN.customerId);
+    const before = await balanceOf(wallet, JOHN.customerId);
 
     // Several payments at once hit the stale tokens together: still one new token per scope set.
     const results = await Promise.all(
@@ -84,7 +84,7 @@ describe('payments and the token cache', () => {
     );
 
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
-    expect(balanceOf(wallet, JOHN.customerId)).toBe(before - 5);
+    expect(await balanceOf(wallet, JOHN.customerId)).toBe(before - 5);
     expect(authProxy.tokenRequests()).toEqual({ 'read:users': 2, 'write:wallets': 2 });
     // The wallet did refuse the old tokens (once per call that carried one), and then accepted the new ones.
     expect(walletProxy.answers()['POST /api/check-balance 401']).toBeGreaterThanOrEqual(1);
@@ -94,7 +94,7 @@ describe('payments and the token cache', () => {
   it('retries only once: a wallet that refuses every token gives 502, with nothing debited', async () => {
     // maxTokenAgeSeconds 0: no token is ever fresh enough.
     const { wallet, walletProxy, payment } = await stack({ authorize: { maxTokenAgeSeconds: 0 } });
-    const before = balanceOf(wallet, JOHN.customerId);
+    const before = await balanceOf(wallet, JOHN.customerId);
 
     const res = await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(callerToken));
 
@@ -102,6 +102,6 @@ describe('payments and the token cache', () => {
     expect(res.body.error.code).toBe('wallet_rejected_token');
     expect(walletProxy.answers()).toEqual({ 'POST /api/check-balance 401': 2 });
     expect(authProxy.tokenRequests()).toEqual({ 'read:users': 2 });
-    expect(balanceOf(wallet, JOHN.customerId)).toBe(before);
+    expect(await balanceOf(wallet, JOHN.customerId)).toBe(before);
   });
 });

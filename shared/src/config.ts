@@ -69,8 +69,8 @@ export function parseEnv<S extends z.ZodRawShape>(shape: S, env: Env): z.infer<z
     const [issue] = result.error.issues;
     const variable = issue?.path[0];
     const name = variable === undefined ? 'environment' : String(variable);
-    // A secret's value is never echoed: the message may reach a terminal or a log.
-    const secret = /SECRET|KEY|PASSWORD|TOKEN(?!_LIFETIME|_MAX_AGE)/.test(name);
+    // A secret's value is never echoed: the message may reach a terminal or a log (a database URL may hold a password).
+    const secret = /SECRET|KEY|PASSWORD|DATABASE_URL|TOKEN(?!_LIFETIME|_MAX_AGE)/.test(name);
     const shown = cleaned[name] === undefined ? 'is not set' : secret ? 'is invalid' : `is invalid (${JSON.stringify(cleaned[name])})`;
     throw new ConfigError(`${name} ${shown}: ${issue?.message ?? 'invalid'}`);
   }
@@ -86,6 +86,14 @@ export function stytchMode(stytchEnv: string): StytchMode {
 /** The address to reach a server bound to `host` from this machine (a wildcard bind is reached on loopback). */
 export function reachableHost(host: string): string {
   return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+}
+
+/** A URL fit for a message or a log line: without its password and query (a database URL may carry both). */
+export function urlWithoutPassword(url: string): string {
+  const parsed = new URL(url);
+  parsed.password = '';
+  parsed.search = '';
+  return parsed.toString();
 }
 
 export function withTrailingSlash(url: string): string {

@@ -42,3 +42,17 @@ export function failureSummary<T>(outcomes: LoadOutcome<T>[]): Record<string, nu
   }
   return summary;
 }
+
+/** A closed-loop load: `fire(0)` … `fire(total - 1)`, at most `concurrency` at a time; the results in index order. */
+export async function runConcurrently<T>(total: number, concurrency: number, fire: (index: number) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(total);
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      const index = next++;
+      results[index] = await fire(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+  return results;
+}

@@ -95,8 +95,7 @@ export function createWalletApp(deps: WalletAppDeps): Express {
   app
     .route('/readyz')
     .get(async (_req, res) => {
-      const database = wallets.isHealthy();
-      const signingKeys = await deps.signingKeysReady();
+      const [database, signingKeys] = await Promise.all([wallets.isHealthy(), deps.signingKeysReady()]);
       const ready = database && signingKeys;
       if (!ready) res.status(503).setHeader('Retry-After', '5');
       res.json({

@@ -22,6 +22,8 @@ export const walletServerEnv = {
   STYTCH_SECRET: common.STYTCH_SECRET,
   AUTH_SERVER_PORT: common.AUTH_SERVER_PORT,
   AUTH_SERVER_PUBLIC_URL: common.AUTH_SERVER_PUBLIC_URL,
+  /** The wallets on PostgreSQL (any number of wallet-servers on one database); unset: the SQLite file DATA_DIR/wallet-server.db. */
+  WALLET_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
   /** Where callers reach this server (the RFC 9728 `resource`); the payment-server reads the same variable. */
   WALLET_SERVER_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Refuse tokens issued longer ago than this, even if not expired; unset: any unexpired token. */
@@ -49,6 +51,8 @@ export interface WalletServerConfig {
   /** Absolute. */
   dataDir: string;
   databaseFile: string;
+  /** PostgreSQL instead of `databaseFile` when set. */
+  databaseUrl: string | undefined;
   logLevel: string;
   stytchProject: StytchProject;
   publicUrl: string | undefined;
@@ -73,6 +77,7 @@ export function loadWalletServerConfig(env: Env): WalletServerConfig {
     port: settings.WALLET_SERVER_PORT,
     dataDir,
     databaseFile: path.join(dataDir, 'wallet-server.db'),
+    databaseUrl: settings.WALLET_DATABASE_URL,
     logLevel: settings.LOG_LEVEL,
     stytchProject: resolveStytchProject(settings),
     publicUrl: settings.WALLET_SERVER_URL,

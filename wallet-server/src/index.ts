@@ -11,6 +11,9 @@ export {
 export { createWalletApp, type WalletAppDeps, type WalletAuthorizeOptions } from './app';
 export { startWalletServer, type RunningWalletServer, type WalletServerOptions } from './server';
 export { loadWalletServerConfig, walletServerEnv, type WalletServerConfig } from './config';
-export { WalletStore, type DebitCommand, type DebitOutcome, type Wallet } from './wallets/walletStore';
+export { DatabaseUnavailableError, type DebitCommand, type DebitOutcome, type Wallet, type WalletStore } from './wallets/walletStore';
+export { SqliteWalletStore } from './wallets/sqliteWalletStore';
+export { PostgresWalletStore, type PostgresWalletStoreOptions } from './wallets/postgresWalletStore';
+export { openWalletStore, type WalletDatabase } from './wallets/openWalletStore';
 export { TUTORIAL_WALLETS, type WalletSeed } from './wallets/seed';
 export { signingKeysProbe, jwksUrl, type SigningKeysProbe } from './signingKeys';

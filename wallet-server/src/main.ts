@@ -1,4 +1,4 @@
-import { createLogger, loadDotenv, resolveMetricsToken, runMain, stopOnSignals } from '@m2m/shared';
+import { createLogger, loadDotenv, resolveMetricsToken, runMain, stopOnSignals, urlWithoutPassword } from '@m2m/shared';
 import { loadWalletServerConfig } from './config';
 import { startWalletServer } from './server';
 
@@ -11,6 +11,7 @@ runMain('wallet-server', async () => {
     port: config.port,
     host: config.host,
     databaseFile: config.databaseFile,
+    ...(config.databaseUrl !== undefined && { databaseUrl: config.databaseUrl }),
     stytchProject: config.stytchProject,
     logger,
     trustProxy: config.trustProxy,
@@ -28,7 +29,7 @@ runMain('wallet-server', async () => {
   logger.info(
     {
       url: server.url,
-      database: config.databaseFile,
+      database: config.databaseUrl === undefined ? config.databaseFile : urlWithoutPassword(config.databaseUrl),
       stytch_base_url: config.stytchProject.baseUrl,
       project_id: config.stytchProject.projectId,
       metrics_token_source: metrics.file ?? (metrics.token ? 'METRICS_TOKEN' : 'none: /metrics is off'),

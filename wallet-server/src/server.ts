@@ -11,8 +11,10 @@ import {
 import type * as stytch from 'stytch';
 import { createWalletApp, type WalletAuthorizeOptions } from './app';
 import { jwksUrl, signingKeysProbe } from './signingKeys';
+import { openWalletStore } from './wallets/openWalletStore';
+import type { PostgresWalletStoreOptions } from './wallets/postgresWalletStore';
 import type { WalletSeed } from './wallets/seed';
-import { WalletStore } from './wallets/walletStore';
+import type { WalletStore } from './wallets/walletStore';
 
 export interface WalletServerOptions {
   /** 0 picks an ephemeral port (tests). Default 4000, the tutorial's. */
@@ -20,6 +22,10 @@ export interface WalletServerOptions {
   host?: string;
   /** A SQLite file, or ':memory:' (the default: state lives as long as the server). */
   databaseFile?: string;
+  /** A PostgreSQL URL (WALLET_DATABASE_URL): the wallets live there instead of `databaseFile`. */
+  databaseUrl?: string;
+  /** The PostgreSQL pool's size and timeouts. */
+  postgres?: PostgresWalletStoreOptions;
   /** The Stytch project whose tokens are accepted (hosted Stytch or the local auth-server). */
   stytchProject: StytchProject;
   /** Replaces the client built from `stytchProject` (e.g. one that counts verifications). */
@@ -51,7 +57,13 @@ export interface RunningWalletServer {
 export async function startWalletServer(options: WalletServerOptions): Promise<RunningWalletServer> {
   const { port = 4000, host = '127.0.0.1', databaseFile = ':memory:', stytchProject } = options;
   const logger = options.logger ?? createLogger({ name: 'wallet-server', level: 'silent' });
-  const wallets = WalletStore.open(databaseFile, options.seed);
+  const wallets = await openWalletStore({
+    url: options.databaseUrl,
+    file: databaseFile,
+    seed: options.seed,
+    postgres: options.postgres,
+    logger,
+  });
   // Known once listening (port 0 picks one); no request can arrive before that.
   let listeningUrl = `http://${reachableHost(host)}:${String(port)}`;
   try {
@@ -81,7 +93,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<R
       },
     };
   } catch (err) {
-    wallets.close();
+    await wallets.close();
     throw err;
   }
 }

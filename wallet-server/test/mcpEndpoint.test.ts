@@ -79,7 +79,7 @@ describe('wallet-server MCP endpoint (local auth-server: RFC 8707 resource in au
     clients.push(client);
     return client;
   };
-  const balanceOf = (customerId: string) => wallet.wallets.findByCustomer(customerId)?.balance;
+  const balanceOf = async (customerId: string) => (await wallet.wallets.findByCustomer(customerId))?.balance;
 
   it('answers 401 without a token, pointing at the RFC 9728 metadata the client discovers the authorization server from', async () => {
     const res = await post(base, INITIALIZE);
@@ -141,7 +141,7 @@ describe('wallet-server MCP endpoint (local auth-server: RFC 8707 resource in au
     expect(found.structuredContent).toEqual({
       customerName: 'jane_doe',
       walletId: JANE.walletId,
-      walletBalance: balanceOf(JANE.customerId),
+      walletBalance: await balanceOf(JANE.customerId),
     });
 
     const missing = await client.callTool({ name: 'check_balance', arguments: { customerId: 'nobody' } });
@@ -150,7 +150,7 @@ describe('wallet-server MCP endpoint (local auth-server: RFC 8707 resource in au
   });
 
   it('answers 403 insufficient_scope with the scope to ask for when a read:users token calls debit, and moves nothing', async () => {
-    const before = balanceOf(JOHN.customerId);
+    const before = await balanceOf(JOHN.customerId);
     const token = await resourceToken(auth, reader, [base]);
     const args = { customerId: JOHN.customerId, amount: 5, destinationWalletId: JANE.walletId, idempotencyKey: 'scope-1' };
     const res = await post(base, callTool('debit', args), { Authorization: `Bearer ${token}` });
@@ -159,12 +159,12 @@ describe('wallet-server MCP endpoint (local auth-server: RFC 8707 resource in au
     expect(challenge).toContain('error="insufficient_scope"');
     expect(challenge).toContain('scope="write:wallets"');
     expect(challenge).toContain(`resource_metadata="${base}/.well-known/oauth-protected-resource"`);
-    expect(balanceOf(JOHN.customerId)).toBe(before);
+    expect(await balanceOf(JOHN.customerId)).toBe(before);
   });
 
   it('debit moves money once per idempotencyKey: a retry replays the first result', async () => {
     const client = await open(await resourceToken(auth, agent, [base]));
-    const [john, jane] = [balanceOf(JOHN.customerId)!, balanceOf(JANE.customerId)!];
+    const [john, jane] = [(await balanceOf(JOHN.customerId))!, (await balanceOf(JANE.customerId))!];
     const args = { customerId: JOHN.customerId, amount: 25, destinationWalletId: JANE.walletId, idempotencyKey: 'agent-order-1' };
 
     const first = await client.callTool({ name: 'debit', arguments: args });
@@ -172,17 +172,17 @@ describe('wallet-server MCP endpoint (local auth-server: RFC 8707 resource in au
     expect(first.structuredContent).toEqual({ transactionId: expect.any(String), walletBalance: john - 25, replayed: false });
     const retry = await client.callTool({ name: 'debit', arguments: args });
     expect(retry.structuredContent).toEqual({ ...(first.structuredContent as object), replayed: true });
-    expect([balanceOf(JOHN.customerId), balanceOf(JANE.customerId)]).toEqual([john - 25, jane + 25]);
+    expect([await balanceOf(JOHN.customerId), await balanceOf(JANE.customerId)]).toEqual([john - 25, jane + 25]);
 
     const reused = await client.callTool({ name: 'debit', arguments: { ...args, amount: 26 } });
     expect(reused.isError).toBe(true);
     expect(textOf(reused)).toMatch(/^idempotency_key_reused: /);
-    expect(balanceOf(JOHN.customerId)).toBe(john - 25);
+    expect(await balanceOf(JOHN.customerId)).toBe(john - 25);
   });
 
   it('debit refusals are tool errors with clear text, and lose nothing', async () => {
     const client = await open(await resourceToken(auth, agent, [base]));
-    const before = [balanceOf(JOHN.customerId), balanceOf(JANE.customerId)];
+    const before = [await balanceOf(JOHN.customerId), await balanceOf(JANE.customerId)];
     const pay = (args: object) =>
       client.callTool({ name: 'debit', arguments: { customerId: JOHN.customerId, destinationWalletId: JANE.walletId, ...args } });
 
@@ -202,7 +202,7 @@ describe('wallet-server MCP endpoint (local auth-server: RFC 8707 resource in au
     expect(noKey.isError).toBe(true);
     expect(textOf(noKey)).toMatch(/idempotencyKey/);
 
-    expect([balanceOf(JOHN.customerId), balanceOf(JANE.customerId)]).toEqual(before);
+    expect([await balanceOf(JOHN.customerId), await balanceOf(JANE.customerId)]).toEqual(before);
   });
 
   it('refuses a browser page of another origin (403, DNS rebinding) and answers 405 to GET', async () => {

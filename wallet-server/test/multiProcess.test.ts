@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunningAuthServer } from '@m2m/auth-server';
-import { WalletStore } from '../src/wallets/walletStore';
+import { SqliteWalletStore } from '../src/wallets/sqliteWalletStore';
 import { accessToken, createM2MClient, projectOf, sdk, startAuth } from '../../test/support/stack';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -83,13 +83,13 @@ describe('two wallet-server processes sharing one database', () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(33);
     expect(statuses.filter((s) => s === 409)).toHaveLength(17);
 
-    const store = WalletStore.open(file, []);
+    const store = SqliteWalletStore.open(file, []);
     try {
-      expect(store.findByCustomer('c-shared')?.balance).toBe(10);
-      expect(store.ledgerSum('w-shared')).toBe(10);
-      expect(store.findByCustomer('c-payee')?.balance).toBe(990);
+      expect((await store.findByCustomer('c-shared'))?.balance).toBe(10);
+      expect(await store.ledgerSum('w-shared')).toBe(10);
+      expect((await store.findByCustomer('c-payee'))?.balance).toBe(990);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

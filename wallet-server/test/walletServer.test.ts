@@ -44,7 +44,7 @@ describe('wallet-server', () => {
     const req = request(base).post('/api/debit').set('Authorization', `Bearer ${token}`);
     return (key === undefined ? req : req.set('Idempotency-Key', key)).send(body);
   };
-  const balanceOf = (customerId: string) => wallet.wallets.findByCustomer(customerId)?.balance;
+  const balanceOf = async (customerId: string) => (await wallet.wallets.findByCustomer(customerId))?.balance;
 
   describe('POST /api/check-balance', () => {
     it("answers the tutorial's shape for a seeded customer", async () => {
@@ -98,27 +98,27 @@ describe('wallet-server', () => {
       );
       expect(res.headers['www-authenticate']).toContain('error="insufficient_scope"');
       expect(res.headers['www-authenticate']).toContain('scope="write:wallets"');
-      expect(balanceOf(JOHN.customerId)).toBe(1790);
+      expect(await balanceOf(JOHN.customerId)).toBe(1790);
     });
 
     it('debits the customer and credits a destination wallet of ours, in one transaction', async () => {
       const res = await debit({ customerId: JOHN.customerId, amount: 769, destinationWalletId: JANE.walletId }, 'k-first').expect(200);
       expect(res.body).toEqual({ transactionId: expect.stringMatching(/^[0-9a-f-]{36}$/), walletBalance: 1021 });
-      expect(balanceOf(JOHN.customerId)).toBe(1021);
-      expect(balanceOf(JANE.customerId)).toBe(1739);
-      expect(wallet.wallets.ledgerSum(JOHN.walletId)).toBe(1021);
-      expect(wallet.wallets.ledgerSum(JANE.walletId)).toBe(1739);
+      expect(await balanceOf(JOHN.customerId)).toBe(1021);
+      expect(await balanceOf(JANE.customerId)).toBe(1739);
+      expect(await wallet.wallets.ledgerSum(JOHN.walletId)).toBe(1021);
+      expect(await wallet.wallets.ledgerSum(JANE.walletId)).toBe(1739);
       expect((await checkBalance(JOHN.customerId).expect(200)).body.walletBalance).toBe(1021);
     });
 
     it('refuses a destination it does not hold with 404 destination_not_found, and moves nothing', async () => {
-      const before = [balanceOf(JOHN.customerId), balanceOf(JANE.customerId)];
+      const before = [await balanceOf(JOHN.customerId), await balanceOf(JANE.customerId)];
       const res = await debit({ customerId: JANE.customerId, amount: 39, destinationWalletId: 'external-payee-1' }, 'k-external').expect(
         404,
       );
       expect(res.body.error.code).toBe('destination_not_found');
-      expect([balanceOf(JOHN.customerId), balanceOf(JANE.customerId)]).toEqual(before);
-      expect(wallet.wallets.ledgerSum(JANE.walletId)).toBe(before[1]);
+      expect([await balanceOf(JOHN.customerId), await balanceOf(JANE.customerId)]).toEqual(before);
+      expect(await wallet.wallets.ledgerSum(JANE.walletId)).toBe(before[1]);
       // Nothing was recorded under the key: the same key with a destination we hold is a fresh debit.
       await debit({ customerId: JANE.customerId, amount: 39, destinationWalletId: JOHN.walletId }, 'k-external').expect(200);
       await debit({ customerId: JOHN.customerId, amount: 39, destinationWalletId: JANE.walletId }, 'k-external-back').expect(200);
@@ -127,7 +127,7 @@ describe('wallet-server', () => {
     it('replays the first answer for a repeated Idempotency-Key, and debits once', async () => {
       const body = { customerId: JOHN.customerId, amount: 21, destinationWalletId: JANE.walletId };
       const first = await debit(body, 'k-replay').expect(200);
-      const balance = balanceOf(JOHN.customerId);
+      const balance = await balanceOf(JOHN.customerId);
       const again = await debit(
         { destinationWalletId: body.destinationWalletId, amount: 21, customerId: body.customerId },
         'k-replay',
@@ -135,25 +135,25 @@ describe('wallet-server', () => {
       expect(again.body).toEqual(first.body);
       expect(again.headers['idempotent-replayed']).toBe('true');
       expect(first.headers['idempotent-replayed']).toBeUndefined();
-      expect(balanceOf(JOHN.customerId)).toBe(balance);
+      expect(await balanceOf(JOHN.customerId)).toBe(balance);
     });
 
     it('debits once when the same key arrives many times at once', async () => {
-      const balance = balanceOf(JOHN.customerId)!;
+      const balance = (await balanceOf(JOHN.customerId))!;
       const body = { customerId: JOHN.customerId, amount: 3, destinationWalletId: JANE.walletId };
       const answers = await Promise.all(Array.from({ length: 10 }, () => debit(body, 'k-burst')));
       expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
       expect(new Set(answers.map((a) => a.body.transactionId)).size).toBe(1);
       expect(answers.filter((a) => a.headers['idempotent-replayed'] === 'true')).toHaveLength(9);
-      expect(balanceOf(JOHN.customerId)).toBe(balance - 3);
+      expect(await balanceOf(JOHN.customerId)).toBe(balance - 3);
     });
 
     it('answers 422 when a key is reused for a different debit, and changes nothing', async () => {
       await debit({ customerId: JOHN.customerId, amount: 5, destinationWalletId: JANE.walletId }, 'k-reused').expect(200);
-      const balance = balanceOf(JOHN.customerId);
+      const balance = await balanceOf(JOHN.customerId);
       const res = await debit({ customerId: JOHN.customerId, amount: 6, destinationWalletId: JANE.walletId }, 'k-reused').expect(422);
       expect(res.body.error.code).toBe('idempotency_key_reused');
-      expect(balanceOf(JOHN.customerId)).toBe(balance);
+      expect(await balanceOf(JOHN.customerId)).toBe(balance);
     });
 
     it('scopes idempotency keys to the calling client', async () => {
@@ -165,8 +165,8 @@ describe('wallet-server', () => {
     });
 
     it('answers 409 insufficient_funds and changes nothing', async () => {
-      const balance = balanceOf(JOHN.customerId)!;
-      const janeBalance = balanceOf(JANE.customerId);
+      const balance = (await balanceOf(JOHN.customerId))!;
+      const janeBalance = await balanceOf(JANE.customerId);
       const res = await debit(
         { customerId: JOHN.customerId, amount: balance + 1, destinationWalletId: JANE.walletId },
         'k-too-much',
@@ -175,9 +175,9 @@ describe('wallet-server', () => {
       // The balance is not the caller's business: no digit of it (nor any other) in the answer.
       expect(res.body.error.message).toMatch(/^Insufficient funds/);
       expect(res.body.error.message).not.toMatch(/\d/);
-      expect(balanceOf(JOHN.customerId)).toBe(balance);
-      expect(balanceOf(JANE.customerId)).toBe(janeBalance);
-      expect(wallet.wallets.ledgerSum(JOHN.walletId)).toBe(balance);
+      expect(await balanceOf(JOHN.customerId)).toBe(balance);
+      expect(await balanceOf(JANE.customerId)).toBe(janeBalance);
+      expect(await wallet.wallets.ledgerSum(JOHN.walletId)).toBe(balance);
     });
 
     it('requires a well-formed Idempotency-Key header', async () => {
@@ -195,13 +195,13 @@ describe('wallet-server', () => {
       ['an amount as a string', { amount: '10' }],
       ['an unknown field', { currency: 'USD' }],
     ])('answers 400 to %s', async (_name, change) => {
-      const balance = balanceOf(JOHN.customerId);
+      const balance = await balanceOf(JOHN.customerId);
       const res = await debit(
         { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId, ...change },
         `k-bad-${_name}`,
       ).expect(400);
       expect(res.body.error.code).toBe('invalid_request');
-      expect(balanceOf(JOHN.customerId)).toBe(balance);
+      expect(await balanceOf(JOHN.customerId)).toBe(balance);
     });
 
     it("answers 404 for an unknown customer and 400 for a debit to the customer's own wallet", async () => {
@@ -311,9 +311,9 @@ describe('wallet-server', () => {
         // 1000 / 30: exactly 33 debits fit.
         expect(statuses.filter((s) => s === 200)).toHaveLength(33);
         expect(statuses.filter((s) => s === 409)).toHaveLength(17);
-        expect(server.wallets.findByCustomer('c-1')?.balance).toBe(10);
-        expect(server.wallets.ledgerSum('w-1')).toBe(10);
-        expect(server.wallets.ledgerSum('w-2')).toBe(990);
+        expect((await server.wallets.findByCustomer('c-1'))?.balance).toBe(10);
+        expect(await server.wallets.ledgerSum('w-1')).toBe(10);
+        expect(await server.wallets.ledgerSum('w-2')).toBe(990);
       } finally {
         await server.close();
         fs.rmSync(concurrentDir, { recursive: true, force: true });
@@ -336,7 +336,7 @@ describe('wallet-server', () => {
         await first.close();
         const second = await startWalletServer({ port: 0, databaseFile: file, stytchProject: projectOf(auth) });
         try {
-          expect(second.wallets.findByCustomer(JOHN.customerId)?.balance).toBe(1700);
+          expect((await second.wallets.findByCustomer(JOHN.customerId))?.balance).toBe(1700);
           // The replay still finds the first answer after the restart.
           const replay = await request(second.url.replace(/\/$/, ''))
             .post('/api/debit')
@@ -345,7 +345,7 @@ describe('wallet-server', () => {
             .send({ customerId: JOHN.customerId, amount: 90, destinationWalletId: JANE.walletId })
             .expect(200);
           expect(replay.body.walletBalance).toBe(1700);
-          expect(second.wallets.findByCustomer(JOHN.customerId)?.balance).toBe(1700);
+          expect((await second.wallets.findByCustomer(JOHN.customerId))?.balance).toBe(1700);
         } finally {
           await second.close();
         }
@@ -363,7 +363,7 @@ describe('wallet-server readiness', () => {
     try {
       const base = wallet.url.replace(/\/$/, '');
       await request(base).get('/readyz').expect(200);
-      wallet.wallets.close();
+      await wallet.wallets.close();
       const res = await request(base).get('/readyz').expect(503);
       expect(res.body.checks).toEqual({ database: 'unavailable', signing_keys: 'ok' });
     } finally {

@@ -8,9 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openDatabase } from '@m2m/shared';
-import { WALLET_SCHEMA } from '../src/wallets/schema';
+import { WALLET_SCHEMA } from '../src/wallets/sqliteSchema';
 import type { WalletSeed } from '../src/wallets/seed';
-import { WalletStore, type DebitCommand, type DebitOutcome, type WalletStoreOptions } from '../src/wallets/walletStore';
+import { SqliteWalletStore, type SqliteWalletStoreOptions } from '../src/wallets/sqliteWalletStore';
+import type { DebitCommand, DebitOutcome } from '../src/wallets/walletStore';
 
 const SEED: WalletSeed[] = [
   { customerId: 'c-alice', customerName: 'alice', walletId: 'w-alice', balance: 100 },
@@ -19,30 +20,30 @@ const SEED: WalletSeed[] = [
 
 let dir: string;
 let files = 0;
-const stores: WalletStore[] = [];
+const stores: SqliteWalletStore[] = [];
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-group-commit-'));
 });
-afterAll(() => {
-  for (const store of stores) store.close();
+afterAll(async () => {
+  for (const store of stores) await store.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const newFile = () => path.join(dir, `wallets-${files++}.db`);
 
-function openStore(options: WalletStoreOptions = {}, seed: readonly WalletSeed[] = SEED, file = newFile()): WalletStore {
-  const store = WalletStore.open(file, seed, options);
+function openStore(options: SqliteWalletStoreOptions = {}, seed: readonly WalletSeed[] = SEED, file = newFile()): SqliteWalletStore {
+  const store = SqliteWalletStore.open(file, seed, options);
   stores.push(store);
   return store;
 }
 
 /** A store whose connection carries `sabotage` (TEMP objects: they exist for this connection only). */
-function sabotagedStore(sabotage: string): { store: WalletStore; file: string } {
+function sabotagedStore(sabotage: string): { store: SqliteWalletStore; file: string } {
   const file = newFile();
   const db = openDatabase(file, WALLET_SCHEMA);
   db.exec(sabotage);
-  const store = new WalletStore(db, SEED);
+  const store = new SqliteWalletStore(db, SEED);
   stores.push(store);
   return { store, file };
 }
@@ -59,12 +60,12 @@ const debit = (
   request: { customerId, amount, destinationWalletId },
 });
 
-function balances(store: WalletStore) {
+async function balances(store: SqliteWalletStore) {
   return {
-    alice: store.findByCustomer('c-alice')?.balance,
-    bob: store.findByCustomer('c-bob')?.balance,
-    aliceLedger: store.ledgerSum('w-alice'),
-    bobLedger: store.ledgerSum('w-bob'),
+    alice: (await store.findByCustomer('c-alice'))?.balance,
+    bob: (await store.findByCustomer('c-bob'))?.balance,
+    aliceLedger: await store.ledgerSum('w-alice'),
+    bobLedger: await store.ledgerSum('w-bob'),
   };
 }
 
@@ -99,7 +100,7 @@ it('debits queued together share one transaction and one commit, settled only af
   expect(new Set(outcomes.map((o) => o.status === 'debited' && o.response.transactionId)).size).toBe(20);
   // In arrival order: the n-th debit saw the n-1 before it.
   expect(outcomes.map((o) => o.status === 'debited' && o.response.walletBalance)).toEqual(Array.from({ length: 20 }, (_, i) => 99 - i));
-  expect(balances(store)).toEqual({ alice: 80, bob: 20, aliceLedger: 80, bobLedger: 20 });
+  expect(await balances(store)).toEqual({ alice: 80, bob: 20, aliceLedger: 80, bobLedger: 20 });
 });
 
 it('bounds a batch at maxBatchSize debits, and checks the option', async () => {
@@ -110,10 +111,10 @@ it('bounds a batch at maxBatchSize debits, and checks the option', async () => {
   const before = store.debitCommits;
   await Promise.all(Array.from({ length: 150 }, (_, i) => store.debit(debit(`bounded-${i}`, 'c-alice', 1, 'w-bob'))));
   expect(store.debitCommits - before).toBe(3); // 64 + 64 + 22
-  expect(store.findByCustomer('c-alice')?.balance).toBe(850);
+  expect((await store.findByCustomer('c-alice'))?.balance).toBe(850);
 
   for (const maxBatchSize of [0, -1, 1.5, Number.NaN]) {
-    expect(() => WalletStore.open(newFile(), SEED, { maxBatchSize })).toThrow(
+    expect(() => SqliteWalletStore.open(newFile(), SEED, { maxBatchSize })).toThrow(
       new TypeError(`maxBatchSize: must be a positive integer, got ${String(maxBatchSize)}`),
     );
   }
@@ -161,8 +162,8 @@ it('answers a mixed batch exactly as the same debits run one after another', asy
   expect(normalized(together)).toEqual(normalized(oneByOne));
   // The replay is the first answer itself.
   expect(together[1]).toEqual({ ...together[0], replayed: true });
-  expect(balances(batched)).toEqual({ alice: 0, bob: 100, aliceLedger: 0, bobLedger: 100 });
-  expect(balances(batched)).toEqual(balances(sequential));
+  expect(await balances(batched)).toEqual({ alice: 0, bob: 100, aliceLedger: 0, bobLedger: 100 });
+  expect(await balances(batched)).toEqual(await balances(sequential));
   expect(idempotencyRecords(batchedFile)).toBe(4);
   expect(idempotencyRecords(sequentialFile)).toBe(4);
 });
@@ -183,13 +184,13 @@ it('acknowledges none of a batch whose COMMIT fails, and keeps nothing of it', a
   expect(answers.map((a) => a.status)).toEqual(['rejected', 'rejected', 'rejected']);
   for (const answer of answers) expect((answer as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
   expect(store.debitCommits).toBe(before);
-  expect(balances(store)).toEqual({ alice: 100, bob: 0, aliceLedger: 100, bobLedger: 0 });
+  expect(await balances(store)).toEqual({ alice: 100, bob: 0, aliceLedger: 100, bobLedger: 0 });
   expect(idempotencyRecords(file)).toBe(0);
 
   // Nothing was recorded: the same keys are fresh debits, in the next batch, which commits.
   const retried = await Promise.all([store.debit(debit('k-a', 'c-alice', 10, 'w-bob')), store.debit(debit('k-b', 'c-alice', 10, 'w-bob'))]);
   expect(retried.map((o) => o.status === 'debited' && o.replayed)).toEqual([false, false]);
-  expect(balances(store)).toEqual({ alice: 80, bob: 20, aliceLedger: 80, bobLedger: 20 });
+  expect(await balances(store)).toEqual({ alice: 80, bob: 20, aliceLedger: 80, bobLedger: 20 });
 });
 
 it('rolls back a debit that fails half-way to its own savepoint; the rest of its batch commits', async () => {
@@ -212,7 +213,7 @@ it('rolls back a debit that fails half-way to its own savepoint; the rest of its
     80,
   ]);
   expect(store.debitCommits - before).toBe(1);
-  expect(balances(store)).toEqual({ alice: 80, bob: 20, aliceLedger: 80, bobLedger: 20 });
+  expect(await balances(store)).toEqual({ alice: 80, bob: 20, aliceLedger: 80, bobLedger: 20 });
   expect(idempotencyRecords(file)).toBe(2);
 });
 
@@ -231,7 +232,7 @@ it('fails the whole batch when an error ends the transaction, and runs none of i
   // Each caller learns what ended it (not a follow-on error such as "no such savepoint").
   for (const answer of answers)
     expect((answer as PromiseRejectedResult).reason).toMatchObject({ message: 'transaction ended by the test' });
-  expect(balances(store)).toEqual({ alice: 100, bob: 0, aliceLedger: 100, bobLedger: 0 });
+  expect(await balances(store)).toEqual({ alice: 100, bob: 0, aliceLedger: 100, bobLedger: 0 });
   expect(idempotencyRecords(file)).toBe(0);
 });
 
@@ -251,17 +252,17 @@ it('never overdraws under concurrent debits spread over many batches', async () 
   expect(outcomes.filter((o) => o.status === 'debited')).toHaveLength(33);
   expect(outcomes.filter((o) => o.status === 'insufficient_funds')).toHaveLength(17);
   expect(store.debitCommits - before).toBeGreaterThanOrEqual(Math.ceil(50 / 7));
-  expect(balances(store)).toEqual({ alice: 10, bob: 990, aliceLedger: 10, bobLedger: 990 });
+  expect(await balances(store)).toEqual({ alice: 10, bob: 990, aliceLedger: 10, bobLedger: 990 });
 });
 
 it('commits the debits still queued when it is closed; a debit after close is refused, not lost', async () => {
   const file = newFile();
-  const store = WalletStore.open(file, SEED);
+  const store = SqliteWalletStore.open(file, SEED);
   const queued = store.debit(debit('k-closing', 'c-alice', 25, 'w-bob'));
-  store.close();
+  await store.close();
   await expect(queued).resolves.toMatchObject({ status: 'debited', replayed: false, response: { walletBalance: 75 } });
   await expect(store.debit(debit('k-late', 'c-alice', 1, 'w-bob'))).rejects.toThrow(/not open/);
 
   const reopened = openStore({}, SEED, file);
-  expect(balances(reopened)).toEqual({ alice: 75, bob: 25, aliceLedger: 75, bobLedger: 25 });
+  expect(await balances(reopened)).toEqual({ alice: 75, bob: 25, aliceLedger: 75, bobLedger: 25 });
 });

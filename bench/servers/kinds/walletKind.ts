@@ -1,9 +1,14 @@
-import { startWalletServer, TUTORIAL_WALLETS } from '@m2m/wallet-server';
+import { startWalletServer, TUTORIAL_WALLETS, type WalletSeed } from '@m2m/wallet-server';
 import { createLogger, type StytchProject } from '@m2m/shared';
 import { BENCH_LOG_LEVEL, type HostedServer } from '../hosted';
 
 export interface WalletOptions {
-  databaseFile: string;
+  /** A SQLite file (default ':memory:'). */
+  databaseFile?: string;
+  /** PostgreSQL instead of the SQLite file (WALLET_DATABASE_URL). */
+  databaseUrl?: string;
+  /** The wallets of a new database; default the tutorial's (with `seedBalance`). */
+  seed?: WalletSeed[];
   stytchProject: StytchProject;
   /** Balance (minor units) to give the tutorial's customers, so that long debit runs never hit 409. */
   seedBalance?: number;
@@ -14,12 +19,13 @@ export async function startWallet(options: WalletOptions): Promise<HostedServer<
   const wallet = await startWalletServer({
     port: 0,
     host: '127.0.0.1',
-    databaseFile: options.databaseFile,
+    ...(options.databaseFile !== undefined && { databaseFile: options.databaseFile }),
+    ...(options.databaseUrl !== undefined && { databaseUrl: options.databaseUrl }),
     stytchProject: options.stytchProject,
     logger: createLogger({ name: 'wallet-server', level: BENCH_LOG_LEVEL }),
-    ...(options.seedBalance === undefined
-      ? {}
-      : { seed: TUTORIAL_WALLETS.map((wallet) => ({ ...wallet, balance: options.seedBalance ?? wallet.balance })) }),
+    ...(options.seed && { seed: options.seed }),
+    ...(options.seedBalance !== undefined &&
+      !options.seed && { seed: TUTORIAL_WALLETS.map((wallet) => ({ ...wallet, balance: options.seedBalance ?? wallet.balance })) }),
   });
   return { info: { url: wallet.url }, close: () => wallet.close() };
 }

@@ -84,6 +84,6 @@ export function request(
 }
 
 /** The balance the wallet holds, read through its own store (the source of truth). */
-export function balanceOf(wallet: RunningWalletServer, customerId: string): number {
-  return wallet.wallets.findByCustomer(customerId)!.balance;
+export async function balanceOf(wallet: RunningWalletServer, customerId: string): Promise<number> {
+  return (await wallet.wallets.findByCustomer(customerId))!.balance;
 }

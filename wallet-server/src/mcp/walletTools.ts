@@ -46,8 +46,8 @@ export function walletMcpServer(wallets: WalletStore, caller: M2MIdentity, logge
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     ({ customerId }) =>
-      guarded('check_balance', caller, logger, () => {
-        const balance = wallets.checkBalance(customerId);
+      guarded('check_balance', caller, logger, async () => {
+        const balance = await wallets.checkBalance(customerId);
         if (!balance) return toolError(`customer_not_found: No wallet for customer ${customerId}`);
         return result(balance, `${balance.customerName}: ${String(balance.walletBalance)} cents in wallet ${balance.walletId}`);
       }),

@@ -12,9 +12,9 @@ export function walletRoutes(wallets: WalletStore, authorize: AuthorizeTokenOpti
 
   router
     .route('/api/check-balance')
-    .post(authorizeToken(SCOPES.readUsers, authorize), json, (req, res) => {
+    .post(authorizeToken(SCOPES.readUsers, authorize), json, async (req, res) => {
       const { customerId } = parseInput(CheckBalanceRequest, req.body);
-      const balance = wallets.checkBalance(customerId);
+      const balance = await wallets.checkBalance(customerId);
       if (!balance) throw new HttpError(404, 'customer_not_found', `No wallet for customer ${customerId}`);
       res.json(balance);
     })
@@ -25,7 +25,7 @@ export function walletRoutes(wallets: WalletStore, authorize: AuthorizeTokenOpti
     .post(authorizeToken(SCOPES.writeWallets, authorize), json, async (req, res) => {
       const idempotencyKey = requiredIdempotencyKey(req);
       const request = parseInput(DebitRequest, req.body);
-      // Settles once the debit's transaction is committed (group commit: see walletStore.ts); Express 5 sends a rejection to `next`.
+      // Settles once the debit's transaction is committed (see sqliteWalletStore.ts, postgresWalletStore.ts); Express 5 sends a rejection to `next`.
       const outcome = await wallets.debit({ clientId: identity(req).client_id, idempotencyKey, request });
       if (outcome.status !== 'debited') throw debitRefusal(outcome, request);
       if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');

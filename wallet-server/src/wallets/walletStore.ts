@@ -1,30 +1,13 @@
 /**
- * The wallets and their ledger, in one SQLite file (WAL, synchronous=FULL).
- *
- * Debits are group-committed. With synchronous=FULL every COMMIT waits for an fsync, and
- * better-sqlite3 runs it on the event loop, so one transaction per debit caps the server at one
- * fsync per debit. Instead, the debits that arrive in the same turn of the event loop (including
- * those whose requests came in while the previous commit held the loop) run in one BEGIN IMMEDIATE
- * transaction, in arrival order, each inside its own SAVEPOINT, then one COMMIT: one fsync for the
- * whole batch (at most `maxBatchSize` debits). Only after that COMMIT does each caller's promise
- * settle, with its own outcome, so an acknowledged debit is on disk exactly as before (it survives
- * kill -9 and power loss).
- *
- * Every debit sees the ones before it in its batch, so a batch answers exactly what the same debits
- * run one after another would: the second use of a key is a replay or a 422, and a balance the
- * first one spent is not there for the second. A refusal writes nothing and is that caller's
- * answer; a debit that throws is rolled back to its savepoint, alone. If the COMMIT itself fails,
- * every debit of the batch fails and none is acknowledged (nothing of the batch was written).
- *
- * The write lock is taken (IMMEDIATE) before any balance is read, so no other writer, thread or
- * process, can debit the same money in between; reads never see a batch half done, since a batch
- * runs without yielding the event loop.
+ * The wallet store's contract: what the routes use, whichever database holds the wallets. Two
+ * implementations: SQLite (sqliteWalletStore.ts, the zero-setting default, one process) and
+ * PostgreSQL (postgresWalletStore.ts, WALLET_DATABASE_URL, any number of processes). Both keep the
+ * same rules: integer minor units, a balance never below 0 (a CHECK in the database), every change
+ * to a balance with its ledger row in the same transaction (a wallet's ledger sums to its balance),
+ * and one debit per (calling client, Idempotency-Key), a retry getting the first answer.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { openDatabase, type CheckBalanceResponse, type DebitRequest, type DebitResponse, type SqliteDatabase } from '@m2m/shared';
-import { GroupCommit, type GroupCommitOptions } from './groupCommit';
-import { WALLET_SCHEMA } from './schema';
-import { TUTORIAL_WALLETS, type WalletSeed } from './seed';
+import { createHash } from 'node:crypto';
+import { ServiceError, type CheckBalanceResponse, type DebitRequest, type DebitResponse } from '@m2m/shared';
 
 export interface Wallet {
   customerId: string;
@@ -49,158 +32,45 @@ export interface DebitCommand {
   request: DebitRequest;
 }
 
-interface WalletRow {
-  wallet_id: string;
-  customer_id: string;
-  customer_name: string;
-  balance: number;
-}
-
-const toWallet = (row: WalletRow): Wallet => ({
-  customerId: row.customer_id,
-  customerName: row.customer_name,
-  walletId: row.wallet_id,
-  balance: row.balance,
-});
-
-export type WalletStoreOptions = GroupCommitOptions;
-
-/** The wallets, their ledger and the idempotency records; debits are group-committed (see the top of this file). */
-export class WalletStore {
-  private readonly statements;
-  private readonly debits: GroupCommit;
-
-  /** Opens (or creates) the database; the first start seeds `seed` (the tutorial's customers by default). */
-  static open(file: string, seed: readonly WalletSeed[] = TUTORIAL_WALLETS, options: WalletStoreOptions = {}): WalletStore {
-    const db = openDatabase(file, WALLET_SCHEMA);
-    try {
-      return new WalletStore(db, seed, options);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
-  }
-
-  constructor(
-    private readonly db: SqliteDatabase,
-    seed: readonly WalletSeed[] = TUTORIAL_WALLETS,
-    options: WalletStoreOptions = {},
-  ) {
-    this.debits = new GroupCommit(db, options);
-    this.statements = {
-      byCustomer: db.prepare<[string], WalletRow>('SELECT * FROM wallets WHERE customer_id = ?'),
-      byWallet: db.prepare<[string], WalletRow>('SELECT * FROM wallets WHERE wallet_id = ?'),
-      count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM wallets'),
-      insertWallet: db.prepare('INSERT INTO wallets (wallet_id, customer_id, customer_name, balance) VALUES (?, ?, ?, ?)'),
-      addToBalance: db.prepare('UPDATE wallets SET balance = balance + ? WHERE wallet_id = ?'),
-      insertEntry: db.prepare(
-        'INSERT INTO ledger_entries (transaction_id, wallet_id, amount, kind, counterparty_wallet_id, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      ledgerSum: db.prepare<[string], { total: number | null }>('SELECT sum(amount) AS total FROM ledger_entries WHERE wallet_id = ?'),
-      findDebit: db.prepare<[string, string], { request_hash: string; response: string }>(
-        'SELECT request_hash, response FROM idempotent_debits WHERE client_id = ? AND idempotency_key = ?',
-      ),
-      recordDebit: db.prepare(
-        'INSERT INTO idempotent_debits (client_id, idempotency_key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)',
-      ),
-    };
-    this.seedOnce(seed);
-  }
-
-  findByCustomer(customerId: string): Wallet | undefined {
-    const row = this.statements.byCustomer.get(customerId);
-    return row && toWallet(row);
-  }
-
+export interface WalletStore {
+  /** Which database: logged at start-up. */
+  readonly backend: 'sqlite' | 'postgres';
+  findByCustomer(customerId: string): Promise<Wallet | undefined>;
   /** The tutorial's check-balance answer. */
-  checkBalance(customerId: string): CheckBalanceResponse | undefined {
-    const wallet = this.findByCustomer(customerId);
-    return wallet && { customerName: wallet.customerName, walletId: wallet.walletId, walletBalance: wallet.balance };
-  }
-
+  checkBalance(customerId: string): Promise<CheckBalanceResponse | undefined>;
   /**
    * Moves money from the customer's wallet to another of our wallets, once per idempotency key: the
    * debit and the credit are one transaction, so money is neither created nor lost. A destination
-   * we don't hold is refused before anything moves (money never leaves for an arbitrary string).
-   * Resolves once the transaction that ran it is committed; rejects if it could not be.
+   * we don't hold is refused before anything moves. Resolves once that transaction is committed;
+   * rejects if it could not be (DatabaseUnavailableError when the database can't be reached: the
+   * caller retries with the same key, which answers the first outcome if it did commit).
    */
-  debit(command: DebitCommand): Promise<DebitOutcome> {
-    return this.debits.run(() => this.applyDebit(command));
-  }
+  debit(command: DebitCommand): Promise<DebitOutcome>;
+  /** The sum of a wallet's ledger entries; equals its balance unless something bypassed the store. */
+  ledgerSum(walletId: string): Promise<number>;
+  /** A cheap query: false if the database is closed, unreachable or (PostgreSQL) the pool can't serve one. */
+  isHealthy(): Promise<boolean>;
+  /** Finishes the debits under way, then closes the database. */
+  close(): Promise<void>;
+}
 
-  /** Transactions debits have committed: fewer than the debits when they arrive together (group commit). */
-  get debitCommits(): number {
-    return this.debits.commits;
-  }
-
-  /** One debit, inside the batch's transaction: it sees every debit queued before it. */
-  private applyDebit({ clientId, idempotencyKey, request }: DebitCommand): DebitOutcome {
-    const requestHash = hashRequest(request);
-    const previous = this.statements.findDebit.get(clientId, idempotencyKey);
-    if (previous) {
-      if (previous.request_hash !== requestHash) return { status: 'key_reused' };
-      return { status: 'debited', response: JSON.parse(previous.response) as DebitResponse, replayed: true };
-    }
-    const source = this.statements.byCustomer.get(request.customerId);
-    if (!source) return { status: 'unknown_customer' };
-    if (source.wallet_id === request.destinationWalletId) return { status: 'same_wallet' };
-    if (!this.statements.byWallet.get(request.destinationWalletId)) return { status: 'unknown_destination' };
-    if (source.balance < request.amount) return { status: 'insufficient_funds' };
-
-    const transactionId = randomUUID();
-    const now = new Date().toISOString();
-    this.statements.addToBalance.run(-request.amount, source.wallet_id);
-    this.statements.insertEntry.run(transactionId, source.wallet_id, -request.amount, 'debit', request.destinationWalletId, clientId, now);
-    this.statements.addToBalance.run(request.amount, request.destinationWalletId);
-    this.statements.insertEntry.run(transactionId, request.destinationWalletId, request.amount, 'credit', source.wallet_id, clientId, now);
-    const response: DebitResponse = { transactionId, walletBalance: source.balance - request.amount };
-    this.statements.recordDebit.run(clientId, idempotencyKey, requestHash, JSON.stringify(response), now);
-    return { status: 'debited', response, replayed: false };
-  }
-
-  /** The sum of a wallet's ledger entries; equals its balance unless something bypassed this class. */
-  ledgerSum(walletId: string): number {
-    return this.statements.ledgerSum.get(walletId)?.total ?? 0;
-  }
-
-  /** A cheap query that fails if the database is closed or unreadable. */
-  isHealthy(): boolean {
-    try {
-      this.statements.count.get();
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /** Commits the debits still queued, then closes the database. */
-  close(): void {
-    if (!this.db.open) return;
-    try {
-      this.debits.flush();
-    } finally {
-      this.db.close();
-    }
-  }
-
-  private seedOnce(seed: readonly WalletSeed[]): void {
-    this.db
-      .transaction(() => {
-        if ((this.statements.count.get()?.n ?? 0) > 0) return;
-        const now = new Date().toISOString();
-        for (const wallet of seed) {
-          this.statements.insertWallet.run(wallet.walletId, wallet.customerId, wallet.customerName, wallet.balance);
-          if (wallet.balance > 0) {
-            this.statements.insertEntry.run(`opening-${wallet.walletId}`, wallet.walletId, wallet.balance, 'opening', null, null, now);
-          }
-        }
-      })
-      .immediate();
+/** The database can't be reached or gave up in time: a 503 the caller may retry (with the same Idempotency-Key). */
+export class DatabaseUnavailableError extends ServiceError {
+  constructor(options: { cause?: unknown } = {}) {
+    super('database_unavailable', 'The wallet database is unavailable; retry later with the same Idempotency-Key', {
+      status: 503,
+      expose: true,
+      headers: { 'Retry-After': '1' },
+      ...options,
+    });
   }
 }
 
-/** The same debit, whatever the key order of the JSON it came in. */
-function hashRequest(request: DebitRequest): string {
+export const toCheckBalance = (wallet: Wallet | undefined): CheckBalanceResponse | undefined =>
+  wallet && { customerName: wallet.customerName, walletId: wallet.walletId, walletBalance: wallet.balance };
+
+/** The same debit, whatever the key order of the JSON it came in: a retry must match it, another body is a reused key. */
+export function hashRequest(request: DebitRequest): string {
   const canonical = JSON.stringify([request.customerId, request.amount, request.destinationWalletId]);
   return createHash('sha256').update(canonical).digest('hex');
 }

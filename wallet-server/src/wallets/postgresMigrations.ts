@@ -1,0 +1,68 @@
+import type { Pool, PoolClient } from 'pg';
+import { WALLET_MIGRATIONS, type Migration } from './postgresSchema';
+import type { WalletSeed } from './seed';
+
+/**
+ * Any number of wallet-servers may start at once on one database: each takes this transaction-scoped
+ * advisory lock first, so exactly one applies the migrations and seeds, and the others wait, then
+ * find them done. (CREATE TABLE IF NOT EXISTS alone is not safe under concurrency: two creators can
+ * both fail on the catalog's unique index.) Released by COMMIT or ROLLBACK, or if the process dies.
+ */
+const MIGRATION_LOCK = 0x77616c6c6574; // "wallet"
+
+/** Applies the migrations the database lacks, then seeds a database without wallets; one transaction. */
+export async function migrateAndSeed(pool: Pool, seed: readonly WalletSeed[], migrations = WALLET_MIGRATIONS): Promise<void> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    try {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await applyMigrations(client, migrations);
+      await seedOnce(client, seed);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError as Error));
+      throw err;
+    }
+  } finally {
+    client.release(broken);
+  }
+}
+
+async function applyMigrations(client: PoolClient, migrations: readonly Migration[]): Promise<void> {
+  await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    integer PRIMARY KEY,
+    name       text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  )`);
+  const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+  // Versions this release does not know are left alone: during a rolling upgrade the older servers
+  // keep running on the newer schema, so a migration only adds (a column with a default, a table).
+  const applied = new Set(rows.map((row) => row.version));
+  for (const migration of migrations) {
+    if (applied.has(migration.version)) continue;
+    await client.query(migration.sql);
+    await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+  }
+}
+
+async function seedOnce(client: PoolClient, seed: readonly WalletSeed[]): Promise<void> {
+  const { rows } = await client.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM wallets) AS any');
+  if (rows[0]?.any) return;
+  for (const wallet of seed) {
+    await client.query('INSERT INTO wallets (wallet_id, customer_id, customer_name, balance) VALUES ($1, $2, $3, $4)', [
+      wallet.walletId,
+      wallet.customerId,
+      wallet.customerName,
+      wallet.balance,
+    ]);
+    if (wallet.balance > 0) {
+      await client.query("INSERT INTO ledger_entries (transaction_id, wallet_id, amount, kind) VALUES ($1, $2, $3, 'opening')", [
+        `opening-${wallet.walletId}`,
+        wallet.walletId,
+        wallet.balance,
+      ]);
+    }
+  }
+}
