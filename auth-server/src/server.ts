@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { closeServer, createLogger, listen, reachableHost, type Logger, type TrustProxy } from '@m2m/shared';
 import { createAuthApp, type RateLimitOptions } from './app';
+import { AuditLog, DEFAULT_AUDIT_RETENTION, validateAuditRetention, type AuditRetention } from './audit/auditLog';
+import type { SessionLifetimes } from './console/sessions';
 import { resolveServedProject } from './project';
 import { openAuthStores } from './store/database';
 import { validateClaimsTemplate } from './tokens/customClaims';
@@ -24,6 +26,10 @@ export interface AuthServerOptions {
   rateLimit?: RateLimitOptions;
   /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
   trustProxy?: TrustProxy;
+  /** How long audit events are kept (AUDIT_RETENTION_DAYS, AUDIT_MAX_EVENTS): 30 days, 100 000 events. */
+  auditRetention?: AuditRetention;
+  /** How long a console session lasts unused, and at most: 30 minutes, 8 hours. */
+  consoleSessions?: SessionLifetimes;
   /**
    * The clock (epoch milliseconds) of signing-key ages and expiry, the failure budgets and the
    * tokens' `iat`; Date.now by default. For tests: a controlled clock instead of waiting.
@@ -49,11 +55,13 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   const { port = 4010, host = '127.0.0.1', databaseFile = ':memory:', tokenLifetimeSeconds = 3600, now = Date.now } = options;
   const logger = options.logger ?? createLogger({ name: 'auth-server', level: 'silent' });
   const template = options.customClaimsTemplate && validateClaimsTemplate(options.customClaimsTemplate);
+  const retention = validateAuditRetention(options.auditRetention ?? DEFAULT_AUDIT_RETENTION);
   const stores = openAuthStores(databaseFile);
   try {
     const project = await resolveServedProject(stores.project, options, databaseFile);
     if (template) stores.project.setCustomClaimsTemplate(template);
     const keys = await KeyRing.load(stores.signingKeys, tokenLifetimeSeconds, () => Math.floor(now() / 1000));
+    const audit = new AuditLog(stores.db, retention, now);
 
     // The issuer embeds the port, which port 0 only tells after binding: bind first, then route.
     let handle = (_req: IncomingMessage, res: ServerResponse) => {
@@ -65,12 +73,14 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       project,
       stores,
       keys,
+      audit,
       issuer,
       tokenLifetimeSeconds,
       logger,
       now,
       ...(options.rateLimit && { rateLimit: options.rateLimit }),
       ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+      ...(options.consoleSessions && { consoleSessions: options.consoleSessions }),
     });
 
     return {
@@ -82,6 +92,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       projectGenerated: project.generated,
       async close() {
         await closeServer(running.server);
+        audit.close();
         stores.db.close();
       },
     };

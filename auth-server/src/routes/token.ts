@@ -1,8 +1,9 @@
-import { Router, type Request } from 'express';
+import { Router, type ErrorRequestHandler, type Request } from 'express';
+import type { AuditLog } from '../audit/auditLog';
 import { AuthServerError } from '../errors';
 import { OAuthError } from '../http/apiErrors';
 import { parseBasicAuth } from '../security/basicAuth';
-import { jsonBody, type FailureLimiter } from '@m2m/shared';
+import { bodyReadError, jsonBody, ServiceError, type FailureLimiter } from '@m2m/shared';
 import type { ClientAuthenticator } from '../security/clientAuthentication';
 import type { ClientStore, M2MClientRecord } from '../store/clientStore';
 import type { TokenIssuer } from '../tokens/tokenIssuer';
@@ -18,6 +19,8 @@ export interface TokenRouteDeps {
   clientFailures: FailureLimiter;
   /** Failed authentications with unknown client ids, counted per IP. */
   unknownIdFailures: FailureLimiter;
+  /** Every token issued or refused is recorded (client_id, scopes, reason; never a secret or a token). */
+  audit: AuditLog;
 }
 
 /** The parameters RFC 6749 §4.4 defines; anything else is a `request.*` variable for custom claims. */
@@ -28,7 +31,7 @@ const MAX_EXTRA_PARAMS = 20;
 const BAD_CLIENT = 'Client authentication failed: unknown client, wrong secret, or inactive client';
 
 /** `POST /v1/public/{project_id}/oauth2/token`: the OAuth 2.0 client credentials grant. */
-export function tokenRoutes({ projectId, clients, issuer, authenticator, clientFailures, unknownIdFailures }: TokenRouteDeps): Router {
+export function tokenRoutes({ projectId, clients, issuer, authenticator, clientFailures, unknownIdFailures, audit }: TokenRouteDeps): Router {
   const router = Router();
   // Stytch's token endpoint takes a form (RFC 6749) or JSON (its SDKs send JSON).
   const readBody = jsonBody({ limit: '16kb', form: { parameterLimit: 50 } });
@@ -45,6 +48,7 @@ export function tokenRoutes({ projectId, clients, issuer, authenticator, clientF
       const credentials = clientCredentials(req, params);
       // The access line names the client (never its secret): one line per token at info.
       req.log.setBindings({ client_id: credentials.id });
+      res.locals.tokenClientId = credentials.id;
 
       const known = clients.get(credentials.id);
       // Per client AND address: a client_id is no secret (every token's `sub`), so counting it alone
@@ -85,6 +89,7 @@ export function tokenRoutes({ projectId, clients, issuer, authenticator, clientF
       // Claims that render beyond 4 KB: ClaimsTooLargeError, OAuth's 400 invalid_request.
       const token = await issuer.issue(client, scopes, extraParams(body));
       req.log.setBindings({ scopes });
+      audit.record({ type: 'token.issued', actor: 'client', clientId: client.clientId, scopes, requestId: requestIdOf(req) });
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader('Pragma', 'no-cache');
       res.status(200).json({
@@ -96,6 +101,20 @@ export function tokenRoutes({ projectId, clients, issuer, authenticator, clientF
       });
     })
     .all(stytchMethodNotAllowed(['POST']));
+
+  // A refusal is recorded with the code the caller got, then answered by the app's error handler.
+  const recordRefusal: ErrorRequestHandler = (err: unknown, req, res, next) => {
+    const code = err instanceof AuthServerError || err instanceof ServiceError ? err.code : bodyReadError(err)?.code;
+    audit.record({
+      type: 'token.refused',
+      actor: 'client',
+      clientId: typeof res.locals.tokenClientId === 'string' ? res.locals.tokenClientId : null,
+      reason: code ?? 'server_error',
+      requestId: requestIdOf(req),
+    });
+    next(err);
+  };
+  router.use('/v1/public/:project_id/oauth2/token', recordRefusal);
 
   return router;
 }

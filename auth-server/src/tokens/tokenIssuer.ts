@@ -26,8 +26,18 @@ export class TokenIssuer {
   constructor(private readonly options: TokenIssuerOptions) {}
 
   async issue(client: M2MClientRecord, scopes: string[], requestParams: Record<string, unknown>): Promise<IssuedToken> {
-    const { projectId, issuer, lifetimeSeconds, keys, template, now: clock = Date.now } = this.options;
-    const claimsTemplate = template();
+    const payload = this.claims(client, scopes, requestParams);
+    return { accessToken: await signJwt(payload, this.options.keys.active), expiresIn: this.options.lifetimeSeconds };
+  }
+
+  /** The claims a token for `client` carries now; `claimsTemplate` previews a template before it is stored. */
+  claims(
+    client: M2MClientRecord,
+    scopes: string[],
+    requestParams: Record<string, unknown>,
+    claimsTemplate: ClaimsTemplate | null = this.options.template(),
+  ): Record<string, unknown> {
+    const { projectId, issuer, lifetimeSeconds, now: clock = Date.now } = this.options;
     const custom = claimsTemplate
       ? renderClaims(claimsTemplate, {
           client: {
@@ -42,7 +52,7 @@ export class TokenIssuer {
         })
       : {};
     const now = Math.floor(clock() / 1000);
-    const payload = {
+    return {
       ...custom,
       sub: client.clientId,
       iss: issuer,
@@ -53,6 +63,5 @@ export class TokenIssuer {
       exp: now + lifetimeSeconds,
       jti: randomUUID(),
     };
-    return { accessToken: await signJwt(payload, keys.active), expiresIn: lifetimeSeconds };
   }
 }
