@@ -92,7 +92,10 @@ export function consoleRoutes({ project, projectFailures, sessions, audit, issue
 
   const refuseSignIn = (req: Request, res: Response, status: number, message: string, reason?: string) => {
     if (reason) audit.record({ type: 'console.sign_in_refused', actor: 'console', reason, requestId: requestIdOf(req) });
-    res.status(status).type('html').send(signInPage({ error: message }));
+    res
+      .status(status)
+      .type('html')
+      .send(signInPage({ error: message }));
   };
 
   return router;

@@ -69,7 +69,8 @@ export class CrossOriginError extends AuthServerError {
 export function requireConsoleSession(sessions: ConsoleSessions, issuer: string): RequestHandler {
   return (req, res, next) => {
     const session = sessions.get(sessionIdOf(req));
-    if (!session) throw new AuthServerError(401, 'console_session_required', 'Sign in to the console first (the session is missing or has expired)');
+    if (!session)
+      throw new AuthServerError(401, 'console_session_required', 'Sign in to the console first (the session is missing or has expired)');
     if (!isSafeMethod(req.method)) {
       if (!isSameOrigin(req, issuer)) throw new CrossOriginError();
       requireCsrfToken(session, req.get('X-CSRF-Token'));

@@ -11,7 +11,9 @@ const auditQuery = z
     cursor: z.string().min(1).max(100).optional(),
     after: z.coerce.number().int().min(0).optional(),
   })
-  .refine((q) => q.cursor === undefined || q.after === undefined, { message: 'send cursor (older events) or after (newer events), not both' });
+  .refine((q) => q.cursor === undefined || q.after === undefined, {
+    error: 'send cursor (older events) or after (newer events), not both',
+  });
 
 /** `GET /v1/local/audit`: the audit trail, newest first, a page at a time (project Basic auth). */
 export function auditRoutes({ audit }: { audit: AuditLog }): Router {

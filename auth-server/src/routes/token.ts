@@ -31,7 +31,15 @@ const MAX_EXTRA_PARAMS = 20;
 const BAD_CLIENT = 'Client authentication failed: unknown client, wrong secret, or inactive client';
 
 /** `POST /v1/public/{project_id}/oauth2/token`: the OAuth 2.0 client credentials grant. */
-export function tokenRoutes({ projectId, clients, issuer, authenticator, clientFailures, unknownIdFailures, audit }: TokenRouteDeps): Router {
+export function tokenRoutes({
+  projectId,
+  clients,
+  issuer,
+  authenticator,
+  clientFailures,
+  unknownIdFailures,
+  audit,
+}: TokenRouteDeps): Router {
   const router = Router();
   // Stytch's token endpoint takes a form (RFC 6749) or JSON (its SDKs send JSON).
   const readBody = jsonBody({ limit: '16kb', form: { parameterLimit: 50 } });
@@ -104,12 +112,12 @@ export function tokenRoutes({ projectId, clients, issuer, authenticator, clientF
 
   // A refusal is recorded with the code the caller got, then answered by the app's error handler.
   const recordRefusal: ErrorRequestHandler = (err: unknown, req, res, next) => {
-    const code = err instanceof AuthServerError || err instanceof ServiceError ? err.code : bodyReadError(err)?.code;
+    const clientId: unknown = res.locals.tokenClientId;
     audit.record({
       type: 'token.refused',
       actor: 'client',
-      clientId: typeof res.locals.tokenClientId === 'string' ? res.locals.tokenClientId : null,
-      reason: code ?? 'server_error',
+      clientId: typeof clientId === 'string' ? clientId : null,
+      reason: refusalReason(err),
       requestId: requestIdOf(req),
     });
     next(err);
@@ -201,4 +209,12 @@ function extraParams(body: Record<string, unknown>): Record<string, unknown> {
   if (extra.length > MAX_EXTRA_PARAMS)
     throw new OAuthError(400, 'invalid_request', `At most ${MAX_EXTRA_PARAMS} extra parameters are accepted`);
   return Object.fromEntries(extra);
+}
+
+/** The code the refused caller got (before the OAuth shape maps it): ours, the body reader's, or server_error. */
+function refusalReason(err: unknown): string {
+  if (err instanceof ServiceError) return err.code;
+  // (instanceof on a generic class gives AuthServerError<any>; every code is a string.)
+  if (err instanceof AuthServerError) return (err as AuthServerError).code;
+  return bodyReadError(err)?.code ?? 'server_error';
 }

@@ -52,11 +52,22 @@ export function inspectToken(
   };
 }
 
-function checkSignature(signingInput: string, signature: string, alg: unknown, kid: string | null, jwks: PublicJwk[]): TokenInspection['signature'] {
+function checkSignature(
+  signingInput: string,
+  signature: string,
+  alg: unknown,
+  kid: string | null,
+  jwks: PublicJwk[],
+): TokenInspection['signature'] {
   if (alg !== 'RS256') return { valid: false, kid, detail: `alg ${JSON.stringify(alg)} is not RS256, the only one this server signs with` };
   const jwk = jwks.find((k) => k.kid === kid);
   if (!jwk) return { valid: false, kid, detail: 'no key with this kid is in the JWKS (another issuer, or a revoked or expired key)' };
-  const valid = verify('sha256', Buffer.from(signingInput), createPublicKey({ key: { ...jwk }, format: 'jwk' }), Buffer.from(signature, 'base64url'));
+  const valid = verify(
+    'sha256',
+    Buffer.from(signingInput),
+    createPublicKey({ key: { ...jwk }, format: 'jwk' }),
+    Buffer.from(signature, 'base64url'),
+  );
   return { valid, kid, detail: valid ? 'signed by a key in the JWKS' : 'the signature does not match the key with this kid' };
 }
 
@@ -68,6 +79,7 @@ function decodePart(part: string, name: string): Record<string, unknown> {
   } catch {
     throw new MalformedTokenError(`the ${name} is not JSON`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MalformedTokenError(`the ${name} is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new MalformedTokenError(`the ${name} is not a JSON object`);
   return value as Record<string, unknown>;
 }
