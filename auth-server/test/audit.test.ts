@@ -40,7 +40,12 @@ describe('the audit log records who did what, never a secret or a token', () => 
     expect(refused.status).toBe(401);
     const badScope = await request('POST', `${auth.url}v1/public/${auth.projectId}/oauth2/token`, {
       headers: { 'x-request-id': 'request-id-test-scope-check' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret, scope: 'admin' }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        scope: 'admin',
+      }),
     });
     expect(badScope.status).toBe(400);
     await admin.m2m.clients.update({ client_id: client.clientId, status: 'inactive' });

@@ -4,7 +4,8 @@ import { basic, request } from '../../test/support/http';
 import { controlledClock } from '../../test/support/clock';
 import type { RunningAuthServer } from '../src';
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 describe('the console: sign-in, session, CSRF, headers', () => {
   const clock = controlledClock();
@@ -16,8 +17,12 @@ describe('the console: sign-in, session, CSRF, headers', () => {
 
   const consoleUrl = () => `${auth.url}console`;
   const countClients = async () =>
-    (await request('POST', `${auth.url}v1/m2m/clients/search`, { headers: { authorization: basic(auth.projectId, auth.projectSecret) }, json: {} })).body
-      .results_metadata.total as number;
+    (
+      await request('POST', `${auth.url}v1/m2m/clients/search`, {
+        headers: { authorization: basic(auth.projectId, auth.projectSecret) },
+        json: {},
+      })
+    ).body.results_metadata.total as number;
 
   it('shows the sign-in form without a session, with a CSP that allows no inline script and no framing', async () => {
     const page = await request('GET', consoleUrl());
@@ -101,7 +106,10 @@ describe('the console: sign-in, session, CSRF, headers', () => {
     const session = await signInToConsole(auth);
     const before = await countClients();
     const create = (headers: Record<string, string>) =>
-      request('POST', `${auth.url}console/api/v1/m2m/clients`, { headers: { cookie: session.cookie, ...headers }, json: { scopes: ['read:x'] } });
+      request('POST', `${auth.url}console/api/v1/m2m/clients`, {
+        headers: { cookie: session.cookie, ...headers },
+        json: { scopes: ['read:x'] },
+      });
 
     const noToken = await create({ origin: session.origin });
     expect(noToken.status).toBe(403);

@@ -13,7 +13,11 @@ export interface ConsoleSession {
 }
 
 /** The sign-in form as a browser posts it (same Origin, form-encoded); the answer itself, redirect not followed. */
-export function postSignIn(auth: { url: string }, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+export function postSignIn(
+  auth: { url: string },
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
   return request('POST', `${auth.url}console/sign-in`, {
     headers: { origin: new URL(auth.url).origin, 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(fields),

@@ -32,6 +32,8 @@ export function inspectToken(
   const [encodedHeader = '', encodedClaims = '', encodedSignature = ''] = parts;
   const header = decodePart(encodedHeader, 'header');
   const claims = decodePart(encodedClaims, 'claims');
+  // Empty is a JWS too (alg none): it is shown, and fails the signature check.
+  if (!/^[A-Za-z0-9_-]*$/.test(encodedSignature)) throw new MalformedTokenError('the signature is not base64url');
   const kid = typeof header.kid === 'string' ? header.kid : null;
 
   const exp = typeof claims.exp === 'number' ? claims.exp : null;
