@@ -56,7 +56,7 @@ describe('the console: sign-in, session, CSRF, headers', () => {
   });
 
   it('marks the cookie Secure when the console is served over https (behind a proxy that says so)', async () => {
-    const behindProxy = await startAuth({ trustProxy: 'loopback' });
+    const behindProxy = await startAuth({ trustProxy: ['loopback'] });
     try {
       const answer = await postSignIn(
         behindProxy,

@@ -19,7 +19,7 @@ export async function request(
     body?: string | Buffer | URLSearchParams;
     timeoutMs?: number;
     /** 'manual' to see a redirect itself (its Set-Cookie) rather than where it leads. */
-    redirect?: RequestRedirect;
+    redirect?: 'follow' | 'manual' | 'error';
   } = {},
 ): Promise<HttpAnswer> {
   const headers: Record<string, string> = { ...options.headers };

@@ -13,13 +13,16 @@ export const CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/** On every console answer: the CSP, no framing, no sniffing, no referrer, nothing cached. */
+/**
+ * On every console answer: the CSP, no framing, no sniffing, no referrer to other sites, nothing cached.
+ * (Not `no-referrer`: under it, browsers send `Origin: null` even on same-origin posts, which the origin check needs.)
+ */
 export const consoleHeaders: RequestHandler = (_req, res, next) => {
   res.set({
     'Content-Security-Policy': CONSOLE_CSP,
     'X-Frame-Options': 'DENY',
     'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
+    'Referrer-Policy': 'same-origin',
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Resource-Policy': 'same-origin',
     'Cache-Control': 'no-store',

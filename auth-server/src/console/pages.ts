@@ -118,6 +118,7 @@ function layout(title: string, body: string, csrfToken?: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 ${csrfToken ? `<meta name="csrf-token" content="${escapeHtml(csrfToken)}">` : ''}
 <title>${escapeHtml(title)} · Stytch M2M console</title>
+<link rel="icon" href="/console/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/console/assets/console.css">
 ${csrfToken ? '<script src="/console/assets/console.js" defer></script>' : ''}
 </head>
