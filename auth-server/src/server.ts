@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { closeServer, createLogger, listen, reachableHost, type Logger, type TrustProxy } from '@m2m/shared';
+import { closeServer, createLogger, listen, reachableHost, type Logger, type SqliteDatabase, type TrustProxy } from '@m2m/shared';
 import { createAuthApp, type RateLimitOptions } from './app';
+import { openAuditDatabase } from './audit/auditDatabase';
 import { AuditLog, DEFAULT_AUDIT_RETENTION, validateAuditRetention, type AuditRetention } from './audit/auditLog';
 import type { SessionLifetimes } from './console/sessions';
 import { resolveServedProject } from './project';
@@ -57,11 +58,14 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   const template = options.customClaimsTemplate && validateClaimsTemplate(options.customClaimsTemplate);
   const retention = validateAuditRetention(options.auditRetention ?? DEFAULT_AUDIT_RETENTION);
   const stores = openAuthStores(databaseFile);
+  // A file gets a second connection for the audit trail (audit/auditDatabase.ts); ':memory:' has only one.
+  let auditDb: SqliteDatabase | undefined;
   try {
     const project = await resolveServedProject(stores.project, options, databaseFile);
     if (template) stores.project.setCustomClaimsTemplate(template);
     const keys = await KeyRing.load(stores.signingKeys, tokenLifetimeSeconds, () => Math.floor(now() / 1000));
-    const audit = new AuditLog(stores.db, retention, now);
+    auditDb = databaseFile === ':memory:' ? undefined : openAuditDatabase(databaseFile);
+    const audit = new AuditLog(auditDb ?? stores.db, retention, now);
 
     // The issuer embeds the port, which port 0 only tells after binding: bind first, then route.
     let handle = (_req: IncomingMessage, res: ServerResponse) => {
@@ -93,10 +97,12 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       async close() {
         await closeServer(running.server);
         audit.close();
+        auditDb?.close();
         stores.db.close();
       },
     };
   } catch (err) {
+    auditDb?.close();
     stores.db.close();
     throw err;
   }
