@@ -2,6 +2,7 @@ import { closeAll, startAuth } from '../../test/support/stack';
 import { postSignIn, sessionCookieOf, signInToConsole } from '../../test/support/consoleSession';
 import { basic, request } from '../../test/support/http';
 import { controlledClock } from '../../test/support/clock';
+import { leakedSecrets, LogCapture } from '../../test/support/logCapture';
 import type { RunningAuthServer } from '../src';
 
 const CSP =
@@ -201,5 +202,34 @@ describe('console sign-in and the management API share the failure budget of the
     expect(refused.text).toMatch(/Too many failed authentication attempts/);
     expect(sessionCookieOf(refused)).toBeUndefined();
     expect((await wrongBasic()).status).toBe(429);
+  });
+});
+
+describe('the console in the logs', () => {
+  it('logs no project secret, client secret, session id or CSRF token, through sign-in, creation and rotation', async () => {
+    const capture = new LogCapture();
+    const auth = await startAuth({ logger: capture.logger('auth-server') });
+    try {
+      const failed = await postSignIn(auth, { project_id: auth.projectId, secret: `${auth.projectSecret}-wrong` });
+      expect(failed.status).toBe(401);
+      const session = await signInToConsole(auth);
+      const created = await session.api('POST', '/v1/m2m/clients', { client_name: 'logged', scopes: ['read:x'] });
+      const id = created.body.m2m_client.client_id as string;
+      const rotated = await session.api('POST', `/v1/m2m/clients/${id}/secrets/rotate/start`);
+      expect(rotated.status).toBe(200);
+      // Something was logged for each request, so the check below has lines to look at.
+      expect(capture.linesContaining('/console/api/v1/m2m/clients').length).toBeGreaterThan(0);
+      expect(
+        leakedSecrets(capture.text(), {
+          projectSecret: auth.projectSecret,
+          clientSecret: created.body.m2m_client.client_secret,
+          nextSecret: rotated.body.m2m_client.next_client_secret,
+          sessionId: session.cookie.split('=')[1],
+          csrfToken: session.csrfToken,
+        }),
+      ).toEqual([]);
+    } finally {
+      await auth.close();
+    }
   });
 });
