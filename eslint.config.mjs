@@ -35,4 +35,9 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
   },
+  {
+    // The console's one browser script (auth-server/public/): plain JavaScript, no build step.
+    files: ['auth-server/public/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: globals.browser },
+  },
 );

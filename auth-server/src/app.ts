@@ -9,14 +9,19 @@ import {
   type Logger,
   type TrustProxy,
 } from '@m2m/shared';
+import type { AuditLog } from './audit/auditLog';
+import { consoleRoutes } from './console/consoleRoutes';
+import { ConsoleSessions, type SessionLifetimes } from './console/sessions';
 import { ClientAuthenticator } from './security/clientAuthentication';
 import { newStytchRequestId } from './http/envelope';
 import { stytchErrorHandler, stytchNotFound } from './http/errorHandler';
+import { auditRoutes } from './routes/audit';
 import { discoveryRoutes } from './routes/discovery';
 import { localExtensionRoutes } from './routes/localExtensions';
 import { managementRoutes } from './routes/management';
 import { requireProjectCredentials } from './routes/projectAuth';
 import { publicKeyRoutes } from './routes/publicKeys';
+import { tokenInspectionRoutes } from './routes/tokenInspection';
 import { tokenRoutes } from './routes/token';
 import { tokenMetrics } from './routes/tokenMetrics';
 import type { AuthStores } from './store/database';
@@ -40,6 +45,8 @@ export interface AuthAppDeps {
   project: { projectId: string; secretHash: string };
   stores: AuthStores;
   keys: KeyRing;
+  /** Where client changes, rotations and tokens issued or refused are recorded. */
+  audit: AuditLog;
   /** The public base URL without a trailing slash: the tokens' `iss` and the discovery `issuer`. */
   issuer: string;
   tokenLifetimeSeconds: number;
@@ -49,6 +56,8 @@ export interface AuthAppDeps {
   trustProxy?: TrustProxy;
   /** The bearer secret of GET /metrics (METRICS_TOKEN); undefined: /metrics answers 404. */
   metricsToken?: string | undefined;
+  /** How long a console session lasts unused, and at most. */
+  consoleSessions?: SessionLifetimes;
   /** The clock (epoch milliseconds) of the failure budgets and the tokens' `iat`; Date.now. For tests. */
   now?: () => number;
 }
@@ -58,12 +67,14 @@ export function createAuthApp({
   project,
   stores,
   keys,
+  audit,
   issuer,
   tokenLifetimeSeconds,
   logger,
   rateLimit = DEFAULT_RATE_LIMIT,
   trustProxy = false,
   metricsToken,
+  consoleSessions,
   now = Date.now,
 }: AuthAppDeps): Express {
   const { projectId } = project;
@@ -108,14 +119,31 @@ export function createAuthApp({
       clientFailures,
       unknownIdFailures,
       metrics: tokenMetrics(metrics),
+      audit,
     }),
   );
   app.use(metricsRoute({ registry: metrics, token: metricsToken }));
 
-  // Everything else needs the project's Basic credentials, as on Stytch.
+  // Everything else needs the project's Basic credentials, as on Stytch...
+  const api = [
+    managementRoutes({ clients: stores.clients, environment, audit }),
+    localExtensionRoutes({ keys, project: stores.project, clients: stores.clients, tokenIssuer, audit }),
+    auditRoutes({ audit }),
+    tokenInspectionRoutes({ keys, issuer, projectId, now }),
+  ];
   app.use(['/v1/m2m', '/v1/local'], requireProjectCredentials(project, projectFailures), jsonBody({ limit: '64kb' }));
-  app.use(managementRoutes({ clients: stores.clients, environment }));
-  app.use(localExtensionRoutes({ keys, project: stores.project }));
+  app.use(api);
+  // ...or a console session: the same API under /console/api, and the console's pages.
+  app.use(
+    consoleRoutes({
+      project,
+      projectFailures,
+      sessions: new ConsoleSessions(consoleSessions, now),
+      audit,
+      issuer,
+      api,
+    }),
+  );
 
   app.use(stytchNotFound);
   app.use(stytchErrorHandler());

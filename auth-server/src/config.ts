@@ -32,6 +32,8 @@ export const authServerEnv = {
   METRICS_TOKEN: common.METRICS_TOKEN,
   TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   M2M_CUSTOM_CLAIMS_TEMPLATE: claimsTemplate.optional(),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  AUDIT_MAX_EVENTS: z.coerce.number().int().min(100).max(100_000_000).default(100_000),
 };
 
 export type AuthServerConfig = ReturnType<typeof loadAuthServerConfig>;

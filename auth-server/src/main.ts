@@ -30,6 +30,7 @@ runMain('auth-server', async () => {
     publicUrl: config.AUTH_SERVER_PUBLIC_URL,
     trustProxy: config.TRUST_PROXY,
     metricsToken: metrics.token,
+    auditRetention: { days: config.AUDIT_RETENTION_DAYS, maxEvents: config.AUDIT_MAX_EVENTS },
     logger,
   });
   // A generated project is published for the other local servers (0600, git-ignored); logs name the
@@ -39,6 +40,7 @@ runMain('auth-server', async () => {
   logger.info(
     {
       url: server.url,
+      console: `${server.url}console`,
       issuer: server.issuer,
       project_id: server.projectId,
       project_credentials: fromEnvironment ? 'STYTCH_PROJECT_ID / STYTCH_SECRET' : localProjectFile(dataDir),

@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { closeServer, createLogger, listen, reachableHost, type Logger, type TrustProxy } from '@m2m/shared';
+import { closeServer, createLogger, listen, reachableHost, type Logger, type SqliteDatabase, type TrustProxy } from '@m2m/shared';
 import { createAuthApp, type RateLimitOptions } from './app';
+import { openAuditDatabase } from './audit/auditDatabase';
+import { AuditLog, DEFAULT_AUDIT_RETENTION, validateAuditRetention, type AuditRetention } from './audit/auditLog';
+import type { SessionLifetimes } from './console/sessions';
 import { resolveServedProject } from './project';
 import { openAuthStores } from './store/database';
 import { validateClaimsTemplate } from './tokens/customClaims';
@@ -26,6 +29,10 @@ export interface AuthServerOptions {
   trustProxy?: TrustProxy;
   /** The bearer secret of GET /metrics (METRICS_TOKEN); undefined: /metrics answers 404. */
   metricsToken?: string | undefined;
+  /** How long audit events are kept (AUDIT_RETENTION_DAYS, AUDIT_MAX_EVENTS): 30 days, 100 000 events. */
+  auditRetention?: AuditRetention;
+  /** How long a console session lasts unused, and at most: 30 minutes, 8 hours. */
+  consoleSessions?: SessionLifetimes;
   /**
    * The clock (epoch milliseconds) of signing-key ages and expiry, the failure budgets and the
    * tokens' `iat`; Date.now by default. For tests: a controlled clock instead of waiting.
@@ -51,11 +58,16 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   const { port = 4010, host = '127.0.0.1', databaseFile = ':memory:', tokenLifetimeSeconds = 3600, now = Date.now } = options;
   const logger = options.logger ?? createLogger({ name: 'auth-server', level: 'silent' });
   const template = options.customClaimsTemplate && validateClaimsTemplate(options.customClaimsTemplate);
+  const retention = validateAuditRetention(options.auditRetention ?? DEFAULT_AUDIT_RETENTION);
   const stores = openAuthStores(databaseFile);
+  // A file gets a second connection for the audit trail (audit/auditDatabase.ts); ':memory:' has only one.
+  let auditDb: SqliteDatabase | undefined;
   try {
     const project = await resolveServedProject(stores.project, options, databaseFile);
     if (template) stores.project.setCustomClaimsTemplate(template);
     const keys = await KeyRing.load(stores.signingKeys, tokenLifetimeSeconds, () => Math.floor(now() / 1000));
+    auditDb = databaseFile === ':memory:' ? undefined : openAuditDatabase(databaseFile);
+    const audit = new AuditLog(auditDb ?? stores.db, retention, now);
 
     // The issuer embeds the port, which port 0 only tells after binding: bind first, then route.
     let handle = (_req: IncomingMessage, res: ServerResponse) => {
@@ -67,6 +79,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       project,
       stores,
       keys,
+      audit,
       issuer,
       tokenLifetimeSeconds,
       logger,
@@ -74,6 +87,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       ...(options.rateLimit && { rateLimit: options.rateLimit }),
       ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
       metricsToken: options.metricsToken,
+      ...(options.consoleSessions && { consoleSessions: options.consoleSessions }),
     });
 
     return {
@@ -85,10 +99,13 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       projectGenerated: project.generated,
       async close() {
         await closeServer(running.server);
+        audit.close();
+        auditDb?.close();
         stores.db.close();
       },
     };
   } catch (err) {
+    auditDb?.close();
     stores.db.close();
     throw err;
   }

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createLogger } from '@m2m/shared';
-import { createAuthApp } from '../src';
+import { AuditLog, createAuthApp } from '../src';
 import { hashGeneratedSecret } from '../src/security/secrets';
 import { openAuthStores } from '../src/store/database';
 import { KeyRing } from '../src/tokens/keyRing';
@@ -15,6 +15,7 @@ describe('a failure on our side', () => {
       project,
       stores,
       keys,
+      audit: new AuditLog(stores.db),
       issuer: 'http://127.0.0.1:1',
       tokenLifetimeSeconds: 3600,
       logger: createLogger({ name: 'auth-server', level: 'silent' }),

@@ -26,6 +26,7 @@ export function stackBanner(stack: RunningStack, env: Env): string {
     ...(local
       ? [
           `  auth-server     ${url('auth-server')}   project credentials: ${env.STYTCH_SECRET ? 'STYTCH_PROJECT_ID / STYTCH_SECRET' : relative(localProjectFile(dataDir))}`,
+          `  console         ${url('auth-server')}console   sign in with the project credentials (clients, keys, claims, tokens, audit log)`,
         ]
       : []),
     `  wallet-server   ${url('wallet-server')}   wallets: ${env.WALLET_DATABASE_URL ? `PostgreSQL ${urlWithoutPassword(env.WALLET_DATABASE_URL)}` : relative(path.join(resolveDataDir(dataDir), 'wallet-server.db'))}`,

@@ -19,6 +19,10 @@ describe('npm start (the whole stack)', () => {
     stack = npmStart(env);
     const output = await stack.waitFor(READY);
     expect(output).toContain(`auth-server     http://127.0.0.1:${env.AUTH_SERVER_PORT}/`);
+    // The console's link answers with its sign-in page.
+    const consoleUrl = `http://127.0.0.1:${env.AUTH_SERVER_PORT}/console`;
+    expect(output).toContain(`console         ${consoleUrl}   sign in with the project credentials`);
+    expect(await (await fetch(consoleUrl)).text()).toContain('action="/console/sign-in"');
     expect(output).toContain(`wallet-server   http://127.0.0.1:${env.WALLET_SERVER_PORT}/`);
     expect(output).toContain(`payment-server  http://127.0.0.1:${env.PAYMENT_SERVER_PORT}/`);
     expect(output).toContain(path.join('payment-server-admin-key'));
@@ -155,6 +159,7 @@ describe('npm start (the whole stack)', () => {
       const output = await stack.waitFor(READY);
       expect(output).toContain(`Stytch at ${remote.url}`);
       expect(output).not.toContain('auth-server     http');
+      expect(output).not.toContain('/console');
       expect(logLinesOf(output, 'auth-server')).toHaveLength(0);
       await expect(fetch(`http://127.0.0.1:${env.AUTH_SERVER_PORT}/healthz`)).rejects.toThrow();
       // Against Stytch, a caller is any M2M client with write:payments, made with the project's credentials.

@@ -85,4 +85,18 @@ describe("the README's curl walkthrough, run as written against npm start", () =
     const token = fs.readFileSync(path.join(env.DATA_DIR, 'metrics-token'), 'utf8').trim();
     expect(stdout).not.toContain(token);
   });
+
+  it("reads the audit trail as the console section shows: the walkthrough's tokens and changes, newest first, no secret", async () => {
+    const [block] = bashBlocks('The console and the audit log');
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', onThisStack(block!, env)], { cwd: repoRoot });
+    const page = JSON.parse(stdout.trim()) as { events: Array<{ event_id: number; type: string }>; next_cursor: string | null };
+    expect(page.events).toHaveLength(5);
+    const ids = page.events.map((e) => e.event_id);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    // The walkthrough's last step made a client and got it a token: the newest events say so.
+    expect(page.events.map((e) => e.type)).toEqual(expect.arrayContaining(['token.issued', 'client.created']));
+    expect(page.next_cursor).toEqual(expect.any(String));
+    const project = JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'stytch-project.json'), 'utf8')) as { secret: string };
+    expect(stdout).not.toContain(project.secret);
+  });
 });

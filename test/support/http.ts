@@ -13,10 +13,17 @@ export interface HttpAnswer {
 export async function request(
   method: string,
   url: string,
-  options: { headers?: Record<string, string>; json?: unknown; body?: string | Buffer; timeoutMs?: number } = {},
+  options: {
+    headers?: Record<string, string>;
+    json?: unknown;
+    body?: string | Buffer | URLSearchParams;
+    timeoutMs?: number;
+    /** 'manual' to see a redirect itself (its Set-Cookie) rather than where it leads. */
+    redirect?: 'follow' | 'manual' | 'error';
+  } = {},
 ): Promise<HttpAnswer> {
   const headers: Record<string, string> = { ...options.headers };
-  let body: string | Buffer | undefined = options.body;
+  let body: string | Buffer | URLSearchParams | undefined = options.body;
   if (options.json !== undefined) {
     body = JSON.stringify(options.json);
     headers['content-type'] ??= 'application/json';
@@ -25,6 +32,7 @@ export async function request(
     method,
     headers,
     ...(body !== undefined && { body }),
+    ...(options.redirect && { redirect: options.redirect }),
     signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
   });
   const text = await res.text();

@@ -1,23 +1,38 @@
 import { Router } from 'express';
+import { auditContext } from '../audit/auditContext';
+import type { AuditLog } from '../audit/auditLog';
+import { AuthServerError } from '../errors';
 import { sendStytch } from '../http/envelope';
 import { stytchMethodNotAllowed } from '../http/errorHandler';
+import type { ClientStore } from '../store/clientStore';
 import type { ProjectStore } from '../store/projectStore';
+import type { TokenIssuer } from '../tokens/tokenIssuer';
 import { validateClaimsTemplate } from '../tokens/customClaims';
 import type { KeyRing } from '../tokens/keyRing';
 import { parseBody } from '../http/validation';
-import { rotateKeysBody } from './schemas';
+import { claimsPreviewBody, rotateKeysBody } from './schemas';
 
 export interface LocalExtensionDeps {
   keys: KeyRing;
   project: ProjectStore;
+  clients: ClientStore;
+  tokenIssuer: TokenIssuer;
+  audit: AuditLog;
 }
 
 /**
  * What Stytch does in its dashboard, as endpoints (project Basic auth, like the management API):
- * rotate the signing key, and read or set the custom claims template.
+ * see and rotate the signing keys, read, set and preview the custom claims template.
  */
-export function localExtensionRoutes({ keys, project }: LocalExtensionDeps): Router {
+export function localExtensionRoutes({ keys, project, clients, tokenIssuer, audit }: LocalExtensionDeps): Router {
   const router = Router();
+
+  router
+    .route('/v1/local/signing-keys')
+    .get((req, res) => {
+      sendStytch(req, res, { signing_keys: keys.describe() });
+    })
+    .all(stytchMethodNotAllowed(['GET']));
 
   router
     .route('/v1/local/signing-keys/rotate')
@@ -29,6 +44,11 @@ export function localExtensionRoutes({ keys, project }: LocalExtensionDeps): Rou
         { kid, retired_kid: retiredKid, next_kid: nextKid, force, revoke_previous: revokePrevious },
         'signing key rotated',
       );
+      audit.record({
+        ...auditContext(req, res),
+        type: 'signing_key.rotated',
+        details: { kid, retired_kid: retiredKid, next_kid: nextKid, force, revoke_previous: revokePrevious },
+      });
       sendStytch(req, res, { kid, retired_kid: retiredKid, next_kid: nextKid, keys: keys.publicKeys() });
     })
     .all(stytchMethodNotAllowed(['POST']));
@@ -43,9 +63,26 @@ export function localExtensionRoutes({ keys, project }: LocalExtensionDeps): Rou
       const body: unknown = req.body;
       const template = body === null || isEmptyObject(body) ? null : validateClaimsTemplate(body);
       project.setCustomClaimsTemplate(template);
+      audit.record({
+        ...auditContext(req, res),
+        type: 'custom_claims_template.updated',
+        details: { claims: template ? Object.keys(template).sort() : [] },
+      });
       sendStytch(req, res, { custom_claims_template: template });
     })
     .all(stytchMethodNotAllowed(['GET', 'PUT']));
+
+  router
+    .route('/v1/local/m2m/custom-claims-preview')
+    .post((req, res) => {
+      // The claims a token for this client would carry now: with the stored template, or with a draft one.
+      const body = parseBody(claimsPreviewBody, req.body);
+      const client = clients.get(body.client_id);
+      if (!client) throw new AuthServerError(404, 'm2m_client_not_found', `No M2M client with client_id ${body.client_id} was found`);
+      const template = body.template === undefined ? project.customClaimsTemplate() : validateClaimsTemplate(body.template);
+      sendStytch(req, res, { claims: tokenIssuer.claims(client, client.scopes, body.request ?? {}, template) });
+    })
+    .all(stytchMethodNotAllowed(['POST']));
 
   return router;
 }

@@ -6,16 +6,20 @@ import { parseBody } from '../http/validation';
 import { generateSecret, hashGeneratedSecret, hashProvidedSecret, lastFour, weakSecretReason } from '../security/secrets';
 import type { ClientStore, M2MClientRecord } from '../store/clientStore';
 import { toClientView } from './clientView';
+import type { AuditLog } from '../audit/auditLog';
+import { auditContext } from '../audit/auditContext';
 import { createClientBody, searchClientsBody, updateClientBody } from './schemas';
 
 export interface ManagementDeps {
   clients: ClientStore;
   /** `test` or `live`, as in the project id: client ids follow it (m2m-client-test-…). */
   environment: 'test' | 'live';
+  /** Every change is recorded (never a secret). */
+  audit: AuditLog;
 }
 
 /** Stytch's M2M client management API (docs/stytch-api-mapping.md); mount behind requireProjectCredentials. */
-export function managementRoutes({ clients, environment }: ManagementDeps): Router {
+export function managementRoutes({ clients, environment, audit }: ManagementDeps): Router {
   const router = Router();
 
   const found = (clientId: string, client: M2MClientRecord | undefined): M2MClientRecord => {
@@ -47,6 +51,13 @@ export function managementRoutes({ clients, environment }: ManagementDeps): Rout
         secretLastFour: lastFour(secret),
         nextSecretHash: null,
         nextSecretLastFour: null,
+      });
+      audit.record({
+        ...auditContext(req, res),
+        type: 'client.created',
+        clientId,
+        scopes: client.scopes,
+        details: { client_name: client.clientName, imported_secret: !generated },
       });
       // The only time the secret is shown: only its hash is kept.
       sendStytch(req, res, { m2m_client: { ...toClientView(client), client_secret: secret } });
@@ -86,11 +97,21 @@ export function managementRoutes({ clients, environment }: ManagementDeps): Rout
         scopes: body.scopes && unique(body.scopes),
         trustedMetadata: body.trusted_metadata,
       });
-      sendStytch(req, res, { m2m_client: toClientView(found(id, client)) });
+      const updated = found(id, client);
+      // Which fields were sent, and the status: enough to see who deactivated a client, never a value that could be secret.
+      audit.record({
+        ...auditContext(req, res),
+        type: 'client.updated',
+        clientId: id,
+        scopes: updated.scopes,
+        details: { fields: Object.keys(body).sort(), status: updated.status },
+      });
+      sendStytch(req, res, { m2m_client: toClientView(updated) });
     })
     .delete((req, res) => {
       const id = req.params.client_id;
       if (!clients.delete(id)) found(id, undefined);
+      audit.record({ ...auditContext(req, res), type: 'client.deleted', clientId: id });
       sendStytch(req, res, { client_id: id });
     })
     .all(stytchMethodNotAllowed(['GET', 'PUT', 'DELETE']));
@@ -111,6 +132,7 @@ export function managementRoutes({ clients, environment }: ManagementDeps): Rout
       }
       const next = generateSecret();
       const client = found(id, clients.startSecretRotation(id, hashGeneratedSecret(next), lastFour(next)));
+      audit.record({ ...auditContext(req, res), type: 'client.secret_rotation.started', clientId: id });
       sendStytch(req, res, { m2m_client: { ...toClientView(client), next_client_secret: next } });
     })
     .all(stytchMethodNotAllowed(['POST']));
@@ -119,7 +141,9 @@ export function managementRoutes({ clients, environment }: ManagementDeps): Rout
     .route('/v1/m2m/clients/:client_id/secrets/rotate/cancel')
     .post((req, res) => {
       const id = req.params.client_id;
-      sendStytch(req, res, { m2m_client: toClientView(found(id, clients.cancelSecretRotation(id))) });
+      const client = found(id, clients.cancelSecretRotation(id));
+      audit.record({ ...auditContext(req, res), type: 'client.secret_rotation.cancelled', clientId: id });
+      sendStytch(req, res, { m2m_client: toClientView(client) });
     })
     .all(stytchMethodNotAllowed(['POST']));
 
@@ -135,6 +159,7 @@ export function managementRoutes({ clients, environment }: ManagementDeps): Rout
           'No secret rotation is in progress for this client: call rotate/start first',
         );
       }
+      audit.record({ ...auditContext(req, res), type: 'client.secret_rotation.completed', clientId: id });
       sendStytch(req, res, { m2m_client: toClientView(found(id, clients.get(id))) });
     })
     .all(stytchMethodNotAllowed(['POST']));

@@ -18,3 +18,13 @@ export const createClientBody = z.strictObject({
  * `revoke_previous` removes the old key from the JWKS at once instead of when its tokens expire.
  */
 export const rotateKeysBody = z.strictObject({ force: z.boolean().default(false), revoke_previous: z.boolean().default(false) });
+
+/**
+ * `POST /v1/local/m2m/custom-claims-preview`: the claims `client_id` would get, with the stored
+ * template or a draft `template`, and `request` as the extra token-endpoint parameters.
+ */
+export const claimsPreviewBody = z.strictObject({
+  client_id: M2MClientId,
+  template: z.record(z.string(), z.unknown()).optional(),
+  request: z.record(z.string(), z.unknown()).optional(),
+});

@@ -1,8 +1,9 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type Request } from 'express';
+import type { AuditLog } from '../audit/auditLog';
 import { AuthServerError } from '../errors';
 import { OAuthError } from '../http/apiErrors';
 import { parseBasicAuth } from '../security/basicAuth';
-import { jsonBody, type FailureLimiter } from '@m2m/shared';
+import { bodyReadError, jsonBody, ServiceError, type FailureLimiter } from '@m2m/shared';
 import type { ClientAuthenticator } from '../security/clientAuthentication';
 import type { ClientStore, M2MClientRecord } from '../store/clientStore';
 import type { TokenIssuer } from '../tokens/tokenIssuer';
@@ -21,6 +22,8 @@ export interface TokenRouteDeps {
   unknownIdFailures: FailureLimiter;
   /** Counts tokens issued and requests refused. */
   metrics: TokenMetrics;
+  /** Every token issued or refused is recorded (client_id, scopes, reason; never a secret or a token). */
+  audit: AuditLog;
 }
 
 /** The parameters RFC 6749 §4.4 and RFC 8707 define; anything else is a `request.*` variable for custom claims. */
@@ -44,6 +47,7 @@ export function tokenRoutes({
   clientFailures,
   unknownIdFailures,
   metrics,
+  audit,
 }: TokenRouteDeps): Router {
   const router = Router();
   // Stytch's token endpoint takes a form (RFC 6749) or JSON (its SDKs send JSON).
@@ -61,6 +65,7 @@ export function tokenRoutes({
       const credentials = clientCredentials(req, params);
       // The access line names the client (never its secret): one line per token at info.
       req.log.setBindings({ client_id: credentials.id });
+      res.locals.tokenClientId = credentials.id;
 
       const known = clients.get(credentials.id);
       // Per client AND address: a client_id is no secret (every token's `sub`), so counting it alone
@@ -103,6 +108,7 @@ export function tokenRoutes({
       const token = await issuer.issue(client, scopes, extraParams(body), resources);
       req.log.setBindings({ scopes, ...(resources.length ? { resources } : {}) });
       metrics.issued();
+      audit.record({ type: 'token.issued', actor: 'client', clientId: client.clientId, scopes, requestId: requestIdOf(req) });
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader('Pragma', 'no-cache');
       res.status(200).json({
@@ -114,11 +120,21 @@ export function tokenRoutes({
       });
     })
     .all(stytchMethodNotAllowed(['POST']));
-  // Every refusal of the route passes here on its way to the error handler (the body reader's too).
-  router.use(TOKEN_PATH, (err: unknown, req: Request, _res: Response, next: NextFunction) => {
+  // Every refusal of the route (the body reader's too) is counted and recorded with the code the
+  // caller got on its way to the app's error handler, which answers it.
+  const recordRefusal: ErrorRequestHandler = (err: unknown, req, res, next) => {
     if (req.method === 'POST') metrics.refused(err);
+    const clientId: unknown = res.locals.tokenClientId;
+    audit.record({
+      type: 'token.refused',
+      actor: 'client',
+      clientId: typeof clientId === 'string' ? clientId : null,
+      reason: refusalReason(err),
+      requestId: requestIdOf(req),
+    });
     next(err);
-  });
+  };
+  router.use(TOKEN_PATH, recordRefusal);
 
   return router;
 }
@@ -241,4 +257,12 @@ function extraParams(body: Record<string, unknown>): Record<string, unknown> {
   if (extra.length > MAX_EXTRA_PARAMS)
     throw new OAuthError(400, 'invalid_request', `At most ${MAX_EXTRA_PARAMS} extra parameters are accepted`);
   return Object.fromEntries(extra);
+}
+
+/** The code the refused caller got (before the OAuth shape maps it): ours, the body reader's, or server_error. */
+function refusalReason(err: unknown): string {
+  if (err instanceof ServiceError) return err.code;
+  // (instanceof on a generic class gives AuthServerError<any>; every code is a string.)
+  if (err instanceof AuthServerError) return (err as AuthServerError).code;
+  return bodyReadError(err)?.code ?? 'server_error';
 }

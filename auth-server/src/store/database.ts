@@ -1,4 +1,5 @@
 import { openDatabase, type SqliteDatabase } from '@m2m/shared';
+import { AUDIT_SCHEMA } from '../audit/auditLog';
 import { ClientStore } from './clientStore';
 import { ProjectStore } from './projectStore';
 import { AUTH_SCHEMA } from './schema';
@@ -13,6 +14,6 @@ export interface AuthStores {
 
 /** Opens the auth-server's database (a DatabaseError when the file is not a usable SQLite database). */
 export function openAuthStores(file: string): AuthStores {
-  const db = openDatabase(file, AUTH_SCHEMA);
+  const db = openDatabase(file, AUTH_SCHEMA + AUDIT_SCHEMA);
   return { db, project: new ProjectStore(db), clients: new ClientStore(db), signingKeys: new SigningKeyStore(db) };
 }

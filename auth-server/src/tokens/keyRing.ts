@@ -16,6 +16,19 @@ export interface PublicJwk {
   e: string;
 }
 
+/** A signing key as an operator sees it (times in epoch seconds). */
+export interface SigningKeyState {
+  kid: string;
+  /** current signs; next is published and signs after the next rotation; retiring signs no more and stays published until `published_until`. */
+  state: 'current' | 'next' | 'retiring';
+  created_at: number;
+  activated_at: number | null;
+  retired_at: number | null;
+  published_until: number | null;
+  /** For the next key: from when a rotation may activate it without `force`. */
+  activatable_at: number | null;
+}
+
 interface PublishedKey {
   jwk: PublicJwk;
   /** Epoch seconds; null while the key is active. */
@@ -92,6 +105,22 @@ export class KeyRing {
   publicKeys(): PublicJwk[] {
     const now = this.nowSeconds();
     return this.published.filter((k) => k.publishUntil === null || k.publishUntil > now).map((k) => k.jwk);
+  }
+
+  /** Every published key and its state: the current one, the next one, then the retiring ones. */
+  describe(): SigningKeyState[] {
+    return this.store.listLive(this.nowSeconds()).map((k) => {
+      const state = k.retiredAt !== null ? 'retiring' : k.activatedAt !== null ? 'current' : 'next';
+      return {
+        kid: k.kid,
+        state,
+        created_at: k.createdAt,
+        activated_at: k.activatedAt,
+        retired_at: k.retiredAt,
+        published_until: k.publishUntil,
+        activatable_at: state === 'next' ? (this.firstPair ? k.createdAt : k.createdAt + NEXT_KEY_MIN_AGE_SECONDS) : null,
+      };
+    });
   }
 
   /**

@@ -32,8 +32,19 @@ export class TokenIssuer {
     requestParams: Record<string, unknown>,
     resources: string[] = [],
   ): Promise<IssuedToken> {
-    const { projectId, issuer, lifetimeSeconds, keys, template, now: clock = Date.now } = this.options;
-    const claimsTemplate = template();
+    const payload = this.claims(client, scopes, requestParams, this.options.template(), resources);
+    return { accessToken: await signJwt(payload, this.options.keys.active), expiresIn: this.options.lifetimeSeconds };
+  }
+
+  /** The claims a token for `client` carries now; `claimsTemplate` previews a template before it is stored. */
+  claims(
+    client: M2MClientRecord,
+    scopes: string[],
+    requestParams: Record<string, unknown>,
+    claimsTemplate: ClaimsTemplate | null = this.options.template(),
+    resources: readonly string[] = [],
+  ): Record<string, unknown> {
+    const { projectId, issuer, lifetimeSeconds, now: clock = Date.now } = this.options;
     const custom = claimsTemplate
       ? renderClaims(claimsTemplate, {
           client: {
@@ -48,7 +59,7 @@ export class TokenIssuer {
         })
       : {};
     const now = Math.floor(clock() / 1000);
-    const payload = {
+    return {
       ...custom,
       sub: client.clientId,
       iss: issuer,
@@ -59,6 +70,5 @@ export class TokenIssuer {
       exp: now + lifetimeSeconds,
       jti: randomUUID(),
     };
-    return { accessToken: await signJwt(payload, keys.active), expiresIn: lifetimeSeconds };
   }
 }
