@@ -1,5 +1,14 @@
 import path from 'node:path';
-import { createLogger, loadDotenv, localProjectFile, resolveDataDir, runMain, stopOnSignals, writeLocalProject } from '@m2m/shared';
+import {
+  createLogger,
+  loadDotenv,
+  localProjectFile,
+  resolveDataDir,
+  runMain,
+  stopOnSignals,
+  TENANT_CLAIMS_TEMPLATE,
+  writeLocalProject,
+} from '@m2m/shared';
 import { loadAuthServerConfig } from './config';
 import { startAuthServer } from './server';
 
@@ -16,6 +25,8 @@ runMain('auth-server', async () => {
     projectSecret: config.STYTCH_SECRET,
     tokenLifetimeSeconds: config.TOKEN_LIFETIME_SECONDS,
     customClaimsTemplate: config.M2M_CUSTOM_CLAIMS_TEMPLATE,
+    // A new local project puts each client's tenant into its tokens, as the wallet's tenancy expects.
+    initialCustomClaimsTemplate: TENANT_CLAIMS_TEMPLATE,
     publicUrl: config.AUTH_SERVER_PUBLIC_URL,
     trustProxy: config.TRUST_PROXY,
     logger,

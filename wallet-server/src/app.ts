@@ -1,9 +1,13 @@
 import express, { type Express } from 'express';
 import type * as stytch from 'stytch';
 import { errorHandler, httpLogger, methodNotAllowed, notFound, type Logger } from '@m2m/shared';
-import type { AuthorizeTokenOptions, TrustProxy } from '@m2m/shared';
+import type { AuthorizeTokenOptions, TokenFailureLimits, TrustProxy } from '@m2m/shared';
+import { authorizationServerMetadataRoute } from './oauth/authorizationServerMetadata';
+import { jwksProxy } from './oauth/jwksProxy';
+import { tokenRoute } from './oauth/tokenRoute';
 import { protectedResourceMetadata, PROTECTED_RESOURCE_METADATA_PATH, resourceUrl } from './routes/protectedResourceMetadata';
 import { walletRoutes } from './routes/walletRoutes';
+import { tenantClientRoutes } from './tenants/tenantClientRoutes';
 import type { SigningKeysProbe } from './signingKeys';
 import type { WalletStore } from './wallets/walletStore';
 
@@ -14,8 +18,16 @@ export interface WalletAppDeps {
   wallets: WalletStore;
   stytchClient: stytch.Client;
   logger: Logger;
-  /** The authorization server advertised in the RFC 9728 metadata (the Stytch project's base URL). */
-  authorizationServer: string;
+  /** The Stytch project the wallet's own token endpoint and JWKS stand in front of. */
+  project: {
+    projectId: string;
+    /** Its token endpoint (oauth/stytchTokenEndpoint.ts stytchTokenUrl). */
+    tokenUrl: string;
+    /** Its JWKS (signingKeys.ts jwksUrl). */
+    jwksUrl: string;
+  };
+  /** Failed client authentications at POST /oauth2/token before 429; default the auth-server's. */
+  tokenFailureLimits?: TokenFailureLimits;
   /** Readiness of token verification; /readyz is not ready while it answers false. */
   signingKeysReady: SigningKeysProbe;
   /**
@@ -46,12 +58,24 @@ export function createWalletApp(deps: WalletAppDeps): Express {
   };
 
   app.use(walletRoutes(wallets, authorize));
+  app.use(tenantClientRoutes({ stytch: deps.stytchClient, authorize }));
+
+  // The wallet is its customers' authorization server: its URL is the issuer, Stytch stays behind it.
+  app.use(
+    tokenRoute({
+      upstreamUrl: deps.project.tokenUrl,
+      projectId: deps.project.projectId,
+      ...(deps.tokenFailureLimits && { failureLimits: deps.tokenFailureLimits }),
+    }),
+  );
+  app.use(authorizationServerMetadataRoute(resource));
+  app.use(jwksProxy({ upstreamUrl: deps.project.jwksUrl, logger }));
 
   app
     .route(PROTECTED_RESOURCE_METADATA_PATH)
     .get((_req, res) => {
       res.setHeader('Cache-Control', 'public, max-age=300');
-      res.json(protectedResourceMetadata(resource(), deps.authorizationServer));
+      res.json(protectedResourceMetadata(resource(), resource()));
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
 

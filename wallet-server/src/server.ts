@@ -6,10 +6,12 @@ import {
   reachableHost,
   type Logger,
   type StytchProject,
+  type TokenFailureLimits,
   type TrustProxy,
 } from '@m2m/shared';
 import type * as stytch from 'stytch';
 import { createWalletApp, type WalletAuthorizeOptions } from './app';
+import { stytchTokenUrl } from './oauth/stytchTokenEndpoint';
 import { jwksUrl, signingKeysProbe } from './signingKeys';
 import type { WalletSeed } from './wallets/seed';
 import { WalletStore } from './wallets/walletStore';
@@ -33,6 +35,8 @@ export interface WalletServerOptions {
   seed?: readonly WalletSeed[];
   /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
   trustProxy?: TrustProxy;
+  /** Failed client authentications at POST /oauth2/token before 429; default the auth-server's. */
+  tokenFailureLimits?: TokenFailureLimits;
 }
 
 export interface RunningWalletServer {
@@ -56,11 +60,16 @@ export async function startWalletServer(options: WalletServerOptions): Promise<R
       wallets,
       stytchClient,
       logger,
-      authorizationServer: stytchProject.baseUrl.replace(/\/+$/, ''),
+      project: {
+        projectId: stytchProject.projectId,
+        tokenUrl: stytchTokenUrl(stytchProject),
+        jwksUrl: jwksUrl(stytchProject.baseUrl, stytchProject.projectId),
+      },
       signingKeysReady: signingKeysProbe(stytchClient, jwksUrl(stytchProject.baseUrl, stytchProject.projectId)),
       publicUrl: options.publicUrl ?? (() => listeningUrl),
       ...(options.authorize && { authorize: options.authorize }),
       ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+      ...(options.tokenFailureLimits && { tokenFailureLimits: options.tokenFailureLimits }),
     });
     const running = await listen(app, port, host, 'WALLET_SERVER_PORT');
     listeningUrl = `http://${reachableHost(host)}:${String(running.port)}`;

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { AuthServerError } from '../errors';
-import { parseBasicAuth } from '../security/basicAuth';
+import { parseBasicAuth } from '@m2m/shared';
 import type { FailureLimiter } from '@m2m/shared';
 import { safeEqualStrings, verifySecret } from '../security/secrets';
 

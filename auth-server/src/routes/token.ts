@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { AuthServerError } from '../errors';
 import { OAuthError } from '../http/apiErrors';
-import { parseBasicAuth } from '../security/basicAuth';
+import { parseBasicAuth } from '@m2m/shared';
 import { jsonBody, type FailureLimiter } from '@m2m/shared';
 import type { ClientAuthenticator } from '../security/clientAuthentication';
 import type { ClientStore, M2MClientRecord } from '../store/clientStore';

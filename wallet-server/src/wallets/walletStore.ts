@@ -21,9 +21,9 @@
  * runs without yielding the event loop.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { openDatabase, type CheckBalanceResponse, type DebitRequest, type DebitResponse, type SqliteDatabase } from '@m2m/shared';
+import { DEMO_TENANT_ID, openDatabase, type CheckBalanceResponse, type DebitRequest, type DebitResponse, type SqliteDatabase } from '@m2m/shared';
 import { GroupCommit, type GroupCommitOptions } from './groupCommit';
-import { WALLET_SCHEMA } from './schema';
+import { ADD_TENANT_COLUMN, WALLET_SCHEMA } from './schema';
 import { TUTORIAL_WALLETS, type WalletSeed } from './seed';
 
 export interface Wallet {
@@ -31,7 +31,14 @@ export interface Wallet {
   customerName: string;
   walletId: string;
   balance: number;
+  tenantId: string;
 }
+
+/**
+ * Whose wallets a caller reaches: a tenant's id (its token's tenant_id claim) reaches that tenant's
+ * wallets only; undefined (the platform's own clients) reaches them all. Any other wallet is absent.
+ */
+export type TenantScope = string | undefined;
 
 /** What a debit did; every outcome but `debited` changed nothing. */
 export type DebitOutcome =
@@ -47,6 +54,8 @@ export interface DebitCommand {
   clientId: string;
   idempotencyKey: string;
   request: DebitRequest;
+  /** The caller's tenant: both wallets must be its own. */
+  tenantId?: TenantScope;
 }
 
 interface WalletRow {
@@ -54,6 +63,7 @@ interface WalletRow {
   customer_id: string;
   customer_name: string;
   balance: number;
+  tenant_id: string;
 }
 
 const toWallet = (row: WalletRow): Wallet => ({
@@ -61,7 +71,12 @@ const toWallet = (row: WalletRow): Wallet => ({
   customerName: row.customer_name,
   walletId: row.wallet_id,
   balance: row.balance,
+  tenantId: row.tenant_id,
 });
+
+/** The one tenant filter: a null tenant (the platform) matches every wallet. */
+const IN_TENANT = '(@tenantId IS NULL OR tenant_id = @tenantId)';
+type Lookup = { id: string; tenantId: string | null };
 
 export type WalletStoreOptions = GroupCommitOptions;
 
@@ -86,12 +101,13 @@ export class WalletStore {
     seed: readonly WalletSeed[] = TUTORIAL_WALLETS,
     options: WalletStoreOptions = {},
   ) {
+    addTenantColumnIfMissing(db);
     this.debits = new GroupCommit(db, options);
     this.statements = {
-      byCustomer: db.prepare<[string], WalletRow>('SELECT * FROM wallets WHERE customer_id = ?'),
-      byWallet: db.prepare<[string], WalletRow>('SELECT * FROM wallets WHERE wallet_id = ?'),
+      byCustomer: db.prepare<[Lookup], WalletRow>(`SELECT * FROM wallets WHERE customer_id = @id AND ${IN_TENANT}`),
+      byWallet: db.prepare<[Lookup], WalletRow>(`SELECT * FROM wallets WHERE wallet_id = @id AND ${IN_TENANT}`),
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM wallets'),
-      insertWallet: db.prepare('INSERT INTO wallets (wallet_id, customer_id, customer_name, balance) VALUES (?, ?, ?, ?)'),
+      insertWallet: db.prepare('INSERT INTO wallets (wallet_id, customer_id, customer_name, balance, tenant_id) VALUES (?, ?, ?, ?, ?)'),
       addToBalance: db.prepare('UPDATE wallets SET balance = balance + ? WHERE wallet_id = ?'),
       insertEntry: db.prepare(
         'INSERT INTO ledger_entries (transaction_id, wallet_id, amount, kind, counterparty_wallet_id, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -107,14 +123,15 @@ export class WalletStore {
     this.seedOnce(seed);
   }
 
-  findByCustomer(customerId: string): Wallet | undefined {
-    const row = this.statements.byCustomer.get(customerId);
+  /** The customer's wallet, if `tenantId` may reach it. */
+  findByCustomer(customerId: string, tenantId?: TenantScope): Wallet | undefined {
+    const row = this.statements.byCustomer.get({ id: customerId, tenantId: tenantId ?? null });
     return row && toWallet(row);
   }
 
-  /** The tutorial's check-balance answer. */
-  checkBalance(customerId: string): CheckBalanceResponse | undefined {
-    const wallet = this.findByCustomer(customerId);
+  /** The tutorial's check-balance answer; undefined for a customer out of `tenantId`'s reach, as for an unknown one. */
+  checkBalance(customerId: string, tenantId?: TenantScope): CheckBalanceResponse | undefined {
+    const wallet = this.findByCustomer(customerId, tenantId);
     return wallet && { customerName: wallet.customerName, walletId: wallet.walletId, walletBalance: wallet.balance };
   }
 
@@ -134,17 +151,18 @@ export class WalletStore {
   }
 
   /** One debit, inside the batch's transaction: it sees every debit queued before it. */
-  private applyDebit({ clientId, idempotencyKey, request }: DebitCommand): DebitOutcome {
+  private applyDebit({ clientId, idempotencyKey, request, tenantId }: DebitCommand): DebitOutcome {
     const requestHash = hashRequest(request);
     const previous = this.statements.findDebit.get(clientId, idempotencyKey);
     if (previous) {
       if (previous.request_hash !== requestHash) return { status: 'key_reused' };
       return { status: 'debited', response: JSON.parse(previous.response) as DebitResponse, replayed: true };
     }
-    const source = this.statements.byCustomer.get(request.customerId);
+    const tenant = tenantId ?? null;
+    const source = this.statements.byCustomer.get({ id: request.customerId, tenantId: tenant });
     if (!source) return { status: 'unknown_customer' };
     if (source.wallet_id === request.destinationWalletId) return { status: 'same_wallet' };
-    if (!this.statements.byWallet.get(request.destinationWalletId)) return { status: 'unknown_destination' };
+    if (!this.statements.byWallet.get({ id: request.destinationWalletId, tenantId: tenant })) return { status: 'unknown_destination' };
     if (source.balance < request.amount) return { status: 'insufficient_funds' };
 
     const transactionId = randomUUID();
@@ -189,7 +207,13 @@ export class WalletStore {
         if ((this.statements.count.get()?.n ?? 0) > 0) return;
         const now = new Date().toISOString();
         for (const wallet of seed) {
-          this.statements.insertWallet.run(wallet.walletId, wallet.customerId, wallet.customerName, wallet.balance);
+          this.statements.insertWallet.run(
+            wallet.walletId,
+            wallet.customerId,
+            wallet.customerName,
+            wallet.balance,
+            wallet.tenantId ?? DEMO_TENANT_ID,
+          );
           if (wallet.balance > 0) {
             this.statements.insertEntry.run(`opening-${wallet.walletId}`, wallet.walletId, wallet.balance, 'opening', null, null, now);
           }
@@ -197,6 +221,11 @@ export class WalletStore {
       })
       .immediate();
   }
+}
+
+function addTenantColumnIfMissing(db: SqliteDatabase): void {
+  const columns = db.pragma('table_info(wallets)') as { name: string }[];
+  if (!columns.some((column) => column.name === 'tenant_id')) db.exec(ADD_TENANT_COLUMN);
 }
 
 /** The same debit, whatever the key order of the JSON it came in. */
