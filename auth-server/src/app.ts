@@ -1,5 +1,13 @@
 import express, { type Express } from 'express';
-import { FailureLimiter, httpLogger, jsonBody, TOKEN_FAILURE_LIMITS, type Logger, type TokenFailureLimits, type TrustProxy } from '@m2m/shared';
+import {
+  FailureLimiter,
+  httpLogger,
+  jsonBody,
+  TOKEN_FAILURE_LIMITS,
+  type Logger,
+  type TokenFailureLimits,
+  type TrustProxy,
+} from '@m2m/shared';
 import { ClientAuthenticator } from './security/clientAuthentication';
 import { newStytchRequestId } from './http/envelope';
 import { stytchErrorHandler, stytchNotFound } from './http/errorHandler';

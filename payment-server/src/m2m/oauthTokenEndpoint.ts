@@ -112,7 +112,11 @@ async function discover(issuer: string, timeoutMs: number): Promise<Endpoint> {
   const url = new URL(issuer);
   const path = url.pathname.replace(/\/+$/, '');
   url.pathname = `/.well-known/oauth-authorization-server${path}`;
-  const { status, body, retryAfterSeconds } = await request(url.toString(), { method: 'GET', headers: { Accept: 'application/json' } }, timeoutMs);
+  const { status, body, retryAfterSeconds } = await request(
+    url.toString(),
+    { method: 'GET', headers: { Accept: 'application/json' } },
+    timeoutMs,
+  );
   if (status !== 200) throw answerError(status, body, retryAfterSeconds);
   if (body.issuer !== issuer.replace(/\/+$/, '') && body.issuer !== issuer) {
     throw new OAuthTransportError(`the metadata at ${url.toString()} is of issuer ${JSON.stringify(body.issuer)}, not ${issuer}`, false);
@@ -146,7 +150,10 @@ async function request(
     body = undefined;
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new OAuthTransportError(`${new URL(url).origin} answered ${response.status} with a body that is not a JSON object`, response.status >= 500);
+    throw new OAuthTransportError(
+      `${new URL(url).origin} answered ${response.status} with a body that is not a JSON object`,
+      response.status >= 500,
+    );
   }
   const retryAfter = Number(response.headers.get('Retry-After'));
   return {

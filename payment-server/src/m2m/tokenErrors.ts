@@ -72,7 +72,12 @@ export function classifyTokenFailure(err: unknown): TokenFailure {
   if (err instanceof StytchError) return classifyAnswer(err);
   if (err instanceof OAuthAnswerError) return classifyStatus(err.status, err.error, err.message, err.retryAfterSeconds);
   if (err instanceof OAuthTransportError) {
-    return { reason: err.retryable ? 'auth_server_unreachable' : 'auth_server_error', retryable: err.retryable, detail: err.message, cause: err };
+    return {
+      reason: err.retryable ? 'auth_server_unreachable' : 'auth_server_error',
+      retryable: err.retryable,
+      detail: err.message,
+      cause: err,
+    };
   }
   if (err instanceof RequestError) {
     // RequestError keeps the request it failed on, whose form body holds client_secret: only its message goes on.
@@ -93,7 +98,13 @@ function classifyAnswer(err: StytchError): TokenFailure {
 }
 
 /** The reason for an error answer: its status, and its OAuth `error` code. */
-function classifyStatus(status: number, error: string, detail: string, retryAfterSeconds: number | undefined, cause = new Error(detail)): TokenFailure {
+function classifyStatus(
+  status: number,
+  error: string,
+  detail: string,
+  retryAfterSeconds: number | undefined,
+  cause = new Error(detail),
+): TokenFailure {
   const failure = (reason: TokenFailureReason, retryable: boolean): TokenFailure => ({ reason, retryable, detail, cause });
   if (error === 'invalid_client' || status === 401) return failure('invalid_client', false);
   if (error === 'invalid_scope') return failure('invalid_scope', false);

@@ -24,7 +24,14 @@ interface Jwks {
  * wallet's domain, and N verifiers cost the project one read a minute. Only `keys` is passed on
  * (not Stytch's request_id / status_code). Public keys only, as upstream: nothing secret is cached.
  */
-export function jwksProxy({ upstreamUrl, logger, maxAgeMs = 60_000, staleMs = 300_000, timeoutMs = 5_000, now = Date.now }: JwksProxyDeps): Router {
+export function jwksProxy({
+  upstreamUrl,
+  logger,
+  maxAgeMs = 60_000,
+  staleMs = 300_000,
+  timeoutMs = 5_000,
+  now = Date.now,
+}: JwksProxyDeps): Router {
   let cached: { jwks: Jwks; fetchedAt: number } | undefined;
   let refreshing: Promise<Jwks> | undefined;
 

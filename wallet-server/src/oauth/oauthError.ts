@@ -48,7 +48,8 @@ export function oauthErrorHandler(): ErrorRequestHandler {
 function toOAuthError(err: unknown): OAuthError {
   if (err instanceof OAuthError) return err;
   // The shared body reader's and 405's refusals: the client's mistakes, kept with their status and headers (Allow).
-  if (err instanceof ServiceError && err.status < 500 && err.expose) return new OAuthError(err.status, 'invalid_request', err.message, { ...err.headers });
+  if (err instanceof ServiceError && err.status < 500 && err.expose)
+    return new OAuthError(err.status, 'invalid_request', err.message, { ...err.headers });
   const unreadable = bodyReadError(err);
   if (unreadable) return new OAuthError(unreadable.status, 'invalid_request', unreadable.message);
   return new OAuthError(500, 'server_error', 'internal error');

@@ -40,6 +40,7 @@ export async function forwardTokenRequest(
   });
   const text = await response.text();
   const parsed: unknown = text ? JSON.parse(text) : {};
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the token endpoint answered JSON that is not an object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error('the token endpoint answered JSON that is not an object');
   return { status: response.status, body: parsed as Record<string, unknown>, retryAfter: response.headers.get('Retry-After') ?? undefined };
 }

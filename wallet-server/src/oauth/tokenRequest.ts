@@ -49,11 +49,20 @@ function credentialsOf(req: Request, params: Record<string, unknown>): Pick<Toke
   const header = req.headers.authorization;
   if (header !== undefined) {
     if (secret !== undefined) {
-      throw new OAuthError(400, 'invalid_request', 'Send the client credentials either in the Authorization header or in the body, not both');
+      throw new OAuthError(
+        400,
+        'invalid_request',
+        'Send the client credentials either in the Authorization header or in the body, not both',
+      );
     }
     const basic = parseBasicAuth(header, { formEncoded: true });
     if (!basic || !basic.id || !basic.secret) {
-      throw new OAuthError(401, 'invalid_client', 'The Authorization header must be Basic base64(client_id:client_secret)', BASIC_CHALLENGE);
+      throw new OAuthError(
+        401,
+        'invalid_client',
+        'The Authorization header must be Basic base64(client_id:client_secret)',
+        BASIC_CHALLENGE,
+      );
     }
     if (id !== undefined && id !== basic.id) {
       throw new OAuthError(400, 'invalid_request', 'client_id in the body differs from the one in the Authorization header');

@@ -68,7 +68,9 @@ export function tokenRoute({
       } catch (err) {
         refund();
         req.log.warn({ err: { message: (err as Error).message } }, 'the project token endpoint did not answer');
-        throw new OAuthError(503, 'temporarily_unavailable', 'The authorization server is unavailable; try again shortly', { 'Retry-After': '5' });
+        throw new OAuthError(503, 'temporarily_unavailable', 'The authorization server is unavailable; try again shortly', {
+          'Retry-After': '5',
+        });
       }
       if (answer.status !== 401) refund();
       res.setHeader('Cache-Control', 'no-store');
@@ -108,11 +110,17 @@ function refusal(answer: StytchTokenAnswer, request: TokenRequest, projectId: st
     return new OAuthError(429, 'too_many_requests', 'Too many token requests; retry later', { 'Retry-After': answer.retryAfter ?? '5' });
   }
   if (status >= 500 || status < 400) {
-    return new OAuthError(503, 'temporarily_unavailable', 'The authorization server is unavailable; try again shortly', { 'Retry-After': '5' });
+    return new OAuthError(503, 'temporarily_unavailable', 'The authorization server is unavailable; try again shortly', {
+      'Retry-After': '5',
+    });
   }
   // Stytch's OAuth errors carry `error` (the SDK reads them into error_type); its other errors `error_type`.
   const named = typeof body.error === 'string' ? body.error : body.error_type;
-  const code = CLIENT_ERRORS.has(named as OAuthErrorCode) ? (named as OAuthErrorCode) : status === 401 ? 'invalid_client' : 'invalid_request';
+  const code = CLIENT_ERRORS.has(named as OAuthErrorCode)
+    ? (named as OAuthErrorCode)
+    : status === 401
+      ? 'invalid_client'
+      : 'invalid_request';
   const upstreamMessage = typeof body.error_description === 'string' ? body.error_description : body.error_message;
   const description =
     code === 'invalid_client'
@@ -121,7 +129,8 @@ function refusal(answer: StytchTokenAnswer, request: TokenRequest, projectId: st
         ? upstreamMessage.replaceAll(projectId, 'the project')
         : 'The token request was refused';
   // RFC 6749 §5.2: a client that tried the Authorization header gets a challenge with the 401.
-  const headers: Record<string, string> = code === 'invalid_client' && request.usedBasic ? { 'WWW-Authenticate': 'Basic realm="oauth2"' } : {};
+  const headers: Record<string, string> =
+    code === 'invalid_client' && request.usedBasic ? { 'WWW-Authenticate': 'Basic realm="oauth2"' } : {};
   return new OAuthError(code === 'invalid_client' ? 401 : 400, code, description, headers);
 }
 

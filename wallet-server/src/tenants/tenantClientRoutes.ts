@@ -61,15 +61,9 @@ export function tenantClientRoutes({ stytch, authorize }: TenantClientRoutesDeps
       const create = parseInput(CreateTenantClientRequest, req.body);
       const notHeld = create.scopes.filter((scope) => !hasScopes(held, [scope]));
       if (notHeld.length) {
-        throw new HttpError(
-          403,
-          'scope_not_held',
-          `A tenant owner grants only scopes its token holds; it lacks ${notHeld.join(' ')}`,
-        );
+        throw new HttpError(403, 'scope_not_held', `A tenant owner grants only scopes its token holds; it lacks ${notHeld.join(' ')}`);
       }
-      const { m2m_client } = await callStytch(() =>
-        stytch.m2m.clients.create({ ...create, trusted_metadata: { [TENANT_CLAIM]: tenant } }),
-      );
+      const { m2m_client } = await callStytch(() => stytch.m2m.clients.create({ ...create, trusted_metadata: { [TENANT_CLAIM]: tenant } }));
       req.log.info({ tenant, clientId: m2m_client.client_id, scopes: m2m_client.scopes }, 'tenant M2M client created');
       // The one answer that carries the secret: Stytch shows it once, so does the wallet.
       res.status(201).json({ m2m_client: { ...clientView(m2m_client), client_secret: m2m_client.client_secret } });
@@ -101,7 +95,7 @@ export function tenantClientRoutes({ stytch, authorize }: TenantClientRoutesDeps
       const { tenant } = owner(req);
       const step = req.params.step;
       if (step !== 'start' && step !== 'complete' && step !== 'cancel') {
-        throw new HttpError(404, 'not_found', `No rotation step ${String(step)}: use start, complete or cancel`);
+        throw new HttpError(404, 'not_found', `No rotation step ${step}: use start, complete or cancel`);
       }
       const { client_id } = await ownedClient(req, tenant);
       req.log.info({ tenant, clientId: client_id, step }, 'tenant M2M client secret rotation');

@@ -21,7 +21,14 @@
  * runs without yielding the event loop.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { DEMO_TENANT_ID, openDatabase, type CheckBalanceResponse, type DebitRequest, type DebitResponse, type SqliteDatabase } from '@m2m/shared';
+import {
+  DEMO_TENANT_ID,
+  openDatabase,
+  type CheckBalanceResponse,
+  type DebitRequest,
+  type DebitResponse,
+  type SqliteDatabase,
+} from '@m2m/shared';
 import { GroupCommit, type GroupCommitOptions } from './groupCommit';
 import { ADD_TENANT_COLUMN, WALLET_SCHEMA } from './schema';
 import { TUTORIAL_WALLETS, type WalletSeed } from './seed';
