@@ -143,6 +143,20 @@ describe('POST /oauth2/token', () => {
     expect(proxy.tokenRequestTotal()).toBe(before);
   });
 
+  it('forwards RFC 8707 resource indicators to Stytch, each of them', async () => {
+    proxy.reset();
+    const body = new URLSearchParams({ grant_type: 'client_credentials', scope: 'read:users' });
+    body.append('resource', `${issuer}/api`);
+    body.append('resource', 'https://mcp.example.com/');
+    const res = await request('POST', tokenUrl(), {
+      body: body.toString(),
+      headers: { ...FORM, Authorization: basic(service.clientId, service.clientSecret) },
+    });
+    expect(proxy.tokenResources()).toEqual({ [`${issuer}/api`]: 1, 'https://mcp.example.com/': 1 });
+    // A token, or (an authorization server that binds audiences and knows neither resource) RFC 8707's refusal.
+    expect(res.status === 200 ? res.body.token_type : res.body.error).toBe(res.status === 200 ? 'bearer' : 'invalid_target');
+  });
+
   it('a scope the client does not hold: 400 invalid_scope, without the project id', async () => {
     const res = await postForm(
       { grant_type: 'client_credentials', scope: 'manage:credentials' },

@@ -14,27 +14,28 @@ export function stytchTokenUrl(project: StytchProject): string {
 }
 
 /**
- * Forwards one token request. JSON, as Stytch's SDKs send it; the caller's address goes along as
- * X-Forwarded-For, so an auth server that trusts the wallet as a proxy counts failures per caller
- * (otherwise every caller of the wallet is one address to it). Throws when there is no HTTP answer
- * (unreachable, timed out) or it is not JSON.
+ * Forwards one token request, as a form: what Stytch's own SDK sends (RFC 6749's encoding; `resource`
+ * repeated for several, RFC 8707). The caller's address goes along as X-Forwarded-For, so an auth
+ * server that trusts the wallet as a proxy counts failures per caller (otherwise every caller of the
+ * wallet is one address to it). Throws when there is no HTTP answer (unreachable, timed out) or it
+ * is not JSON.
  */
 export async function forwardTokenRequest(
   url: string,
   request: TokenRequest,
   { callerIp, timeoutMs }: { callerIp: string | undefined; timeoutMs: number },
 ): Promise<StytchTokenAnswer> {
-  const body = {
-    grant_type: 'client_credentials',
-    client_id: request.clientId,
-    client_secret: request.clientSecret,
-    ...(request.scope !== undefined && { scope: request.scope }),
-    ...(request.resources.length > 0 && { resource: request.resources.length === 1 ? request.resources[0] : request.resources }),
-  };
+  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: request.clientId, client_secret: request.clientSecret });
+  if (request.scope !== undefined) form.set('scope', request.scope);
+  for (const resource of request.resources) form.append('resource', resource);
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(callerIp && { 'X-Forwarded-For': callerIp }) },
-    body: JSON.stringify(body),
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: 'application/json',
+      ...(callerIp && { 'X-Forwarded-For': callerIp }),
+    },
+    body: form.toString(),
     signal: AbortSignal.timeout(timeoutMs),
     redirect: 'error',
   });
