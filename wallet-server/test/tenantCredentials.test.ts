@@ -202,6 +202,12 @@ describe('tenant A can neither see nor change tenant B', () => {
     expect(own.status).toBe(200);
   });
 
+  it('a tenant claim that is not a tenant id (a number) is refused, never taken for "no tenant"', async () => {
+    const odd = await createM2MClient(admin, ['read:users'], 'odd-tenant', { tenant_id: 42 });
+    const res = await checkBalance(odd, JOHN.customerId);
+    expect([res.status, res.body.error.code]).toEqual([403, 'invalid_tenant']);
+  });
+
   it("the platform's own clients (no tenant claim) keep reaching every tenant's wallets by scope", async () => {
     const platform = await createM2MClient(admin, ['read:users'], 'platform-reporting');
     expect((await checkBalance(platform, JOHN.customerId)).status).toBe(200);
