@@ -23,6 +23,7 @@ import {
   tempDir,
   type M2MCredentials,
   closeAll,
+  projectOf,
 } from './support/stack';
 
 const tmp = tempDir('doors');
@@ -40,7 +41,11 @@ beforeAll(async () => {
   });
   otherAuth = await startAuth();
   wallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet.db') });
-  payment = await startPayment(auth, wallet.url, { credentialsFile: path.join(tmp.dir, 'payment-credentials.json') });
+  payment = await startPayment({
+    stytchProject: projectOf(auth),
+    walletServerUrl: wallet.url,
+    credentialsFile: path.join(tmp.dir, 'payment-credentials.json'),
+  });
   victim = await createM2MClient(sdk(auth), ['read:users'], 'victim');
 });
 
@@ -165,6 +170,7 @@ describe('wallet-server routes: an M2M token required', () => {
   it.each([
     ['/api/check-balance', { customerId: JOHN.customerId }],
     ['/api/debit', { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId }],
+    ['/mcp', { jsonrpc: '2.0', id: 1, method: 'tools/list' }],
   ])('%s without a token → 401 with a Bearer challenge', async (route, body) => {
     const answer = await post(at(wallet.url, route), body, { 'Idempotency-Key': 'door-test' });
     expect(answer.status).toBe(401);
@@ -200,6 +206,7 @@ describe('payment-server admin routes: Authorization: Bearer <ADMIN_API_KEY> req
     ['GET', `/admin/m2m/clients/${victim.clientId}`, undefined],
     ['PUT', `/admin/m2m/clients/${victim.clientId}`, { scopes: ['write:wallets'] }],
     ['DELETE', `/admin/m2m/clients/${victim.clientId}`, undefined],
+    ['POST', '/admin/mcp', { jsonrpc: '2.0', id: 1, method: 'tools/list' }],
     // A route that does not exist is refused the same way: an intruder learns nothing about which exist.
     ['GET', '/admin/does-not-exist', undefined],
   ];

@@ -23,6 +23,7 @@ import {
   tempDir,
   type M2MCredentials,
   closeAll,
+  projectOf,
 } from './support/stack';
 
 const tmp = tempDir('badinput');
@@ -42,7 +43,9 @@ beforeAll(async () => {
     rateLimit: { perClientPerMinute: 10_000, perIpPerMinute: 10_000 },
   });
   wallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet.db'), logger: logs.logger('wallet-server') });
-  payment = await startPayment(auth, wallet.url, {
+  payment = await startPayment({
+    stytchProject: projectOf(auth),
+    walletServerUrl: wallet.url,
     credentialsFile: path.join(tmp.dir, 'payment-credentials.json'),
     logger: logs.logger('payment-server'),
   });

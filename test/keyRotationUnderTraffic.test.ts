@@ -26,6 +26,7 @@ import {
   tempDir,
   type M2MCredentials,
   closeAll,
+  projectOf,
 } from './support/stack';
 
 const tmp = tempDir('key-rotation');
@@ -44,7 +45,11 @@ const extra: { close(): Promise<void> }[] = [];
 beforeAll(async () => {
   auth = await startAuth({ databaseFile: path.join(tmp.dir, 'auth.db') });
   wallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet.db'), seed: RICH_SEED });
-  payment = await startPayment(auth, wallet.url, { credentialsFile: path.join(tmp.dir, 'payment-credentials.json') });
+  payment = await startPayment({
+    stytchProject: projectOf(auth),
+    walletServerUrl: wallet.url,
+    credentialsFile: path.join(tmp.dir, 'payment-credentials.json'),
+  });
   caller = await createM2MClient(sdk(auth), ['read:users']);
   payerToken = await paymentCallerToken(sdk(auth));
 });
@@ -122,7 +127,11 @@ async function walletWithCachedKeys(name: string) {
  * (scaling out, 20 payments/s) and callers with a fresh token per request (10/s). Every failure, by kind.
  */
 async function freshTokenTraffic(freshWallet: Awaited<ReturnType<typeof walletWithCachedKeys>>, name: string) {
-  const newInstance = await startPayment(auth, freshWallet.url, { credentialsFile: path.join(tmp.dir, `${name}-credentials.json`) });
+  const newInstance = await startPayment({
+    stytchProject: projectOf(auth),
+    walletServerUrl: freshWallet.url,
+    credentialsFile: path.join(tmp.dir, `${name}-credentials.json`),
+  });
   extra.push(newInstance);
   const [payments, direct] = await Promise.all([
     runLoad({ ratePerSecond: 20, durationMs: 3_000 }, payAt(newInstance)),

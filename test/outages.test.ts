@@ -26,6 +26,7 @@ import {
   startWallet,
   tempDir,
   type M2MCredentials,
+  projectOf,
 } from './support/stack';
 import { eventually } from './support/eventually';
 
@@ -70,7 +71,12 @@ beforeAll(async () => {
   project = { projectId: auth.projectId, projectSecret: auth.projectSecret, url: auth.url };
   wallet = await startWallet(project, { databaseFile: walletDb, logger: logs.logger('wallet-server') });
   walletPort = wallet.port;
-  payment = await startPayment(project, wallet.url, { credentialsFile, logger: logs.logger('payment-server') });
+  payment = await startPayment({
+    stytchProject: projectOf(project),
+    walletServerUrl: wallet.url,
+    credentialsFile,
+    logger: logs.logger('payment-server'),
+  });
   caller = await createM2MClient(sdk(project), ['read:users', 'write:wallets']);
   payerToken = await paymentCallerToken(sdk(project));
 });
@@ -179,7 +185,12 @@ describe('auth-server down: the payment-server', () => {
 
   it('answers 503 with Retry-After when restarted during the outage (no signing keys to verify its caller, no token), debits nothing, and recovers by itself', async () => {
     await payment!.close();
-    payment = await startPayment(project, wallet!.url, { credentialsFile, logger: logs.logger('payment-server') });
+    payment = await startPayment({
+      stytchProject: projectOf(project),
+      walletServerUrl: wallet!.url,
+      credentialsFile,
+      logger: logs.logger('payment-server'),
+    });
     const before = johnsBalance();
     const key = randomUUID();
     const answer = await pay(1, key);
@@ -241,7 +252,9 @@ describe('auth-server hanging (accepts connections, never answers)', () => {
     const token = await accessToken(sdk(project), caller);
     const stored = readJsonFile<{ client_id: string; client_secret: string }>(credentialsFile)!;
     const coldWallet = await startWallet(hung, { databaseFile: path.join(tmp.dir, 'hung-wallet.db') });
-    const stuckPayment = await startPayment(hung, wallet!.url, {
+    const stuckPayment = await startPayment({
+      stytchProject: projectOf(hung),
+      walletServerUrl: wallet!.url,
       credentialsFile: path.join(tmp.dir, 'hung-payment-credentials.json'),
       clientId: stored.client_id,
       clientSecret: stored.client_secret,

@@ -21,12 +21,14 @@ import {
   createM2MClient,
   JANE,
   JOHN,
+  resourceToken,
   sdk,
   startAuth,
   startPayment,
   startWallet,
   tempDir,
   closeAll,
+  projectOf,
 } from './support/stack';
 
 interface StoredCredentials {
@@ -102,7 +104,12 @@ describe('in-process servers: every flow, every log line and answer', () => {
     book.add('project secret', auth.projectSecret);
     book.add('admin API key', ADMIN_API_KEY);
     wallet = await startWallet(auth, { databaseFile: path.join(tmp.dir, 'wallet.db'), logger: logs.logger('wallet-server') });
-    payment = await startPayment(auth, wallet.url, { credentialsFile, logger: logs.logger('payment-server') });
+    payment = await startPayment({
+      stytchProject: projectOf(auth),
+      walletServerUrl: wallet.url,
+      credentialsFile,
+      logger: logs.logger('payment-server'),
+    });
     book.addCredentialsFile(credentialsFile, 'provisioned payment-service');
     const caller = await createM2MClient(sdk(auth), [PAYMENT_API_SCOPE], 'checkout-service');
     book.add('payment caller secret', caller.clientSecret);
@@ -143,6 +150,34 @@ describe('in-process servers: every flow, every log line and answer', () => {
     expect((await admin('delete own', 'DELETE', `/admin/m2m/clients/${payment.clientId}`)).status).toBe(409);
     expect((await admin('delete', 'DELETE', `/admin/m2m/clients/${id}`)).status).toBe(200);
     expect((await admin('get deleted', 'GET', `/admin/m2m/clients/${id}`)).status).toBe(404);
+  });
+
+  it("an agent at the wallet's MCP endpoint: a bound token, an unbound one, one cut short, a tool refused", async () => {
+    const agent = await createM2MClient(sdk(auth), ['read:users', 'write:wallets'], 'hygiene-agent');
+    book.add('agent client secret', agent.clientSecret);
+    const resource = wallet.url.replace(/\/$/, '');
+    const bound = await resourceToken(auth, agent, [resource]);
+    const unbound = await accessToken(sdk(auth), agent);
+    book.add('agent bound token', bound);
+    book.add('agent unbound token', unbound);
+    const mcp = (what: string, token: string, message: object) =>
+      call(what, 'POST', at(wallet.url, '/mcp'), {
+        json: message,
+        headers: { Authorization: bearer(token), Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25' },
+      });
+    const debit = (key: string, amount: number) => ({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: {
+        name: 'debit',
+        arguments: { customerId: JOHN.customerId, amount, destinationWalletId: JANE.walletId, idempotencyKey: key },
+      },
+    });
+    expect((await mcp('mcp debit', bound, debit('hyg-mcp', 2))).status).toBe(200);
+    expect((await mcp('mcp debit refused (too much)', bound, debit('hyg-mcp-2', 10_000_000))).status).toBe(200);
+    expect((await mcp('mcp unbound token', unbound, debit('hyg-mcp-3', 2))).status).toBe(401);
+    expect((await mcp('mcp token cut short', bound.slice(0, -3), debit('hyg-mcp-4', 2))).status).toBe(401);
   });
 
   it('secret rotation: one shot, start + cancel, start + complete, and the 409s', async () => {
@@ -266,7 +301,12 @@ describe('in-process servers: every flow, every log line and answer', () => {
 
   it('payment-server restart reads its credentials from the file', async () => {
     await payment.close();
-    payment = await startPayment(auth, wallet.url, { credentialsFile, logger: logs.logger('payment-server') });
+    payment = await startPayment({
+      stytchProject: projectOf(auth),
+      walletServerUrl: wallet.url,
+      credentialsFile,
+      logger: logs.logger('payment-server'),
+    });
     expect((await pay('payment after restart', payJohn)).status).toBe(200);
     book.add('payment-server token after restart', await payment.tokenProvider.getToken(['write:wallets']));
   });

@@ -12,7 +12,19 @@ import type { RunningWalletServer } from '@m2m/wallet-server';
 import { PAYMENT_API_SCOPE, readJsonFile } from '@m2m/shared';
 import { at, bearer, post } from './support/http';
 import { failureSummary, runLoad } from './support/load';
-import { ADMIN_API_KEY, createM2MClient, JANE, JOHN, sdk, startAuth, startPayment, startWallet, tempDir, closeAll } from './support/stack';
+import {
+  ADMIN_API_KEY,
+  createM2MClient,
+  JANE,
+  JOHN,
+  projectOf,
+  sdk,
+  startAuth,
+  startPayment,
+  startWallet,
+  tempDir,
+  closeAll,
+} from './support/stack';
 
 const tmp = tempDir('secret-rotation');
 const credentialsFile = path.join(tmp.dir, 'payment-credentials.json');
@@ -31,7 +43,7 @@ beforeAll(async () => {
       { ...JANE, customerName: 'jane_doe' },
     ],
   });
-  payment = await startPayment(auth, wallet.url, { credentialsFile });
+  payment = await startPayment({ stytchProject: projectOf(auth), walletServerUrl: wallet.url, credentialsFile });
   callerTokens = new TokenProvider({
     stytch: sdk(auth),
     credentials: await createM2MClient(sdk(auth), [PAYMENT_API_SCOPE], 'checkout-service'),
@@ -109,6 +121,6 @@ it('two one-shot rotations during 7 s of 20 payments/s: zero failed payments, ea
 
 it('a restart after the rotations runs on the secret from the file', async () => {
   await payment.close();
-  payment = await startPayment(auth, wallet.url, { credentialsFile });
+  payment = await startPayment({ stytchProject: projectOf(auth), walletServerUrl: wallet.url, credentialsFile });
   expect((await pay()).ok).toBe(true);
 });

@@ -20,6 +20,7 @@ import {
   createTenantOwner,
   JANE,
   JOHN,
+  projectOf,
   sdk,
   startAuth,
   startPayment,
@@ -60,7 +61,9 @@ beforeAll(async () => {
   );
   expect(created.status).toBe(201);
   paymentClient = { clientId: created.body.m2m_client.client_id, clientSecret: created.body.m2m_client.client_secret };
-  payment = await startPayment(auth, wallet.url, {
+  payment = await startPayment({
+    stytchProject: projectOf(auth),
+    walletServerUrl: wallet.url,
     credentialsFile: path.join(tmp.dir, 'payment-credentials.json'),
     ...paymentClient,
     tokenIssuerUrl: wallet.url,

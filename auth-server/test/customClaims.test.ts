@@ -39,16 +39,21 @@ describe('custom claims templates', () => {
   });
 
   it('keeps literal values as they are, and skips a registered claim even if a stored template holds one', () => {
-    expect(renderClaims({ n: 1, yes: true, none: null, list: [1, 'two'], sub: 'forged', scope: 'admin' }, context)).toEqual({
-      n: 1,
-      yes: true,
-      none: null,
-      list: [1, 'two'],
-    });
+    expect(renderClaims({ n: 1, yes: true, none: null, list: [1, 'two'], sub: 'forged', scope: 'admin', client_id: 'x' }, context)).toEqual(
+      {
+        n: 1,
+        yes: true,
+        none: null,
+        list: [1, 'two'],
+      },
+    );
   });
 
   it('refuses registered claims, variables inside text, unknown roots and oversized templates', () => {
     expect(() => validateClaimsTemplate({ scope: 'admin' })).toThrow('registered claim');
+    // A Connected Apps token's mark: authorizeToken would refuse every token the template touched.
+    expect(() => validateClaimsTemplate({ client_id: '{{ client.client_id }}' })).toThrow("another Stytch product's token");
+    expect(() => validateClaimsTemplate({ 'https://stytch.com/session': {} })).toThrow("another Stytch product's token");
     expect(() => validateClaimsTemplate({ a: 'tier {{ client.trusted_metadata.tier }}' })).toThrow('whole value');
     expect(() => validateClaimsTemplate({ a: '{{ process.env.SECRET }}' })).toThrow('client. or request.');
     expect(() => validateClaimsTemplate({ a: 'x'.repeat(MAX_CUSTOM_CLAIMS_BYTES) })).toThrow('4096');

@@ -16,7 +16,7 @@ export interface AuthFixture {
   basic: string;
 }
 
-export async function startAuth(options: AuthServerOptions = {}): Promise<AuthFixture> {
+export async function startAuthFixture(options: AuthServerOptions = {}): Promise<AuthFixture> {
   const auth = await startSuiteAuth(options);
   return {
     auth,

@@ -1,18 +1,18 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { createStytchClient } from '@m2m/shared';
-import { controlledClock, decodeJwt, startAuth } from './fixtures';
+import { controlledClock, decodeJwt, startAuthFixture } from './fixtures';
 import { startAuthServer } from '../src';
+import { tempDir } from '../../test/support/stack';
 
-const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'auth-server-'));
+const tmpDir = () => tempDir('auth-server').dir;
 
 describe('signing keys and persistent state', () => {
   it('keeps the project, clients and keys across a restart: a token issued before still verifies after', async () => {
     const databaseFile = path.join(tmpDir(), 'auth-server.db');
-    const first = await startAuth({ databaseFile });
+    const first = await startAuthFixture({ databaseFile });
     const { m2m_client: client } = await first.sdk.m2m.clients.create({ scopes: ['read:users'] });
     const { access_token } = await first.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret });
     const { projectId, projectSecret } = first.auth;
@@ -20,7 +20,7 @@ describe('signing keys and persistent state', () => {
     expect(fs.statSync(databaseFile).mode & 0o777).toBe(0o600);
 
     // Same port: the issuer is the server's URL, which a restart keeps.
-    const second = await startAuth({ databaseFile, port: first.auth.port });
+    const second = await startAuthFixture({ databaseFile, port: first.auth.port });
     try {
       expect([second.auth.projectId, second.auth.projectSecret, second.auth.projectGenerated]).toEqual([projectId, projectSecret, false]);
       // A fresh SDK client fetches the JWKS from the restarted server.
@@ -34,7 +34,7 @@ describe('signing keys and persistent state', () => {
   });
 
   it('rotates the signing key: the pre-published next key signs, the old one stays published so its tokens keep verifying', async () => {
-    const f = await startAuth();
+    const f = await startAuthFixture();
     try {
       const { m2m_client: client } = await f.sdk.m2m.clients.create({ scopes: ['read:users'] });
       const before = (await f.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret })).access_token;
@@ -69,7 +69,7 @@ describe('signing keys and persistent state', () => {
 
   it('refuses to activate a next key published too recently (verifiers may not have it), unless forced', async () => {
     const clock = controlledClock();
-    const f = await startAuth({ now: clock.now });
+    const f = await startAuthFixture({ now: clock.now });
     const rotate = (body: object = {}) => f.http().post('/v1/local/signing-keys/rotate').set('Authorization', f.basic).send(body);
     try {
       // The first next key was created with the first active key: every JWKS ever served holds it.
@@ -96,7 +96,7 @@ describe('signing keys and persistent state', () => {
   });
 
   it('runs concurrent rotations one after the other: the second is refused, no unpublished key ever signs', async () => {
-    const f = await startAuth();
+    const f = await startAuthFixture();
     try {
       const published = (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map(
         (k: { kid: string }) => k.kid,
@@ -114,7 +114,7 @@ describe('signing keys and persistent state', () => {
 
   it('drops a retired key from the JWKS once every token it signed has expired', async () => {
     const clock = controlledClock();
-    const f = await startAuth({ tokenLifetimeSeconds: 60, now: clock.now });
+    const f = await startAuthFixture({ tokenLifetimeSeconds: 60, now: clock.now });
     try {
       const rotated = await f.http().post('/v1/local/signing-keys/rotate').set('Authorization', f.basic);
       const retired = rotated.body.retired_kid as string;
@@ -133,7 +133,7 @@ describe('signing keys and persistent state', () => {
 
   it('revokes the previous key with {"force": true, "revoke_previous": true}: gone from the JWKS and the database at once', async () => {
     const databaseFile = path.join(tmpDir(), 'auth-server.db');
-    const f = await startAuth({ databaseFile });
+    const f = await startAuthFixture({ databaseFile });
     try {
       const { m2m_client: client } = await f.sdk.m2m.clients.create({ scopes: ['read:users'] });
       const before = (await f.sdk.m2m.token({ client_id: client.client_id, client_secret: client.client_secret })).access_token;
@@ -172,7 +172,7 @@ describe('signing keys and persistent state', () => {
   });
 
   it('keeps the previous key published after a rotation without revoke_previous (the default)', async () => {
-    const f = await startAuth();
+    const f = await startAuthFixture();
     try {
       const rotated = await f
         .http()
@@ -188,13 +188,14 @@ describe('signing keys and persistent state', () => {
   });
 
   it('publishes discovery metadata consistent with the tokens, so a generic verifier (jose) accepts them', async () => {
-    const f = await startAuth();
+    const f = await startAuthFixture();
     try {
       for (const doc of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
         const res = await f.http().get(doc);
         expect(res.status).toBe(200);
         expect(res.body).toMatchObject({
           issuer: f.auth.issuer,
+          authorization_endpoint: `${f.auth.issuer}/v1/public/${f.auth.projectId}/oauth2/authorize`,
           token_endpoint: `${f.auth.issuer}/v1/public/${f.auth.projectId}/oauth2/token`,
           jwks_uri: `${f.auth.issuer}/v1/sessions/jwks/${f.auth.projectId}`,
           grant_types_supported: ['client_credentials'],
@@ -221,6 +222,14 @@ describe('signing keys and persistent state', () => {
         algorithms: ['RS256'],
       });
       expect(payload.sub).toBe(client.client_id);
+
+      // The authorization endpoint MCP clients require in the metadata exists, and refuses every flow.
+      const authorize = await fetch(`${metadata.authorization_endpoint}?response_type=code&client_id=${client.client_id}`);
+      expect(authorize.status).toBe(400);
+      expect(await authorize.json()).toMatchObject({
+        error: 'unsupported_response_type',
+        error_description: expect.stringMatching(/client credentials only/),
+      });
     } finally {
       await f.auth.close();
     }
@@ -241,7 +250,7 @@ describe('signing keys and persistent state', () => {
     const databaseFile = path.join(tmpDir(), 'auth-server.db');
     const projectId = 'project-test-11111111-2222-3333-4444-555555555555';
     const projectSecret = 'secret-test-Qm9vZ2llLXdvb2dpZS1zZWNyZXQtdmFsdWU';
-    const f = await startAuth({ databaseFile, projectId, projectSecret });
+    const f = await startAuthFixture({ databaseFile, projectId, projectSecret });
     expect([f.auth.projectId, f.auth.projectSecret]).toEqual([projectId, projectSecret]);
     await expect(f.sdk.m2m.clients.search({})).resolves.toHaveProperty('m2m_clients');
     await f.auth.close();

@@ -1,38 +1,22 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../launcher/test/support/npmStart';
+import { freePort, runMain } from '../../test/support/childServers';
+import { tempDir } from '../../test/support/stack';
 
-const main = path.join(__dirname, '..', 'src', 'main.ts');
-
-/** `npm start -w auth-server` without npm: the same entry point, in its own process. */
-function startMain(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--conditions=@m2m/source', '--import', 'tsx', main], {
-    env: { PATH: process.env.PATH ?? '', HOME: os.homedir(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { child, exited, out: () => stdout, err: () => stderr };
-}
-
-const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'auth-main-'));
+const startMain = (env: Record<string, string>) => runMain('auth-server', env);
+const tmpDir = () => tempDir('auth-main').dir;
 
 describe('auth-server entry point', () => {
   it('names a missing half of the project credentials in one line and exits 1', async () => {
     const run = startMain({ DATA_DIR: tmpDir(), AUTH_SERVER_PORT: '4999', STYTCH_PROJECT_ID: 'project-test-x' });
     expect(await run.exited).toBe(1);
-    expect(run.err().trim().split('\n')).toEqual([expect.stringMatching(/^auth-server: STYTCH_SECRET is not set/)]);
+    expect(run.stderr().trim().split('\n')).toEqual([expect.stringMatching(/^auth-server: STYTCH_SECRET is not set/)]);
   });
 
   it('names a custom claims template that breaks the rules in one line and exits 1', async () => {
     const run = startMain({ DATA_DIR: tmpDir(), AUTH_SERVER_PORT: '4999', M2M_CUSTOM_CLAIMS_TEMPLATE: '{"sub":"{{ client.client_id }}"}' });
     expect(await run.exited).toBe(1);
-    expect(run.err().trim().split('\n')).toEqual([
+    expect(run.stderr().trim().split('\n')).toEqual([
       expect.stringMatching(/^auth-server: M2M_CUSTOM_CLAIMS_TEMPLATE is invalid .*registered claim/),
     ]);
   });
@@ -43,7 +27,7 @@ describe('auth-server entry point', () => {
     fs.writeFileSync(file, 'garbage '.repeat(1000));
     const run = startMain({ DATA_DIR: dataDir, AUTH_SERVER_PORT: '4999' });
     expect(await run.exited).toBe(1);
-    expect(run.err().trim().split('\n')).toEqual([expect.stringContaining(`${file} is not a usable SQLite database`)]);
+    expect(run.stderr().trim().split('\n')).toEqual([expect.stringContaining(`${file} is not a usable SQLite database`)]);
     expect(fs.readFileSync(file, 'utf8')).toBe('garbage '.repeat(1000));
   });
 
@@ -51,20 +35,17 @@ describe('auth-server entry point', () => {
     const dataDir = tmpDir();
     const run = startMain({ DATA_DIR: dataDir, AUTH_SERVER_PORT: String(await freePort()) });
     const projectFile = path.join(dataDir, 'stytch-project.json');
-    while (!run.out().includes('listening')) {
-      if (run.child.exitCode !== null) throw new Error(run.err());
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await run.printed('listening');
     const project = JSON.parse(fs.readFileSync(projectFile, 'utf8')) as { project_id: string; secret: string };
     expect(fs.statSync(projectFile).mode & 0o777).toBe(0o600);
     const line = JSON.parse(
       run
-        .out()
+        .stdout()
         .split('\n')
         .find((l) => l.includes('listening'))!,
     ) as Record<string, unknown>;
     expect(line).toMatchObject({ project_id: project.project_id, project_credentials: projectFile, generated: true });
-    expect(run.out()).not.toContain(project.secret);
+    expect(run.stdout()).not.toContain(project.secret);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
   });

@@ -1,9 +1,9 @@
-import { startAuth, tokenPath, type AuthFixture } from './fixtures';
+import { startAuthFixture, tokenPath, type AuthFixture } from './fixtures';
 
 describe('M2M client management API', () => {
   let f: AuthFixture;
   beforeAll(async () => {
-    f = await startAuth({ rateLimit: { perClientPerMinute: 10, perIpPerMinute: 1000 } });
+    f = await startAuthFixture({ rateLimit: { perClientPerMinute: 10, perIpPerMinute: 1000 } });
   });
   afterAll(() => f.auth.close());
 
@@ -246,7 +246,7 @@ describe('M2M client management API', () => {
 describe('project credentials on management endpoints', () => {
   let f: AuthFixture;
   beforeAll(async () => {
-    f = await startAuth({ rateLimit: { perClientPerMinute: 10, perIpPerMinute: 4 } });
+    f = await startAuthFixture({ rateLimit: { perClientPerMinute: 10, perIpPerMinute: 4 } });
   });
   afterAll(() => f.auth.close());
 
@@ -267,7 +267,7 @@ describe('project credentials on management endpoints', () => {
   });
 
   it('leaves the public endpoints public', async () => {
-    const other = await startAuth();
+    const other = await startAuthFixture();
     try {
       expect((await other.http().get(`/v1/sessions/jwks/${other.auth.projectId}`)).status).toBe(200);
       expect((await other.http().get('/.well-known/oauth-authorization-server')).status).toBe(200);

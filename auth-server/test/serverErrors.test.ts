@@ -4,7 +4,7 @@ import { createAuthApp } from '../src';
 import { hashGeneratedSecret } from '../src/security/secrets';
 import { openAuthStores } from '../src/store/database';
 import { KeyRing } from '../src/tokens/keyRing';
-import { startAuth, tokenPath, type AuthFixture } from './fixtures';
+import { startAuthFixture, tokenPath, type AuthFixture } from './fixtures';
 
 describe('a failure on our side', () => {
   it('is a 500 in Stytch JSON (never HTML), with a request id and no detail of the failure', async () => {
@@ -36,7 +36,7 @@ describe('a failure on our side', () => {
 describe("error answers, exactly as Stytch's SDK reads them", () => {
   let f: AuthFixture;
   beforeAll(async () => {
-    f = await startAuth({ customClaimsTemplate: { blob: '{{ request.blob }}' } });
+    f = await startAuthFixture({ customClaimsTemplate: { blob: '{{ request.blob }}' } });
   });
   afterAll(() => f.auth.close());
 

@@ -1,13 +1,13 @@
 import { createLogger } from '@m2m/shared';
 import { eventually } from '../../test/support/eventually';
-import { controlledClock, decodeJwt, startAuth, tokenPath, type AuthFixture } from './fixtures';
+import { controlledClock, decodeJwt, startAuthFixture, tokenPath, type AuthFixture } from './fixtures';
 
 describe('token endpoint (OAuth 2.0 client credentials)', () => {
   let f: AuthFixture;
   let client: { client_id: string; client_secret: string };
 
   beforeAll(async () => {
-    f = await startAuth({ rateLimit: { perClientPerMinute: 1000, perIpPerMinute: 1000 } });
+    f = await startAuthFixture({ rateLimit: { perClientPerMinute: 1000, perIpPerMinute: 1000 } });
     ({ m2m_client: client } = await f.sdk.m2m.clients.create({ scopes: ['read:users', 'write:wallets'], client_name: 'payment-service' }));
   });
   afterAll(() => f.auth.close());
@@ -168,7 +168,7 @@ describe('token endpoint (OAuth 2.0 client credentials)', () => {
 describe('token endpoint brute-force protection', () => {
   let f: AuthFixture;
   beforeAll(async () => {
-    f = await startAuth({ rateLimit: { perClientPerMinute: 3, perIpPerMinute: 100 } });
+    f = await startAuthFixture({ rateLimit: { perClientPerMinute: 3, perIpPerMinute: 100 } });
   });
   afterAll(() => f.auth.close());
 
@@ -189,7 +189,7 @@ describe('token endpoint brute-force protection', () => {
 
   it('lifts the limit when the one-minute window has passed', async () => {
     const clock = controlledClock();
-    const limited = await startAuth({ rateLimit: { perClientPerMinute: 2, perIpPerMinute: 100 }, now: clock.now });
+    const limited = await startAuthFixture({ rateLimit: { perClientPerMinute: 2, perIpPerMinute: 100 }, now: clock.now });
     try {
       const { m2m_client: client } = await limited.sdk.m2m.clients.create({ scopes: ['read:users'] });
       const attempt = (secret: string) =>
@@ -220,7 +220,7 @@ describe('token endpoint brute-force protection', () => {
 
 describe('token lifetime and custom claims', () => {
   it('uses the configured lifetime and renders the project template from trusted metadata and request parameters', async () => {
-    const f = await startAuth({
+    const f = await startAuthFixture({
       tokenLifetimeSeconds: 120,
       customClaimsTemplate: {
         tier: '{{ client.trusted_metadata.tier }}',
@@ -267,7 +267,7 @@ describe('token endpoint logging at the default level (info)', () => {
   it('writes one access line per token, naming the client, scopes, status and request id, never the secret or the token', async () => {
     const lines: string[] = [];
     const logger = createLogger({ name: 'auth-server', level: 'info', destination: { write: (line: string) => void lines.push(line) } });
-    const f = await startAuth({ logger });
+    const f = await startAuthFixture({ logger });
     // The access line is written when the response has finished, which may be just after the client has read it.
     const logged = (check: () => void) =>
       eventually(() => {

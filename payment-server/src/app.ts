@@ -3,6 +3,7 @@ import type { Client } from 'stytch';
 import { errorHandler, httpLogger, jsonBody, methodNotAllowed, notFound, type Logger, type TrustProxy } from '@m2m/shared';
 import { requireAdminKey } from './admin/adminAuth';
 import { clientRoutes } from './admin/clientRoutes';
+import { operatorMcpRoutes } from './admin/operatorMcp';
 import { rotationRoutes } from './admin/rotationRoutes';
 import type { SecretRotation } from './credentials/secretRotation';
 import { paymentRoutes } from './payments/paymentRoutes';
@@ -64,6 +65,7 @@ export function createPaymentApp({
   app.use('/admin', requireAdminKey(adminApiKey, adminKeyFailuresPerMinute), jsonBody({ limit: '16kb' }));
   app.use('/admin', rotationRoutes({ rotation }));
   app.use('/admin', clientRoutes({ stytch, ownClientId: () => rotation.clientId }));
+  app.use('/admin', operatorMcpRoutes({ stytch, rotation, logger }));
 
   app.use(notFound);
   app.use(errorHandler());

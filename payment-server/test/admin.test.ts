@@ -6,7 +6,7 @@ import { SCOPES } from '@m2m/shared';
 import type { RunningPaymentServer } from '../src/server';
 import {
   ADMIN_KEY,
-  bearer,
+  bearerHeader,
   createCaller,
   createClient,
   LogCapture,
@@ -18,13 +18,13 @@ import {
   startAuth,
   startPayment,
   startWallet,
-  tmpDir,
+  tempDir,
   type TestClient,
 } from './support/stack';
 
 // The /admin routes over real HTTP, with the real auth-server behind the real SDK.
 describe('admin routes', () => {
-  const dir = tmpDir();
+  const dir = tempDir('payment-server').dir;
   const credentialsFile = path.join(dir, 'payment-server-credentials.json');
   let auth: RunningAuthServer;
   let wallet: RunningWalletServer;
@@ -54,11 +54,11 @@ describe('admin routes', () => {
 
   beforeAll(async () => {
     auth = await startAuth();
-    wallet = await startWallet(auth, dir);
+    wallet = await startWallet(auth);
     own = await createClient(auth);
     callerToken = (await createCaller(auth)).token;
     secrets.push(own.clientSecret, auth.projectSecret, ADMIN_KEY);
-    payment = await startPayment(dir, {
+    payment = await startPayment({
       stytchProject: projectOf(auth),
       walletServerUrl: wallet.url,
       credentialsFile,
@@ -85,6 +85,7 @@ describe('admin routes', () => {
       ['GET', '/admin/m2m/clients/some-id'],
       ['PUT', '/admin/m2m/clients/some-id'],
       ['DELETE', '/admin/m2m/clients/some-id'],
+      ['POST', '/admin/mcp'],
     ];
 
     it.each(routes)('%s %s answers 401 without the key', async (method, route) => {
@@ -230,7 +231,7 @@ describe('admin routes', () => {
       expect(narrowed.body.error.message).toContain('write:wallets');
       const widened = await admin('PUT', `/admin/m2m/clients/${own.clientId}`, { scopes: ['read:users', 'write:wallets', 'read:reports'] });
       expect(widened.status).toBe(200);
-      expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
+      expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(callerToken))).status).toBe(200);
     });
 
     it('deletes another client', async () => {
@@ -272,7 +273,7 @@ describe('admin routes', () => {
       await expect(sdk(auth).m2m.token({ client_id: own.clientId, client_secret: next })).rejects.toMatchObject({
         error_type: 'invalid_client',
       });
-      expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
+      expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(callerToken))).status).toBe(200);
     });
 
     it('start then complete switches to the new secret; the old one stops working', async () => {
@@ -295,7 +296,7 @@ describe('admin routes', () => {
       // New tokens come with the new secret.
       payment.tokenProvider.invalidate([SCOPES.readUsers]);
       payment.tokenProvider.invalidate([SCOPES.writeWallets]);
-      expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
+      expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(callerToken))).status).toBe(200);
     });
   });
 

@@ -1,50 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
-import { bearer, pay, postPayment, request, sdk, startAuth, startWallet, tmpDir } from './support/stack';
+import { freePort, runMain } from '../../test/support/childServers';
+import { bearerHeader, pay, postPayment, request, sdk, startAuth, startWallet, tempDir } from './support/stack';
 
-const MAIN = path.join(__dirname, '..', 'src', 'main.ts');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-interface Started {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** `npm start -w payment-server`, minus npm: the real entry point in its own process. */
-async function startMain(env: Record<string, string>): Promise<Started> {
+/** `npm start -w payment-server`, minus npm: the real entry point in its own process, once it listens. */
+async function startMain(env: Record<string, string>) {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--conditions=@m2m/source', '--import', 'tsx', MAIN], {
-    cwd: path.dirname(MAIN),
-    env: { PATH: process.env.PATH ?? '', ...env, PAYMENT_SERVER_PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 20_000;
-  while (!output.includes('payment-server listening')) {
-    if (child.exitCode !== null) throw new Error(`payment-server exited: ${output}`);
-    if (Date.now() > deadline) throw new Error(`payment-server did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, url: `http://127.0.0.1:${port}/`, output: () => output, exited };
+  const run = runMain('payment-server', { ...env, PAYMENT_SERVER_PORT: String(port) });
+  await run.printed('payment-server listening');
+  return { ...run, url: `http://127.0.0.1:${port}/`, output: () => run.stdout() + run.stderr() };
 }
 
 // The entry point as `npm start -w payment-server` runs it, in local mode with nothing configured
@@ -52,12 +18,12 @@ async function startMain(env: Record<string, string>): Promise<Started> {
 describe('main (npm start -w payment-server)', () => {
   let auth: RunningAuthServer;
   let wallet: RunningWalletServer;
-  const dataDir = tmpDir();
+  const dataDir = tempDir('payment-server').dir;
   let env: Record<string, string>;
 
   beforeAll(async () => {
     auth = await startAuth();
-    wallet = await startWallet(auth, dataDir);
+    wallet = await startWallet(auth);
     env = {
       STYTCH_ENV: 'local',
       STYTCH_PROJECT_ID: auth.projectId,
@@ -91,7 +57,7 @@ describe('main (npm start -w payment-server)', () => {
     expect(first.output()).not.toContain(caller.client_secret);
     expect(first.output()).not.toContain(auth.projectSecret);
     const { access_token } = await sdk(auth).m2m.token({ client_id: caller.client_id, client_secret: caller.client_secret });
-    expect((await postPayment(first.url, pay({ debitAmount: 1 }), bearer(access_token))).status).toBe(200);
+    expect((await postPayment(first.url, pay({ debitAmount: 1 }), bearerHeader(access_token))).status).toBe(200);
     expect((await postPayment(first.url, pay({ debitAmount: 1 }))).status).toBe(401);
     expect((await request(first.url, 'GET', '/admin/m2m/secret-rotation', { token: key })).status).toBe(200);
 
@@ -118,14 +84,9 @@ describe('main (npm start -w payment-server)', () => {
   });
 
   it('refuses to start with one clear line when ADMIN_API_KEY is too short', async () => {
-    const child = spawn(process.execPath, ['--conditions=@m2m/source', '--import', 'tsx', MAIN], {
-      cwd: path.dirname(MAIN),
-      env: { PATH: process.env.PATH ?? '', ...env, ADMIN_API_KEY: 'too-short-key' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const run = runMain('payment-server', { ...env, ADMIN_API_KEY: 'too-short-key' });
+    const code = await run.exited;
+    const stderr = run.stderr();
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^payment-server: ADMIN_API_KEY is too short/)]);
     expect(stderr).not.toContain('too-short-key');

@@ -4,7 +4,7 @@ import { paymentRateLimit } from '../src/payments/paymentRateLimit';
 import type { RunningPaymentServer } from '../src/server';
 import {
   balanceOf,
-  bearer,
+  bearerHeader,
   createCaller,
   createClient,
   JANE,
@@ -16,8 +16,9 @@ import {
   startAuth,
   startPayment,
   startWallet,
-  tmpDir,
+  tempDir,
   type TestClient,
+  credentialsFileIn,
 } from './support/stack';
 
 type Caller = TestClient & { token: string };
@@ -25,7 +26,7 @@ type Caller = TestClient & { token: string };
 // Who may pay: POST /initiate-payment is an M2M resource (write:payments), and its idempotency keys
 // and rate limit belong to each caller. Real auth-server, wallet-server, SDK and HTTP.
 describe('POST /initiate-payment: the callers', () => {
-  const dir = tmpDir();
+  const dir = tempDir('payment-server').dir;
   let auth: RunningAuthServer;
   let wallet: RunningWalletServer;
   let payment: RunningPaymentServer;
@@ -36,9 +37,10 @@ describe('POST /initiate-payment: the callers', () => {
 
   beforeAll(async () => {
     auth = await startAuth();
-    wallet = await startWallet(auth, dir);
+    wallet = await startWallet(auth);
     paymentClient = await createClient(auth);
-    payment = await startPayment(dir, {
+    payment = await startPayment({
+      credentialsFile: credentialsFileIn(dir),
       stytchProject: projectOf(auth),
       walletServerUrl: wallet.url,
       clientId: paymentClient.clientId,
@@ -69,7 +71,7 @@ describe('POST /initiate-payment: the callers', () => {
 
   it('answers a token that does not verify with 401 invalid_token', async () => {
     const forged = `${checkout.token.slice(0, -4)}AAAA`;
-    const res = await postPayment(payment.url, pay(), bearer(forged));
+    const res = await postPayment(payment.url, pay(), bearerHeader(forged));
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
     expect(res.body.error.code).toBe('invalid_token');
@@ -84,7 +86,7 @@ describe('POST /initiate-payment: the callers', () => {
   it('answers 403 insufficient_scope naming write:payments to a valid token without it (the wallet scopes are not enough)', async () => {
     const before = balances();
     const { access_token } = await sdk(auth).m2m.token({ client_id: paymentClient.clientId, client_secret: paymentClient.clientSecret });
-    const res = await postPayment(payment.url, pay(), bearer(access_token));
+    const res = await postPayment(payment.url, pay(), bearerHeader(access_token));
     expect(res.status).toBe(403);
     expect(res.headers.get('www-authenticate')).toBe(
       'Bearer realm="payment-server", error="insufficient_scope", error_description="The token lacks the scope write:payments that this route requires", scope="write:payments"',
@@ -109,7 +111,7 @@ describe('POST /initiate-payment: the callers', () => {
     expect(tokenAnswer.status).toBe(200);
     const { access_token } = (await tokenAnswer.json()) as { access_token: string };
 
-    const res = await postPayment(payment.url, pay({ debitAmount: 7 }), bearer(access_token));
+    const res = await postPayment(payment.url, pay({ debitAmount: 7 }), bearerHeader(access_token));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       customerId: JOHN.customerId,
@@ -123,8 +125,8 @@ describe('POST /initiate-payment: the callers', () => {
   it('keeps idempotency keys per caller: the same key from two callers is two payments, each replayed to its own caller', async () => {
     const before = balances();
     const key = { 'Idempotency-Key': 'order-2001' };
-    const mine = await postPayment(payment.url, pay({ debitAmount: 11 }), { ...bearer(checkout.token), ...key });
-    const theirs = await postPayment(payment.url, pay({ debitAmount: 11 }), { ...bearer(billing.token), ...key });
+    const mine = await postPayment(payment.url, pay({ debitAmount: 11 }), { ...bearerHeader(checkout.token), ...key });
+    const theirs = await postPayment(payment.url, pay({ debitAmount: 11 }), { ...bearerHeader(billing.token), ...key });
     expect([mine.status, theirs.status]).toEqual([200, 200]);
     expect(theirs.body.transactionId).not.toBe(mine.body.transactionId);
     expect(theirs.headers.get('idempotent-replayed')).toBeNull();
@@ -133,8 +135,8 @@ describe('POST /initiate-payment: the callers', () => {
     expect([mine.body.idempotencyKey, theirs.body.idempotencyKey]).toEqual(['order-2001', 'order-2001']);
     expect(mine.headers.get('idempotency-key')).toBe('order-2001');
 
-    const myRetry = await postPayment(payment.url, pay({ debitAmount: 11 }), { ...bearer(checkout.token), ...key });
-    const theirRetry = await postPayment(payment.url, pay({ debitAmount: 11 }), { ...bearer(billing.token), ...key });
+    const myRetry = await postPayment(payment.url, pay({ debitAmount: 11 }), { ...bearerHeader(checkout.token), ...key });
+    const theirRetry = await postPayment(payment.url, pay({ debitAmount: 11 }), { ...bearerHeader(billing.token), ...key });
     expect(myRetry.status).toBe(200);
     expect(myRetry.body).toEqual(mine.body);
     expect(myRetry.headers.get('idempotent-replayed')).toBe('true');
@@ -145,20 +147,20 @@ describe('POST /initiate-payment: the callers', () => {
 
   it("can't be blocked by a stranger claiming a key first: another caller's use of it does not make the real payment a 422", async () => {
     const key = { 'Idempotency-Key': 'order-2002' };
-    const squatter = await postPayment(payment.url, pay({ debitAmount: 1 }), { ...bearer(billing.token), ...key });
+    const squatter = await postPayment(payment.url, pay({ debitAmount: 1 }), { ...bearerHeader(billing.token), ...key });
     expect(squatter.status).toBe(200);
-    const real = await postPayment(payment.url, pay({ debitAmount: 40 }), { ...bearer(checkout.token), ...key });
+    const real = await postPayment(payment.url, pay({ debitAmount: 40 }), { ...bearerHeader(checkout.token), ...key });
     expect(real.status).toBe(200);
     expect(real.body.debitAmount).toBe(40);
     // The same caller reusing its own key for another payment is still refused.
-    const reused = await postPayment(payment.url, pay({ debitAmount: 41 }), { ...bearer(checkout.token), ...key });
+    const reused = await postPayment(payment.url, pay({ debitAmount: 41 }), { ...bearerHeader(checkout.token), ...key });
     expect(reused.status).toBe(422);
     expect(reused.body.error.code).toBe('idempotency_key_reused');
   });
 
   it("refuses paying the customer's own wallet, and moves nothing", async () => {
     const before = balances();
-    const res = await postPayment(payment.url, pay({ destinationWalletId: JOHN.walletId }), bearer(checkout.token));
+    const res = await postPayment(payment.url, pay({ destinationWalletId: JOHN.walletId }), bearerHeader(checkout.token));
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/destinationWalletId/);
     expect(balances()).toEqual(before);
@@ -166,7 +168,7 @@ describe('POST /initiate-payment: the callers', () => {
 
   it('refuses an unknown destination with 404 destination_not_found, and moves nothing', async () => {
     const before = balances();
-    const res = await postPayment(payment.url, pay({ destinationWalletId: 'IBAN-DE00-ATTACKER' }), bearer(checkout.token));
+    const res = await postPayment(payment.url, pay({ destinationWalletId: 'IBAN-DE00-ATTACKER' }), bearerHeader(checkout.token));
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('destination_not_found');
     expect(balances()).toEqual(before);
@@ -175,16 +177,17 @@ describe('POST /initiate-payment: the callers', () => {
 });
 
 describe('POST /initiate-payment: the per-caller rate limit', () => {
-  const dir = tmpDir();
+  const dir = tempDir('payment-server').dir;
   let auth: RunningAuthServer;
   let wallet: RunningWalletServer;
   let payment: RunningPaymentServer;
 
   beforeAll(async () => {
     auth = await startAuth();
-    wallet = await startWallet(auth, dir);
+    wallet = await startWallet(auth);
     const own = await createClient(auth);
-    payment = await startPayment(dir, {
+    payment = await startPayment({
+      credentialsFile: credentialsFileIn(dir),
       stytchProject: projectOf(auth),
       walletServerUrl: wallet.url,
       clientId: own.clientId,
@@ -203,19 +206,19 @@ describe('POST /initiate-payment: the per-caller rate limit', () => {
     const other = await createCaller(auth, 'other-service');
     const before = balanceOf(wallet, JOHN.customerId);
     const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(greedy.token))).status);
+    for (let i = 0; i < 3; i++) statuses.push((await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(greedy.token))).status);
     // A refused attempt counts too (probing is not free).
-    statuses.push((await postPayment(payment.url, pay({ destinationWalletId: 'nowhere' }), bearer(greedy.token))).status);
+    statuses.push((await postPayment(payment.url, pay({ destinationWalletId: 'nowhere' }), bearerHeader(greedy.token))).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
 
-    const limited = await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(greedy.token));
+    const limited = await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(greedy.token));
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('rate_limited');
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
     expect(balanceOf(wallet, JOHN.customerId)).toBe(before - 3);
 
-    expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(other.token))).status).toBe(200);
+    expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(other.token))).status).toBe(200);
     // Anonymous requests are refused before the limit (they have no client_id to count against).
     expect((await postPayment(payment.url, pay())).status).toBe(401);
   });

@@ -6,7 +6,7 @@ import type { RunningPaymentServer } from '../src/server';
 import type { CountingProxy } from '../../test/support/countingProxy';
 import {
   balanceOf,
-  bearer,
+  bearerHeader,
   createCaller,
   createClient,
   JANE,
@@ -20,13 +20,14 @@ import {
   startAuthBehindProxy,
   startPayment,
   startWallet,
-  tmpDir,
+  tempDir,
   type TestClient,
+  credentialsFileIn,
 } from './support/stack';
 
 // Every outcome of POST /initiate-payment, through the real auth-server, wallet-server and HTTP.
 describe('POST /initiate-payment', () => {
-  const dir = tmpDir();
+  const dir = tempDir('payment-server').dir;
   let auth: RunningAuthServer;
   let wallet: RunningWalletServer;
   let client: TestClient;
@@ -37,17 +38,18 @@ describe('POST /initiate-payment', () => {
   const errorBodies: unknown[] = [];
   /** A payment by the caller (a write:payments token). */
   const post = async (body: unknown, headers: Record<string, string> = {}, token = caller.token) => {
-    const res = await postPayment(payment.url, body, { ...bearer(token), ...headers });
+    const res = await postPayment(payment.url, body, { ...bearerHeader(token), ...headers });
     if (res.status >= 400) errorBodies.push(res.body);
     return res;
   };
 
   beforeAll(async () => {
     auth = await startAuth();
-    wallet = await startWallet(auth, dir);
+    wallet = await startWallet(auth);
     client = await createClient(auth);
     caller = await createCaller(auth);
-    payment = await startPayment(dir, {
+    payment = await startPayment({
+      credentialsFile: credentialsFileIn(dir),
       stytchProject: projectOf(auth),
       walletServerUrl: wallet.url,
       clientId: client.clientId,
@@ -223,7 +225,6 @@ describe('POST /initiate-payment', () => {
 });
 
 describe('POST /initiate-payment when a dependency fails', () => {
-  const dir = tmpDir();
   let auth: RunningAuthServer;
   let client: TestClient;
   let caller: TestClient & { token: string };
@@ -254,7 +255,7 @@ describe('POST /initiate-payment when a dependency fails', () => {
     return { project, own, token: someone.token };
   };
   const paymentWith = async (options: { walletServerUrl: string; authUrl?: string; secret?: string; walletTimeoutMs?: number }) => {
-    const server = await startPayment(tmpDir(), {
+    const server = await startPayment({
       stytchProject: projectOf(auth, options.authUrl ?? auth.url),
       walletServerUrl: options.walletServerUrl,
       clientId: client.clientId,
@@ -267,7 +268,7 @@ describe('POST /initiate-payment when a dependency fails', () => {
   };
 
   const paymentBehind = async ({ project, own }: Awaited<ReturnType<typeof tokenEndpoint>>) => {
-    const server = await startPayment(tmpDir(), {
+    const server = await startPayment({
       stytchProject: project,
       walletServerUrl: wallet.url,
       clientId: own.clientId,
@@ -282,7 +283,7 @@ describe('POST /initiate-payment when a dependency fails', () => {
     auth = await startAuth();
     client = await createClient(auth);
     caller = await createCaller(auth);
-    wallet = await startWallet(auth, dir);
+    wallet = await startWallet(auth);
   });
   afterAll(async () => {
     for (const s of servers) await s.close();
@@ -300,7 +301,7 @@ describe('POST /initiate-payment when a dependency fails', () => {
     const closed = await stubWallet(() => {});
     stubs.pop()!.close();
     const payment = await paymentWith({ walletServerUrl: closed });
-    const res = await postPayment(payment.url, pay(), bearer(caller.token));
+    const res = await postPayment(payment.url, pay(), bearerHeader(caller.token));
     expect(res.status).toBe(503);
     expect(res.body.error).toMatchObject({ code: 'wallet_unavailable', message: 'The wallet-server is unavailable. Nothing was debited.' });
     expect(JSON.stringify(res.body)).not.toContain(new URL(closed).host);
@@ -310,7 +311,7 @@ describe('POST /initiate-payment when a dependency fails', () => {
   it('answers 504 when the wallet-server does not answer in time', async () => {
     const hung = await stubWallet(() => {});
     const payment = await paymentWith({ walletServerUrl: hung, walletTimeoutMs: 200 });
-    const res = await postPayment(payment.url, pay(), bearer(caller.token));
+    const res = await postPayment(payment.url, pay(), bearerHeader(caller.token));
     expect(res.status).toBe(504);
     expect(res.body.error.code).toBe('wallet_timeout');
   });
@@ -325,7 +326,7 @@ describe('POST /initiate-payment when a dependency fails', () => {
       }
     });
     const payment = await paymentWith({ walletServerUrl: stalling, walletTimeoutMs: 200 });
-    const res = await postPayment(payment.url, pay(), { ...bearer(caller.token), 'Idempotency-Key': 'stalled-1' });
+    const res = await postPayment(payment.url, pay(), { ...bearerHeader(caller.token), 'Idempotency-Key': 'stalled-1' });
     expect(res.status).toBe(504);
     expect(res.body.error.message).toMatch(/same Idempotency-Key/);
     expect(res.headers.get('idempotency-key')).toBe('stalled-1');
@@ -334,7 +335,7 @@ describe('POST /initiate-payment when a dependency fails', () => {
   it('answers 502 when the wallet-server fails', async () => {
     const failing = await stubWallet((_req, res) => res.writeHead(500, { 'content-type': 'text/html' }).end('<h1>oops</h1>'));
     const payment = await paymentWith({ walletServerUrl: failing });
-    const res = await postPayment(payment.url, pay(), bearer(caller.token));
+    const res = await postPayment(payment.url, pay(), bearerHeader(caller.token));
     expect(res.status).toBe(502);
     expect(res.body.error).toMatchObject({
       code: 'wallet_error',
@@ -345,13 +346,13 @@ describe('POST /initiate-payment when a dependency fails', () => {
   it('answers 502 when the wallet-server answers outside its contract', async () => {
     const odd = await stubWallet((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"balance":"lots"}'));
     const payment = await paymentWith({ walletServerUrl: odd });
-    expect((await postPayment(payment.url, pay(), bearer(caller.token))).status).toBe(502);
+    expect((await postPayment(payment.url, pay(), bearerHeader(caller.token))).status).toBe(502);
   });
 
   it("answers 503 when the auth server's token endpoint is unreachable and no token is cached", async () => {
     const behind = await tokenEndpoint('drop');
     const payment = await paymentBehind(behind);
-    const res = await postPayment(payment.url, pay(), bearer(behind.token));
+    const res = await postPayment(payment.url, pay(), bearerHeader(behind.token));
     expect(res.status).toBe(503);
     expect(res.body.error).toMatchObject({ code: 'auth_server_unavailable', message: expect.stringContaining('Nothing was debited') });
     expect(JSON.stringify(res.body)).not.toContain(new URL(behind.project.baseUrl).host);
@@ -360,14 +361,14 @@ describe('POST /initiate-payment when a dependency fails', () => {
   it('answers 504 when the auth server does not answer in time', async () => {
     const behind = await tokenEndpoint('hang');
     const payment = await paymentBehind(behind);
-    const res = await postPayment(payment.url, pay(), bearer(behind.token));
+    const res = await postPayment(payment.url, pay(), bearerHeader(behind.token));
     expect(res.status).toBe(504);
     expect(res.body.error.code).toBe('auth_server_timeout');
   });
 
   it("answers 503 + Retry-After when the caller's token can't be verified (the auth server's keys are unreachable)", async () => {
     const payment = await paymentWith({ walletServerUrl: wallet.url, authUrl: 'http://127.0.0.1:9/' });
-    const res = await postPayment(payment.url, pay(), bearer(caller.token));
+    const res = await postPayment(payment.url, pay(), bearerHeader(caller.token));
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('temporarily_unavailable');
     expect(res.headers.get('retry-after')).toEqual(expect.stringMatching(/^\d+$/));
@@ -375,7 +376,7 @@ describe('POST /initiate-payment when a dependency fails', () => {
 
   it("answers 502 when the auth server refuses the payment-server's credentials", async () => {
     const payment = await paymentWith({ walletServerUrl: wallet.url, secret: 'not-the-secret-0123456789' });
-    const res = await postPayment(payment.url, pay(), bearer(caller.token));
+    const res = await postPayment(payment.url, pay(), bearerHeader(caller.token));
     expect(res.status).toBe(502);
     expect(res.body.error.code).toBe('m2m_credentials_rejected');
     expect(JSON.stringify(res.body)).not.toContain('not-the-secret');

@@ -11,7 +11,7 @@ import type { RunningPaymentServer } from '../src/server';
 import type { CountingProxy } from '../../test/support/countingProxy';
 import {
   balanceOf,
-  bearer,
+  bearerHeader,
   createCaller,
   createClient,
   JOHN,
@@ -22,12 +22,13 @@ import {
   startAuthBehindProxy,
   startPayment,
   startWallet,
-  tmpDir,
+  tempDir,
   type TestClient,
+  credentialsFileIn,
 } from './support/stack';
 
 describe('the payment-server when its M2M client is revoked', () => {
-  const dir = tmpDir();
+  const dir = tempDir('payment-server').dir;
   const logs = new LogCapture();
   let auth: RunningAuthServer;
   let authProxy: CountingProxy;
@@ -41,10 +42,11 @@ describe('the payment-server when its M2M client is revoked', () => {
     let project: StytchProject;
     ({ auth, proxy: authProxy, project } = await startAuthBehindProxy());
     // A 1 s status window keeps the test short; the default is 30 s.
-    wallet = await startWallet(auth, dir, { stytchProject: project, authorize: { clientStatusMaxAgeSeconds: 1 } });
+    wallet = await startWallet(auth, { stytchProject: project, authorize: { clientStatusMaxAgeSeconds: 1 } });
     client = await createClient(auth);
     caller = await createCaller(auth);
-    payment = await startPayment(dir, {
+    payment = await startPayment({
+      credentialsFile: credentialsFileIn(dir),
       stytchProject: project,
       walletServerUrl: wallet.url,
       clientId: client.clientId,
@@ -60,13 +62,13 @@ describe('the payment-server when its M2M client is revoked', () => {
   });
 
   it('fails payments with a 502 naming the revocation, without retry loops, then recovers after reactivation', async () => {
-    expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(caller.token))).status).toBe(200);
+    expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(caller.token))).status).toBe(200);
     const admin = sdk(auth);
     await admin.m2m.clients.update({ client_id: client.clientId, status: 'inactive' });
 
     // The cached token is refused once the wallet's status window has passed: dropped, no retry.
     await eventually(async () => {
-      const res = await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(caller.token));
+      const res = await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(caller.token));
       expect(res.status).toBe(502);
       expect(res.body.error.code).toBe('m2m_client_revoked');
       expect(res.body.error.message).toContain('Nothing was debited');
@@ -76,7 +78,7 @@ describe('the payment-server when its M2M client is revoked', () => {
     const before = balanceOf(wallet, JOHN.customerId);
     authProxy.reset();
     for (let i = 0; i < 5; i++) {
-      const res = await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(caller.token));
+      const res = await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(caller.token));
       expect([res.status, res.body.error.code]).toEqual([502, 'm2m_credentials_rejected']);
     }
     expect(authProxy.tokenRequestTotal()).toBe(5);
@@ -84,7 +86,7 @@ describe('the payment-server when its M2M client is revoked', () => {
 
     await admin.m2m.clients.update({ client_id: client.clientId, status: 'active' });
     await eventually(async () => {
-      expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(caller.token))).status).toBe(200);
+      expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(caller.token))).status).toBe(200);
     });
     expect(logs.text()).not.toContain(client.clientSecret);
   });

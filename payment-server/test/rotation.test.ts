@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunningAuthServer } from '@m2m/auth-server';
@@ -7,18 +8,17 @@ import type { CountingProxy } from '../../test/support/countingProxy';
 import type { StytchProject } from '@m2m/shared';
 import {
   ADMIN_KEY,
-  bearer,
+  bearerHeader,
   createCaller,
   createClient,
   LogCapture,
   postPayment,
   request,
   sdk,
-  sleep,
   startAuthBehindProxy,
   startPayment,
   startWallet,
-  tmpDir,
+  tempDir,
   type TestClient,
 } from './support/stack';
 
@@ -36,12 +36,11 @@ describe('one-shot secret rotation', () => {
   let project: StytchProject;
   let wallet: RunningWalletServer;
   let caller: TestClient;
-  const dir = tmpDir();
 
   beforeAll(async () => {
     // Short-lived tokens, so that payments keep fetching tokens (with whichever secret is current) during the rotations.
     ({ auth, proxy: authProxy, project } = await startAuthBehindProxy({ tokenLifetimeSeconds: 3 }));
-    wallet = await startWallet(auth, dir, {
+    wallet = await startWallet(auth, {
       stytchProject: project,
       seed: [
         { customerId: 'c-1', customerName: 'rich', walletId: 'w-1', balance: 1_000_000_000 },
@@ -57,7 +56,7 @@ describe('one-shot secret rotation', () => {
   });
 
   const start = (credentialsFile: string, client: TestClient, logger = new LogCapture().logger('payment-server')) =>
-    startPayment(dir, {
+    startPayment({
       stytchProject: project,
       walletServerUrl: wallet.url,
       credentialsFile,
@@ -75,13 +74,13 @@ describe('one-shot secret rotation', () => {
   /** A payment by the caller, with a token of its own fetched for it (tokens here live 3 s). */
   const payAsCaller = async (url: string) => {
     const { access_token } = await sdk(auth).m2m.token({ client_id: caller.clientId, client_secret: caller.clientSecret });
-    return postPayment(url, payment(), bearer(access_token));
+    return postPayment(url, payment(), bearerHeader(access_token));
   };
   const tokenWith = (clientId: string, secret: string) => sdk(auth).m2m.token({ client_id: clientId, client_secret: secret });
 
   it('rotates three times while payments run, and no payment fails', async () => {
     const client = await createClient(auth);
-    const file = path.join(tmpDir(), 'credentials.json');
+    const file = path.join(tempDir('payment-server').dir, 'credentials.json');
     const logs = new LogCapture();
     const server = await start(file, client, logs.logger('payment-server'));
     const statuses: number[] = [];
@@ -95,7 +94,7 @@ describe('one-shot secret rotation', () => {
       while (running) {
         server.tokenProvider.invalidate(['read:users']);
         server.tokenProvider.invalidate(['write:wallets']);
-        await sleep(20);
+        await delay(20);
       }
     };
     const payers = [...Array.from({ length: 4 }, payer), churn()];
@@ -106,7 +105,7 @@ describe('one-shot secret rotation', () => {
     const moreTraffic = async () => {
       const payments = statuses.length + 6;
       const tokenRequests = server.tokenProvider.stats().tokenRequests + 13;
-      while (statuses.length < payments || server.tokenProvider.stats().tokenRequests < tokenRequests) await sleep(10);
+      while (statuses.length < payments || server.tokenProvider.stats().tokenRequests < tokenRequests) await delay(10);
     };
     try {
       const secrets = [client.clientSecret];
@@ -137,7 +136,7 @@ describe('one-shot secret rotation', () => {
 
   it('after a rotation, a restart uses the new secret from the file, not CLIENT_SECRET', async () => {
     const client = await createClient(auth);
-    const file = path.join(tmpDir(), 'credentials.json');
+    const file = path.join(tempDir('payment-server').dir, 'credentials.json');
     const first = await start(file, client);
     expect((await request(first.url, 'POST', '/admin/m2m/secret-rotation', { token: ADMIN_KEY })).status).toBe(200);
     await first.close();
@@ -156,7 +155,7 @@ describe('one-shot secret rotation', () => {
 
   it('cancels and keeps the old secret when no token can be had with the new one', async () => {
     const client = await createClient(auth);
-    const file = path.join(tmpDir(), 'credentials.json');
+    const file = path.join(tempDir('payment-server').dir, 'credentials.json');
     const server = await start(file, client);
     try {
       expect((await payAsCaller(server.url)).status).toBe(200);
@@ -182,7 +181,7 @@ describe('one-shot secret rotation', () => {
 
   it('a rotation Stytch started whose next secret never reached the file (a crash) is cancelled and started afresh', async () => {
     const client = await createClient(auth);
-    const file = path.join(tmpDir(), 'credentials.json');
+    const file = path.join(tempDir('payment-server').dir, 'credentials.json');
     const server = await start(file, client);
     try {
       // As if the payment-server died between Stytch's answer to rotate/start and writing the file.
@@ -200,7 +199,7 @@ describe('one-shot secret rotation', () => {
 
   it('answers 409 to a second rotation while one runs', async () => {
     const client = await createClient(auth);
-    const server = await start(path.join(tmpDir(), 'credentials.json'), client);
+    const server = await start(path.join(tempDir('payment-server').dir, 'credentials.json'), client);
     try {
       const both = await Promise.all([
         request(server.url, 'POST', '/admin/m2m/secret-rotation', { token: ADMIN_KEY }),
@@ -218,7 +217,7 @@ describe('one-shot secret rotation', () => {
     const interrupted = async () => {
       const client = await createClient(auth);
       const { m2m_client } = await sdk(auth).m2m.clients.secrets.rotateStart({ client_id: client.clientId });
-      const file = path.join(tmpDir(), 'credentials.json');
+      const file = path.join(tempDir('payment-server').dir, 'credentials.json');
       const stored: Stored = {
         client_id: client.clientId,
         client_secret: client.clientSecret,
@@ -274,7 +273,7 @@ describe('one-shot secret rotation', () => {
 
     it('refuses to start, with one clear line, when neither secret in the file works', async () => {
       const client = await createClient(auth);
-      const file = path.join(tmpDir(), 'credentials.json');
+      const file = path.join(tempDir('payment-server').dir, 'credentials.json');
       fs.writeFileSync(
         file,
         JSON.stringify({

@@ -8,7 +8,7 @@ import { resolveAdminKey } from '../src/admin/adminKey';
 import { loadPaymentServerConfig } from '../src/config';
 import {
   ADMIN_KEY,
-  bearer,
+  bearerHeader,
   createCaller,
   createClient,
   JOHN,
@@ -21,7 +21,7 @@ import {
   startAuth,
   startPayment,
   startWallet,
-  tmpDir,
+  tempDir,
 } from './support/stack';
 
 describe('configuration', () => {
@@ -59,7 +59,7 @@ describe('the admin API key', () => {
   it('refuses a key shorter than 32 characters, without printing it', () => {
     const err = (() => {
       try {
-        resolveAdminKey({ configured: 'short-key-1234', local: true, dataDir: tmpDir() });
+        resolveAdminKey({ configured: 'short-key-1234', local: true, dataDir: tempDir('payment-server').dir });
       } catch (e) {
         return e as Error;
       }
@@ -70,11 +70,11 @@ describe('the admin API key', () => {
   });
 
   it('is required against hosted Stytch', () => {
-    expect(() => resolveAdminKey({ local: false, dataDir: tmpDir() })).toThrow(/^ADMIN_API_KEY is not set/);
+    expect(() => resolveAdminKey({ local: false, dataDir: tempDir('payment-server').dir })).toThrow(/^ADMIN_API_KEY is not set/);
   });
 
   it('is generated once in local mode, stored 0600, and reused', () => {
-    const dataDir = tmpDir();
+    const dataDir = tempDir('payment-server').dir;
     const first = resolveAdminKey({ local: true, dataDir });
     expect(first.generated).toBe(true);
     expect(first.key.length).toBeGreaterThanOrEqual(32);
@@ -87,7 +87,7 @@ describe('the admin API key', () => {
     const auth = await startAuth();
     try {
       await expect(
-        startPayment(tmpDir(), { stytchProject: projectOf(auth), walletServerUrl: 'http://127.0.0.1:9/', adminApiKey: 'x'.repeat(31) }),
+        startPayment({ stytchProject: projectOf(auth), walletServerUrl: 'http://127.0.0.1:9/', adminApiKey: 'x'.repeat(31) }),
       ).rejects.toBeInstanceOf(ConfigError);
     } finally {
       await auth.close();
@@ -99,11 +99,10 @@ describe('credentials at start-up', () => {
   let auth: RunningAuthServer;
   let wallet: RunningWalletServer;
   let callerToken: string;
-  const dir = tmpDir();
 
   beforeAll(async () => {
     auth = await startAuth();
-    wallet = await startWallet(auth, dir);
+    wallet = await startWallet(auth);
     callerToken = (await createCaller(auth)).token;
   });
   afterAll(async () => {
@@ -114,19 +113,19 @@ describe('credentials at start-up', () => {
   const options = () => ({
     stytchProject: projectOf(auth),
     walletServerUrl: wallet.url,
-    credentialsFile: path.join(tmpDir(), 'credentials.json'),
+    credentialsFile: path.join(tempDir('payment-server').dir, 'credentials.json'),
   });
 
   it('local mode with no credentials: provisions a payment-service client, and pays with it', async () => {
     const opts = options();
-    const server = await startPayment(dir, { ...opts, selfProvision: true });
+    const server = await startPayment({ ...opts, selfProvision: true });
     try {
       const stored = JSON.parse(fs.readFileSync(opts.credentialsFile, 'utf8')) as { client_id: string; client_secret: string };
       expect(stored.client_id).toBe(server.clientId);
       expect(fs.statSync(opts.credentialsFile).mode & 0o777).toBe(0o600);
       const { m2m_client } = await sdk(auth).m2m.clients.get({ client_id: server.clientId });
       expect(m2m_client).toMatchObject({ client_name: 'payment-service', scopes: ['read:users', 'write:wallets'] });
-      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearerHeader(callerToken))).status).toBe(200);
     } finally {
       await server.close();
     }
@@ -134,12 +133,12 @@ describe('credentials at start-up', () => {
 
   it('a lost credentials file: reuses the payment-service client with a freshly rotated secret', async () => {
     const first = options();
-    const one = await startPayment(dir, { ...first, selfProvision: true });
+    const one = await startPayment({ ...first, selfProvision: true });
     await one.close();
     const lostSecret = (JSON.parse(fs.readFileSync(first.credentialsFile, 'utf8')) as { client_secret: string }).client_secret;
 
     const second = options();
-    const two = await startPayment(dir, { ...second, selfProvision: true });
+    const two = await startPayment({ ...second, selfProvision: true });
     try {
       expect(two.clientId).toBe(one.clientId);
       const stored = JSON.parse(fs.readFileSync(second.credentialsFile, 'utf8')) as { client_secret: string; next_client_secret?: string };
@@ -148,7 +147,7 @@ describe('credentials at start-up', () => {
       await expect(sdk(auth).m2m.token({ client_id: two.clientId, client_secret: lostSecret })).rejects.toMatchObject({
         error_type: 'invalid_client',
       });
-      expect((await postPayment(two.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
+      expect((await postPayment(two.url, pay({ debitAmount: 1 }), bearerHeader(callerToken))).status).toBe(200);
     } finally {
       await two.close();
     }
@@ -166,7 +165,7 @@ describe('credentials at start-up', () => {
     const opts = options();
     fs.writeFileSync(opts.credentialsFile, JSON.stringify({ client_id: existing.client_id, client_secret: started.next_client_secret }));
 
-    const server = await startPayment(dir, { ...opts, selfProvision: true });
+    const server = await startPayment({ ...opts, selfProvision: true });
     try {
       const { m2m_client } = await admin.m2m.clients.get({ client_id: existing.client_id });
       expect(m2m_client.next_client_secret_last_four ?? null).toBeNull();
@@ -174,7 +173,7 @@ describe('credentials at start-up', () => {
       await expect(admin.m2m.token({ client_id: existing.client_id, client_secret: existing.client_secret })).rejects.toMatchObject({
         error_type: 'invalid_client',
       });
-      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearerHeader(callerToken))).status).toBe(200);
     } finally {
       await server.close();
       await admin.m2m.clients.delete({ client_id: existing.client_id });
@@ -184,7 +183,7 @@ describe('credentials at start-up', () => {
   it('local mode: provisions the checkout-service demo caller (write:payments only) in its own 0600 file, and its token pays', async () => {
     const opts = options();
     const demoCallerFile = path.join(path.dirname(opts.credentialsFile), 'demo-caller-credentials.json');
-    const server = await startPayment(dir, { ...opts, selfProvision: true, demoCallerFile });
+    const server = await startPayment({ ...opts, selfProvision: true, demoCallerFile });
     try {
       const caller = JSON.parse(fs.readFileSync(demoCallerFile, 'utf8')) as { client_id: string; client_secret: string };
       expect(server.demoCallerClientId).toBe(caller.client_id);
@@ -192,15 +191,15 @@ describe('credentials at start-up', () => {
       const { m2m_client } = await sdk(auth).m2m.clients.get({ client_id: caller.client_id });
       expect(m2m_client).toMatchObject({ client_name: 'checkout-service', scopes: ['write:payments'], status: 'active' });
       const { access_token } = await sdk(auth).m2m.token({ client_id: caller.client_id, client_secret: caller.client_secret });
-      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(access_token))).status).toBe(200);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearerHeader(access_token))).status).toBe(200);
     } finally {
       await server.close();
     }
   });
 
   it('the demo caller: reused as is on restart; a lost file gets the same client a rotated secret; a deleted client is made anew', async () => {
-    const demoCallerFile = path.join(tmpDir(), 'demo-caller-credentials.json');
-    const restart = async () => (await startPayment(dir, { ...options(), selfProvision: true, demoCallerFile })).close();
+    const demoCallerFile = path.join(tempDir('payment-server').dir, 'demo-caller-credentials.json');
+    const restart = async () => (await startPayment({ ...options(), selfProvision: true, demoCallerFile })).close();
     const read = () => JSON.parse(fs.readFileSync(demoCallerFile, 'utf8')) as { client_id: string; client_secret: string };
     const admin = sdk(auth);
     await restart();
@@ -232,7 +231,7 @@ describe('credentials at start-up', () => {
   });
 
   it('local mode with the auth-server down: refuses to start with one line saying so', async () => {
-    const err = (await startPayment(dir, {
+    const err = (await startPayment({
       ...options(),
       stytchProject: { ...projectOf(auth), baseUrl: 'http://127.0.0.1:9/' },
       selfProvision: true,
@@ -255,7 +254,7 @@ describe('credentials at start-up', () => {
       next_client_secret: 'next-secret-0123456789',
     };
     fs.writeFileSync(opts.credentialsFile, JSON.stringify(stored));
-    const server = await startPayment(dir, { ...opts, stytchProject: { ...projectOf(auth), baseUrl: down } });
+    const server = await startPayment({ ...opts, stytchProject: { ...projectOf(auth), baseUrl: down } });
     try {
       const status = await request(server.url, 'GET', '/admin/m2m/secret-rotation', { token: ADMIN_KEY });
       expect(status.body).toMatchObject({ rotation: 'started', in_use: 'next_client_secret' });
@@ -266,17 +265,18 @@ describe('credentials at start-up', () => {
   });
 
   it('without credentials outside local mode: refuses to start, naming CLIENT_ID', async () => {
-    await expect(startPayment(dir, options())).rejects.toThrow(/^CLIENT_ID is not set/);
+    // Outside local mode the payment-server never provisions a client itself.
+    await expect(startPayment({ ...options(), selfProvision: false })).rejects.toThrow(/^CLIENT_ID is not set/);
   });
 
   it('CLIENT_ID without CLIENT_SECRET: refuses to start', async () => {
-    await expect(startPayment(dir, { ...options(), clientId: 'm2m-client-test-x' })).rejects.toThrow(/^CLIENT_SECRET is not set/);
+    await expect(startPayment({ ...options(), clientId: 'm2m-client-test-x' })).rejects.toThrow(/^CLIENT_SECRET is not set/);
   });
 
   it('a malformed credentials file: refuses to start without echoing it, and leaves it alone', async () => {
     const opts = options();
     fs.writeFileSync(opts.credentialsFile, '{"client_id": "x", "secret": "top-secret-value"}');
-    const err = (await startPayment(dir, opts).then(
+    const err = (await startPayment({ ...opts }).then(
       () => undefined,
       (e: unknown) => e,
     )) as Error;
@@ -290,11 +290,10 @@ describe('credentials of another project or client (a switch to real Stytch afte
   let auth: RunningAuthServer;
   let wallet: RunningWalletServer;
   let caller: { token: string };
-  const dir = tmpDir();
 
   beforeAll(async () => {
     auth = await startAuth();
-    wallet = await startWallet(auth, dir);
+    wallet = await startWallet(auth);
     caller = await createCaller(auth);
   });
   afterAll(async () => {
@@ -305,7 +304,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
   const options = () => ({
     stytchProject: projectOf(auth),
     walletServerUrl: wallet.url,
-    credentialsFile: path.join(tmpDir(), 'credentials.json'),
+    credentialsFile: path.join(tempDir('payment-server').dir, 'credentials.json'),
   });
   const readFile = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
   /** What the credentials file holds for a client of this suite's project. */
@@ -326,7 +325,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
 
   it('records the project and its base URL next to the client', async () => {
     const opts = options();
-    const server = await startPayment(dir, { ...opts, selfProvision: true });
+    const server = await startPayment({ ...opts, selfProvision: true });
     await server.close();
     expect(readFile(opts.credentialsFile)).toMatchObject({
       project_id: auth.projectId,
@@ -340,7 +339,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
     const opts = options();
     fs.writeFileSync(opts.credentialsFile, JSON.stringify(localRun), { mode: 0o600 });
     const logs = new LogCapture();
-    const server = await startPayment(dir, {
+    const server = await startPayment({
       ...opts,
       clientId: client.clientId,
       clientSecret: client.clientSecret,
@@ -355,7 +354,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
         `the credentials file held a client of project ${localRun.project_id} at ${localRun.stytch_base_url}, not of ${auth.projectId} at ${auth.url}`,
       );
       expect(logs.text()).not.toContain(localRun.client_secret);
-      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(caller.token))).status).toBe(200);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearerHeader(caller.token))).status).toBe(200);
     } finally {
       await server.close();
     }
@@ -364,7 +363,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
   it('a file of another project and no CLIENT_ID outside local mode: refuses to start in one line, and leaves the file alone', async () => {
     const opts = options();
     fs.writeFileSync(opts.credentialsFile, JSON.stringify(localRun));
-    const err = (await startPayment(dir, opts).then(
+    const err = (await startPayment({ ...opts, selfProvision: false }).then(
       () => undefined,
       (e: unknown) => e,
     )) as Error;
@@ -378,12 +377,12 @@ describe('credentials of another project or client (a switch to real Stytch afte
   it('a file of another project in local mode: kept aside, and a payment-service client of this project is provisioned', async () => {
     const opts = options();
     fs.writeFileSync(opts.credentialsFile, JSON.stringify(localRun));
-    const server = await startPayment(dir, { ...opts, selfProvision: true });
+    const server = await startPayment({ ...opts, selfProvision: true });
     try {
       expect(server.clientId).not.toBe(localRun.client_id);
       expect(readFile(opts.credentialsFile)).toMatchObject({ project_id: auth.projectId, client_id: server.clientId });
       expect(setAside(opts.credentialsFile)).toHaveLength(1);
-      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(caller.token))).status).toBe(200);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearerHeader(caller.token))).status).toBe(200);
     } finally {
       await server.close();
     }
@@ -393,7 +392,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
     const [first, second] = [await createClient(auth), await createClient(auth)];
     const opts = options();
     fs.writeFileSync(opts.credentialsFile, JSON.stringify(recordOf(first.clientId, first.clientSecret)));
-    const server = await startPayment(dir, { ...opts, clientId: second.clientId, clientSecret: second.clientSecret });
+    const server = await startPayment({ ...opts, clientId: second.clientId, clientSecret: second.clientSecret });
     try {
       expect(server.clientId).toBe(second.clientId);
       expect(readFile(opts.credentialsFile).client_id).toBe(second.clientId);
@@ -411,11 +410,11 @@ describe('credentials of another project or client (a switch to real Stytch afte
     const opts = options();
     const rotated = recordOf(client.clientId, m2m_client.next_client_secret);
     fs.writeFileSync(opts.credentialsFile, JSON.stringify(rotated));
-    const server = await startPayment(dir, { ...opts, clientId: client.clientId, clientSecret: client.clientSecret });
+    const server = await startPayment({ ...opts, clientId: client.clientId, clientSecret: client.clientSecret });
     try {
       expect(readFile(opts.credentialsFile)).toEqual(rotated);
       expect(setAside(opts.credentialsFile)).toHaveLength(0);
-      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(caller.token))).status).toBe(200);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearerHeader(caller.token))).status).toBe(200);
     } finally {
       await server.close();
     }
@@ -427,7 +426,7 @@ describe('credentials of another project or client (a switch to real Stytch afte
     const opts = options();
     const pending = recordOf(client.clientId, client.clientSecret, { next_client_secret: m2m_client.next_client_secret });
     fs.writeFileSync(opts.credentialsFile, JSON.stringify(pending));
-    const server = await startPayment(dir, { ...opts, clientId: client.clientId, clientSecret: client.clientSecret });
+    const server = await startPayment({ ...opts, clientId: client.clientId, clientSecret: client.clientSecret });
     try {
       expect(readFile(opts.credentialsFile)).toEqual(pending);
       expect((await request(server.url, 'GET', '/admin/m2m/secret-rotation', { token: ADMIN_KEY })).body).toMatchObject({
@@ -446,10 +445,10 @@ describe('credentials of another project or client (a switch to real Stytch afte
     await admin.m2m.clients.secrets.rotate({ client_id: client.clientId });
     const opts = options();
     fs.writeFileSync(opts.credentialsFile, JSON.stringify(recordOf(client.clientId, client.clientSecret)));
-    const server = await startPayment(dir, { ...opts, clientId: client.clientId, clientSecret: m2m_client.next_client_secret });
+    const server = await startPayment({ ...opts, clientId: client.clientId, clientSecret: m2m_client.next_client_secret });
     try {
       expect(readFile(opts.credentialsFile).client_secret).toBe(m2m_client.next_client_secret);
-      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(caller.token))).status).toBe(200);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearerHeader(caller.token))).status).toBe(200);
     } finally {
       await server.close();
     }
@@ -459,10 +458,10 @@ describe('credentials of another project or client (a switch to real Stytch afte
     const client = await createClient(auth);
     const opts = options();
     fs.writeFileSync(opts.credentialsFile, JSON.stringify({ client_id: client.clientId, client_secret: client.clientSecret }));
-    const server = await startPayment(dir, opts);
+    const server = await startPayment({ ...opts });
     try {
       expect(readFile(opts.credentialsFile)).toEqual(recordOf(client.clientId, client.clientSecret));
-      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearer(caller.token))).status).toBe(200);
+      expect((await postPayment(server.url, pay({ debitAmount: 1 }), bearerHeader(caller.token))).status).toBe(200);
     } finally {
       await server.close();
     }
@@ -485,21 +484,21 @@ describe('graceful shutdown', () => {
       0,
       '127.0.0.1',
     );
-    const server = await startPayment(tmpDir(), {
+    const server = await startPayment({
       stytchProject: projectOf(auth),
       walletServerUrl: slow.url,
       clientId: client.m2m_client.client_id,
       clientSecret: client.m2m_client.client_secret,
     });
     try {
-      const inFlight = postPayment(server.url, pay(), bearer(token));
+      const inFlight = postPayment(server.url, pay(), bearerHeader(token));
       await new Promise((r) => setTimeout(r, 100));
       const closed = server.close();
       const res = await inFlight;
       await closed;
       expect(res.status).toBe(200);
       expect(res.body.transactionId).toBe('tx-1');
-      await expect(postPayment(server.url, pay(), bearer(token))).rejects.toThrow();
+      await expect(postPayment(server.url, pay(), bearerHeader(token))).rejects.toThrow();
     } finally {
       await server.close();
       await closeServer(slow.server, 100);

@@ -1,26 +1,24 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type { StytchProject } from '@m2m/shared';
 import { startCountingProxy, type CountingProxy } from '../../test/support/countingProxy';
 import {
   balanceOf,
-  bearer,
+  bearerHeader,
   createCaller,
   createClient,
   JOHN,
   pay,
   postPayment,
-  sleep,
   startAuthBehindProxy,
   startPayment,
   startWallet,
-  tmpDir,
   type TestClient,
 } from './support/stack';
 
 // The token cache seen from outside: payments through the real stack, token requests counted at a
 // proxy in front of the auth-server, wallet answers counted at a proxy in front of the wallet.
 describe('payments and the token cache', () => {
-  const dir = tmpDir();
   let auth: RunningAuthServer;
   let authProxy: CountingProxy;
   let project: StytchProject;
@@ -42,12 +40,12 @@ describe('payments and the token cache', () => {
     await auth.close();
   });
 
-  const stack = async (walletOptions: Parameters<typeof startWallet>[2] = {}) => {
-    const wallet = await startWallet(auth, dir, { stytchProject: project, ...walletOptions });
+  const stack = async (walletOptions: Parameters<typeof startWallet>[1] = {}) => {
+    const wallet = await startWallet(auth, { stytchProject: project, ...walletOptions });
     closers.push(() => wallet.close());
     const walletProxy = await startCountingProxy(wallet.url);
     closers.push(() => walletProxy.close());
-    const payment = await startPayment(tmpDir(), {
+    const payment = await startPayment({
       stytchProject: project,
       walletServerUrl: walletProxy.url,
       clientId: client.clientId,
@@ -62,7 +60,7 @@ describe('payments and the token cache', () => {
     const before = balanceOf(wallet, JOHN.customerId);
 
     const results = await Promise.all(
-      Array.from({ length: 100 }, () => postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))),
+      Array.from({ length: 100 }, () => postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(callerToken))),
     );
 
     expect(results.map((r) => r.status)).toEqual(Array(100).fill(200));
@@ -76,13 +74,13 @@ describe('payments and the token cache', () => {
     // A real reason for a wallet to refuse a valid token: it accepts only tokens issued in the last
     // 2 seconds (authorizeToken's maxTokenAgeSeconds), while the payment-server caches them for an hour.
     const { wallet, walletProxy, payment } = await stack({ authorize: { maxTokenAgeSeconds: 2 } });
-    expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))).status).toBe(200);
-    await sleep(2_100);
+    expect((await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(callerToken))).status).toBe(200);
+    await delay(2_100);
     const before = balanceOf(wallet, JOHN.customerId);
 
     // Several payments at once hit the stale tokens together: still one new token per scope set.
     const results = await Promise.all(
-      Array.from({ length: 5 }, () => postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken))),
+      Array.from({ length: 5 }, () => postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(callerToken))),
     );
 
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
@@ -98,7 +96,7 @@ describe('payments and the token cache', () => {
     const { wallet, walletProxy, payment } = await stack({ authorize: { maxTokenAgeSeconds: 0 } });
     const before = balanceOf(wallet, JOHN.customerId);
 
-    const res = await postPayment(payment.url, pay({ debitAmount: 1 }), bearer(callerToken));
+    const res = await postPayment(payment.url, pay({ debitAmount: 1 }), bearerHeader(callerToken));
 
     expect(res.status).toBe(502);
     expect(res.body.error.code).toBe('wallet_rejected_token');

@@ -1,10 +1,11 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import { createStytchClient, SCOPES } from '@m2m/shared';
 import { TokenProvider, tokenTimes, type TokenProviderOptions, type TokenProviderTuning } from '../src/m2m/tokenProvider';
 import { TokenUnavailableError } from '../src/m2m/tokenErrors';
 import { eventually } from '../../test/support/eventually';
 import { startCountingProxy, type CountingProxy } from '../../test/support/countingProxy';
-import { claimsOf, createClient, projectOf, sleep, startAuth, type TestClient } from './support/stack';
+import { claimsOf, createClient, projectOf, startAuth, type TestClient } from './support/stack';
 
 // The TokenProvider alone, against the real auth-server through a counting proxy (real HTTP, the real SDK).
 describe('TokenProvider', () => {
@@ -106,7 +107,7 @@ describe('TokenProvider', () => {
     proxy.setMode('drop');
     const tokens = provider({ maxAttempts: 8, retryBaseDelayMs: 100, retryMaxDelayMs: 100 });
     const pending = tokens.getToken([SCOPES.readUsers]);
-    await sleep(150);
+    await delay(150);
     proxy.setMode('forward');
     await expect(pending).resolves.toEqual(expect.any(String));
   });

@@ -5,7 +5,7 @@ import { TokenProvider } from '../src/m2m/tokenProvider';
 import { TokenUnavailableError } from '../src/m2m/tokenErrors';
 import type { CountingProxy } from '../../test/support/countingProxy';
 import {
-  bearer,
+  bearerHeader,
   createCaller,
   createClient,
   pay,
@@ -15,7 +15,7 @@ import {
   startAuthBehindProxy,
   startPayment,
   startWallet,
-  tmpDir,
+  tempDir,
   type TestClient,
 } from './support/stack';
 
@@ -28,12 +28,11 @@ describe("TokenProvider under the auth server's rate limit", () => {
   let auth: RunningAuthServer;
   let proxy: CountingProxy;
   let wallet: RunningWalletServer;
-  const dir = tmpDir();
 
   beforeAll(async () => {
     // Behind the proxy, its tokens name the proxy as issuer, so the payment-server accepts its callers' tokens.
     ({ auth, proxy } = await startAuthBehindProxy({ rateLimit: { perClientPerMinute: 3, perIpPerMinute: 1000 } }));
-    wallet = await startWallet(auth, dir);
+    wallet = await startWallet(auth);
   });
   afterAll(async () => {
     await wallet.close();
@@ -112,10 +111,10 @@ describe("TokenProvider under the auth server's rate limit", () => {
   it('payments answer 503 auth_server_rate_limited with Retry-After, and 20 payments cost one token request', async () => {
     const client = await createClient(auth);
     const caller = await createCaller(auth);
-    const server = await startPayment(dir, {
+    const server = await startPayment({
       stytchProject: projectOf(auth, proxy.url),
       walletServerUrl: wallet.url,
-      credentialsFile: `${tmpDir()}/credentials.json`,
+      credentialsFile: `${tempDir('payment-server').dir}/credentials.json`,
       clientId: client.clientId,
       clientSecret: client.clientSecret,
     });
@@ -125,7 +124,7 @@ describe("TokenProvider under the auth server's rate limit", () => {
       await lockOut(client);
       proxy.reset();
       const answers = [];
-      for (let i = 0; i < 20; i++) answers.push(await postPayment(server.url, pay({ debitAmount: 1 }), bearer(caller.token)));
+      for (let i = 0; i < 20; i++) answers.push(await postPayment(server.url, pay({ debitAmount: 1 }), bearerHeader(caller.token)));
       for (const answer of answers) {
         expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status: 503, code: 'auth_server_rate_limited' });
         expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);

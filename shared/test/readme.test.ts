@@ -3,27 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freshStackEnv, npmStart, repoRoot, type NpmStart, type StackEnv } from '../../launcher/test/support/npmStart';
+import { bashBlocks, onThisStack } from '../../test/support/readmeBlocks';
 
 const run = promisify(execFile);
-
-/** The bash blocks of one README section, in order. */
-function bashBlocks(section: string): string[] {
-  const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-  const start = readme.indexOf(`## ${section}`);
-  const end = readme.indexOf('\n## ', start + 1);
-  const text = readme.slice(start, end === -1 ? undefined : end);
-  return [...text.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]!);
-}
-
-/** The README's commands use the default ports and `.data/`; the test's stack runs elsewhere. */
-function onThisStack(block: string, env: StackEnv): string {
-  return block
-    .replaceAll('127.0.0.1:4010', `127.0.0.1:${env.AUTH_SERVER_PORT}`)
-    .replaceAll('127.0.0.1:4000', `127.0.0.1:${env.WALLET_SERVER_PORT}`)
-    .replaceAll('127.0.0.1:4020', `127.0.0.1:${env.PAYMENT_SERVER_PORT}`)
-    .replaceAll('./.data/', `${env.DATA_DIR}/`)
-    .replaceAll('.data/', `${env.DATA_DIR}/`);
-}
 
 describe("the README's curl walkthrough, run as written against npm start", () => {
   let stack: NpmStart;

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { LogCapture } from './logCapture';
 
 /**
@@ -10,6 +13,8 @@ import type { LogCapture } from './logCapture';
 export type Workspace = 'auth-server' | 'wallet-server' | 'payment-server';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
+// tsx's loader by absolute URL, since runMain's child runs in an empty folder (so that no .env is found).
+const TSX_LOADER = pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
 
 /** A port that was free a moment ago (bound to 0, read, released). */
 export function freePort(): Promise<number> {
@@ -21,6 +26,53 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** One run of a server's entry point, as `npm start -w <workspace>` would start it. */
+export interface MainRun {
+  child: ChildProcess;
+  /** The exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stdout contains `text`; rejects, with what it printed, if it exits first or `timeoutMs` passes. */
+  printed(text: string, timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Runs `<workspace>/src/main.ts` with only `env` (plus PATH and HOME), in an empty folder: no .env
+ * from the repository, no variable from the test's shell. For the entry points' own tests
+ * (start-up errors, exit codes, what they print).
+ */
+export function runMain(workspace: Workspace, env: Record<string, string>): MainRun {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@m2m/source', '--import', TSX_LOADER, path.join(REPO_ROOT, workspace, 'src', 'main.ts')],
+    {
+      cwd: fs.mkdtempSync(path.join(os.tmpdir(), `m2m-${workspace}-cwd-`)),
+      env: { PATH: process.env.PATH ?? '', HOME: os.homedir(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return {
+    child,
+    exited,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    async printed(text, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!stdout.includes(text)) {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${workspace} exited first:\n${stdout}${stderr}`);
+        if (Date.now() > deadline) throw new Error(`${workspace} did not print ${JSON.stringify(text)}:\n${stdout}${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
+  };
 }
 
 export interface ChildServer {

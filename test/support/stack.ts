@@ -17,8 +17,14 @@ export function tempDir(label: string): { dir: string; remove(): void } {
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * Suites send wrong secrets on purpose, so the toolkit's auth-servers have roomy failure budgets;
+ * the tests of the budgets themselves pass their own `rateLimit`.
+ */
+export const ROOMY_RATE_LIMIT = { perClientPerMinute: 10_000, perIpPerMinute: 10_000 };
+
 export function startAuth(options: AuthServerOptions = {}): Promise<RunningAuthServer> {
-  return startAuthServer({ port: 0, databaseFile: ':memory:', ...options });
+  return startAuthServer({ port: 0, databaseFile: ':memory:', rateLimit: ROOMY_RATE_LIMIT, ...options });
 }
 
 /**
@@ -43,15 +49,19 @@ export function startWallet(
 
 export const ADMIN_API_KEY = 'suite-admin-key-0123456789abcdefghijklmnopqrstuvwxyz';
 
-export function startPayment(
-  auth: AuthProject,
-  walletUrl: string,
-  options: Partial<PaymentServerOptions> & { credentialsFile: string },
-): Promise<RunningPaymentServer> {
+/** Where a payment-server started in `dir` keeps its credentials (the name `npm start` gives the file under DATA_DIR). */
+export const credentialsFileIn = (dir: string): string => path.join(dir, 'payment-server-credentials.json');
+
+export type PaymentStart = Partial<PaymentServerOptions> & Pick<PaymentServerOptions, 'stytchProject' | 'walletServerUrl'>;
+
+/**
+ * A payment-server on an ephemeral port that provisions its own client; every default below can be
+ * overridden. Its credentials file goes to a fresh temp folder unless `credentialsFile` names one.
+ */
+export function startPayment(options: PaymentStart): Promise<RunningPaymentServer> {
   return startPaymentServer({
     port: 0,
-    stytchProject: projectOf(auth),
-    walletServerUrl: walletUrl,
+    credentialsFile: credentialsFileIn(fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-payment-'))),
     adminApiKey: ADMIN_API_KEY,
     // These suites send many wrong keys on purpose; the limit itself has its own test.
     adminKeyFailuresPerMinute: 1_000,

@@ -69,6 +69,28 @@ export async function walletToken(walletUrl: string, credentials: M2MCredentials
   return body.access_token;
 }
 
+/**
+ * A token bound to resource servers by RFC 8707 `resource` (what MCP clients send; the local auth-server
+ * adds them to `aud`). Straight to the token endpoint: the Stytch SDK's m2m.token has no such parameter.
+ */
+export async function resourceToken(
+  auth: AuthProject,
+  credentials: M2MCredentials,
+  resources: string[],
+  scopes?: string[],
+): Promise<string> {
+  const body = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: credentials.clientId,
+    client_secret: credentials.clientSecret,
+  });
+  for (const resource of resources) body.append('resource', resource);
+  if (scopes) body.set('scope', scopes.join(' '));
+  const res = await fetch(new URL(`v1/public/${auth.projectId}/oauth2/token`, auth.url), { method: 'POST', body });
+  if (!res.ok) throw new Error(`token endpoint answered ${String(res.status)}: ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
 /** A caller of the payment API made the Stytch way (a write:payments client of the project), and its token. */
 export async function paymentCallerToken(admin: stytch.Client, name = 'checkout-service'): Promise<string> {
   return accessToken(admin, await createM2MClient(admin, [PAYMENT_API_SCOPE], name));
@@ -81,4 +103,9 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; pay
     header: JSON.parse(Buffer.from(header, 'base64url').toString()) as Record<string, unknown>,
     payload: JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>,
   };
+}
+
+/** The M2M claims of a token, without verifying it (tests read exp, iat, sub and scope). */
+export function claimsOf(token: string): { sub: string; scope: string; exp: number; iat: number } {
+  return decodeJwt(token).payload as { sub: string; scope: string; exp: number; iat: number };
 }

@@ -8,11 +8,15 @@ import { tokenRoute } from './oauth/tokenRoute';
 import { protectedResourceMetadata, PROTECTED_RESOURCE_METADATA_PATH, resourceUrl } from './routes/protectedResourceMetadata';
 import { walletRoutes } from './routes/walletRoutes';
 import { tenantClientRoutes } from './tenants/tenantClientRoutes';
+import { mcpRoutes } from './mcp/mcpRoutes';
 import type { SigningKeysProbe } from './signingKeys';
 import type { WalletStore } from './wallets/walletStore';
 
-/** authorizeToken options the app passes through; the client, logger and metadata URL are the app's own. */
-export type WalletAuthorizeOptions = Omit<AuthorizeTokenOptions, 'client' | 'logger' | 'resourceMetadataUrl'>;
+/** authorizeToken options the app passes through; the client, logger, metadata URL and audience binding (/mcp only) are the app's own. */
+export type WalletAuthorizeOptions = Omit<
+  AuthorizeTokenOptions,
+  'client' | 'logger' | 'resourceMetadataUrl' | 'resource' | 'resourceClaim'
+>;
 
 export interface WalletAppDeps {
   wallets: WalletStore;
@@ -38,6 +42,11 @@ export interface WalletAppDeps {
   authorize?: WalletAuthorizeOptions;
   /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
   trustProxy?: TrustProxy;
+  /**
+   * MCP_RESOURCE_CLAIM: a custom claim that may name this server instead of `aud` at /mcp (hosted
+   * Stytch ignores RFC 8707 `resource`). Default: only `aud` binds a token to this server.
+   */
+  mcpResourceClaim?: string;
 }
 
 export function createWalletApp(deps: WalletAppDeps): Express {
@@ -70,6 +79,8 @@ export function createWalletApp(deps: WalletAppDeps): Express {
   );
   app.use(authorizationServerMetadataRoute(resource));
   app.use(jwksProxy({ upstreamUrl: deps.project.jwksUrl, logger }));
+  // The same wallet for AI agents; only its tokens must be bound to this server (the REST routes take any token of the project).
+  app.use(mcpRoutes({ wallets, logger, authorize, resource, resourceClaim: deps.mcpResourceClaim }));
 
   app
     .route(PROTECTED_RESOURCE_METADATA_PATH)

@@ -26,6 +26,11 @@ export const walletServerEnv = {
   CLIENT_STATUS_STALE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /** The JWKS is re-read this often: a revoked signing key's tokens are refused within it. */
   JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** At /mcp, a custom claim that may name this server instead of `aud` (hosted Stytch ignores RFC 8707 `resource`). */
+  MCP_RESOURCE_CLAIM: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must be a claim name: a letter, then letters, digits, _ or - (at most 64)')
+    .optional(),
 };
 
 export interface WalletServerConfig {
@@ -41,6 +46,7 @@ export interface WalletServerConfig {
   clientStatusMaxAgeSeconds: number;
   clientStatusStaleSeconds: number;
   jwksMaxAgeSeconds: number;
+  mcpResourceClaim: string | undefined;
 }
 
 /** Reads and checks every variable; a problem throws a ConfigError naming the variable. */
@@ -59,5 +65,6 @@ export function loadWalletServerConfig(env: Env): WalletServerConfig {
     clientStatusMaxAgeSeconds: settings.CLIENT_STATUS_MAX_AGE_SECONDS,
     clientStatusStaleSeconds: settings.CLIENT_STATUS_STALE_SECONDS,
     jwksMaxAgeSeconds: settings.JWKS_MAX_AGE_SECONDS,
+    mcpResourceClaim: settings.MCP_RESOURCE_CLAIM,
   };
 }

@@ -14,6 +14,7 @@ runMain('wallet-server', async () => {
     logger,
     trustProxy: config.trustProxy,
     ...(config.publicUrl !== undefined && { publicUrl: config.publicUrl }),
+    ...(config.mcpResourceClaim !== undefined && { mcpResourceClaim: config.mcpResourceClaim }),
     authorize: {
       clockToleranceSeconds: config.clockToleranceSeconds,
       clientStatusMaxAgeSeconds: config.clientStatusMaxAgeSeconds,

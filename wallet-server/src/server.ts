@@ -37,6 +37,8 @@ export interface WalletServerOptions {
   trustProxy?: TrustProxy;
   /** Failed client authentications at POST /oauth2/token before 429; default the auth-server's. */
   tokenFailureLimits?: TokenFailureLimits;
+  /** MCP_RESOURCE_CLAIM: a custom claim that may bind a token to this server at /mcp instead of `aud`. */
+  mcpResourceClaim?: string;
 }
 
 export interface RunningWalletServer {
@@ -70,6 +72,7 @@ export async function startWalletServer(options: WalletServerOptions): Promise<R
       ...(options.authorize && { authorize: options.authorize }),
       ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
       ...(options.tokenFailureLimits && { tokenFailureLimits: options.tokenFailureLimits }),
+      ...(options.mcpResourceClaim !== undefined && { mcpResourceClaim: options.mcpResourceClaim }),
     });
     const running = await listen(app, port, host, 'WALLET_SERVER_PORT');
     listeningUrl = `http://${reachableHost(host)}:${String(running.port)}`;

@@ -89,7 +89,7 @@ describe('authorizeToken against a real auth-server and the real SDK', () => {
   it('answers 403 insufficient_scope naming the scope the route needs', async () => {
     const res = await request(app.url).get('/write').set('Authorization', `Bearer ${readToken}`).expect(403);
     expect(res.headers['www-authenticate']).toBe(
-      'Bearer realm="wallet", error="insufficient_scope", error_description="The token lacks the scope write:wallets that this route requires", scope="write:wallets"',
+      `Bearer realm="wallet", error="insufficient_scope", error_description="The token lacks the scope write:wallets that this route requires", scope="write:wallets", resource_metadata="${METADATA}"`,
     );
     expect(res.body.error.code).toBe('insufficient_scope');
   });

@@ -207,6 +207,7 @@ describe('discovery', () => {
     expect(metadata.status).toBe(200);
     expect(metadata.body).toEqual({
       issuer,
+      authorization_endpoint: `${issuer}/oauth2/authorize`,
       token_endpoint: `${issuer}/oauth2/token`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
       grant_types_supported: ['client_credentials'],
@@ -217,6 +218,12 @@ describe('discovery', () => {
     expect(metadata.text).not.toContain(auth.projectId);
     const resource = await get(at(wallet.url, '/.well-known/oauth-protected-resource'));
     expect(resource.body.authorization_servers).toEqual([issuer]);
+  });
+
+  it('has an authorization endpoint only because MCP clients require one: it refuses every flow (RFC 6749)', async () => {
+    const res = await get(at(wallet.url, '/oauth2/authorize?response_type=code&client_id=x'));
+    expect([res.status, res.body.error]).toEqual([400, 'unsupported_response_type']);
+    expect(res.headers.get('cache-control')).toBe('no-store');
   });
 
   it('serves the project keys from its own URL, cached: they keep serving while Stytch is unreachable', async () => {

@@ -6,14 +6,16 @@ import { AuthServerError } from '../errors';
  * and OAuth 2.0's `{ status_code, request_id, error, error_description, error_uri }` for the token endpoint.
  */
 
-/** RFC 6749 §5.2 error codes (plus 429 and 5xx, which RFC 6749 leaves to HTTP). */
+/** RFC 6749 §5.2 error codes, RFC 8707's invalid_target (plus 429 and 5xx, which RFC 6749 leaves to HTTP). */
 const OAUTH_ERROR_CODES = [
   'invalid_request',
   'invalid_client',
   'invalid_grant',
   'unauthorized_client',
   'unsupported_grant_type',
+  'unsupported_response_type',
   'invalid_scope',
+  'invalid_target',
   'too_many_requests',
   'server_error',
 ] as const;

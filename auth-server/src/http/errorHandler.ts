@@ -40,7 +40,7 @@ export function stytchErrorHandler(): ErrorRequestHandler {
 }
 
 function isTokenEndpoint(req: Request): boolean {
-  return /^\/v1\/public\/[^/]+\/oauth2\/token\/?$/.test(req.path);
+  return /^\/v1\/public\/[^/]+\/oauth2\/(token|authorize)\/?$/.test(req.path);
 }
 
 /** The one place anything thrown becomes an answer: our own errors as they are, the shared body reader's refusals in our family. */

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { OAuthError } from '../http/apiErrors';
 import { stytchMethodNotAllowed } from '../http/errorHandler';
 
 export interface DiscoveryDeps {
@@ -15,6 +16,9 @@ export interface DiscoveryDeps {
 export function discoveryRoutes({ projectId, issuer }: DiscoveryDeps): Router {
   const metadata = {
     issuer,
+    // RFC 8414 lets a client-credentials-only server omit it, but MCP clients (the MCP SDK's metadata
+    // schema) require one: it exists, and refuses every flow (below).
+    authorization_endpoint: `${issuer}/v1/public/${projectId}/oauth2/authorize`,
     token_endpoint: `${issuer}/v1/public/${projectId}/oauth2/token`,
     jwks_uri: `${issuer}/v1/sessions/jwks/${projectId}`,
     grant_types_supported: ['client_credentials'],
@@ -34,5 +38,13 @@ export function discoveryRoutes({ projectId, issuer }: DiscoveryDeps): Router {
       })
       .all(stytchMethodNotAllowed(['GET']));
   }
+  // No user ever authorizes here: machines get tokens by client credentials alone.
+  router.all('/v1/public/:project_id/oauth2/authorize', () => {
+    throw new OAuthError(
+      400,
+      'unsupported_response_type',
+      'This authorization server issues tokens by client credentials only: POST grant_type=client_credentials to its token_endpoint',
+    );
+  });
   return router;
 }

@@ -20,9 +20,12 @@ export interface TokenRouteDeps {
   unknownIdFailures: FailureLimiter;
 }
 
-/** The parameters RFC 6749 §4.4 defines; anything else is a `request.*` variable for custom claims. */
-const OAUTH_PARAMS = new Set(['grant_type', 'client_id', 'client_secret', 'scope', 'scopes']);
+/** The parameters RFC 6749 §4.4 and RFC 8707 define; anything else is a `request.*` variable for custom claims. */
+const OAUTH_PARAMS = new Set(['grant_type', 'client_id', 'client_secret', 'scope', 'scopes', 'resource']);
 const MAX_EXTRA_PARAMS = 20;
+/** RFC 8707 resource indicators a token may be bound to: a handful in practice (the aud claim grows with each). */
+const MAX_RESOURCES = 10;
+const MAX_RESOURCE_LENGTH = 2048;
 
 /** Same answer for an unknown client, a wrong secret and an inactive client: ids can't be probed. */
 const BAD_CLIENT = 'Client authentication failed: unknown client, wrong secret, or inactive client';
@@ -82,9 +85,10 @@ export function tokenRoutes({ projectId, clients, issuer, authenticator, clientF
       }
 
       const scopes = grantedScopes(client, requestedScopes(body));
+      const resources = requestedResources(body);
       // Claims that render beyond 4 KB: ClaimsTooLargeError, OAuth's 400 invalid_request.
-      const token = await issuer.issue(client, scopes, extraParams(body));
-      req.log.setBindings({ scopes });
+      const token = await issuer.issue(client, scopes, extraParams(body), resources);
+      req.log.setBindings({ scopes, ...(resources.length ? { resources } : {}) });
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader('Pragma', 'no-cache');
       res.status(200).json({
@@ -164,6 +168,42 @@ function requestedScopes(body: Record<string, unknown>): string[] | undefined {
     throw new OAuthError(400, 'invalid_request', 'scopes must be an array of strings');
   }
   return scopes;
+}
+
+/**
+ * RFC 8707 `resource`: the resource servers the token is for (repeated for several; in JSON a string or
+ * an array). Each is an absolute URI without a fragment (§2), else `invalid_target`. Hosted Stytch ignores
+ * the parameter; here each one joins the project id in the token's `aud`, so a resource server can refuse
+ * tokens meant for another (the MCP authorization spec's audience binding).
+ */
+function requestedResources(body: Record<string, unknown>): string[] {
+  const { resource } = body;
+  if (resource === undefined) return [];
+  const values = Array.isArray(resource) ? resource : [resource];
+  if (values.length > MAX_RESOURCES)
+    throw new OAuthError(400, 'invalid_target', `At most ${MAX_RESOURCES} resource parameters are accepted`);
+  for (const value of values) {
+    if (typeof value !== 'string' || value === '')
+      throw new OAuthError(400, 'invalid_target', 'resource must be an absolute URI (a string)');
+    if (!isAbsoluteUriWithoutFragment(value)) {
+      throw new OAuthError(
+        400,
+        'invalid_target',
+        `resource ${JSON.stringify(value.slice(0, 200))} must be an absolute URI without a fragment, e.g. https://wallet.example.com`,
+      );
+    }
+  }
+  return [...new Set(values as string[])];
+}
+
+function isAbsoluteUriWithoutFragment(value: string): boolean {
+  // URL.canParse also accepts "urn:…": an absolute URI in RFC 3986's sense, as RFC 8707 allows. No spaces or controls.
+  return (
+    value.length <= MAX_RESOURCE_LENGTH &&
+    !value.includes('#') &&
+    /^[a-zA-Z][a-zA-Z0-9+.-]*:[\x21-\x7e]+$/.test(value) &&
+    URL.canParse(value)
+  );
 }
 
 /** A token may carry any subset of the client's scopes; none asked for means all of them. */

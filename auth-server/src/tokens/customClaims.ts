@@ -14,6 +14,12 @@ export interface ClaimsContext {
 }
 
 export const REGISTERED_CLAIMS = new Set(['sub', 'iss', 'aud', 'exp', 'nbf', 'iat', 'jti', 'scope']);
+/**
+ * Claims that mark another Stytch product's token (a Connected Apps access token, a session JWT):
+ * verifiers, this project's authorizeToken among them, refuse an M2M token that carries one, so a
+ * template that set one would lock every client out.
+ */
+export const OTHER_PRODUCT_CLAIMS = new Set(['client_id', 'https://stytch.com/session']);
 export const MAX_CUSTOM_CLAIMS_BYTES = 4096;
 
 const VARIABLE = /^\{\{\s*([^{}\s]+)\s*\}\}$/;
@@ -39,6 +45,9 @@ export function validateClaimsTemplate(template: unknown): ClaimsTemplate {
   if (!isPlainObject(template)) throw new TemplateError('the custom claims template must be a JSON object');
   for (const key of Object.keys(template)) {
     if (REGISTERED_CLAIMS.has(key)) throw new TemplateError(`"${key}" is a registered claim and can't be set by the template`);
+    if (OTHER_PRODUCT_CLAIMS.has(key)) {
+      throw new TemplateError(`"${key}" marks another Stytch product's token, and verifiers refuse M2M tokens that carry it`);
+    }
   }
   if (Buffer.byteLength(JSON.stringify(template)) > MAX_CUSTOM_CLAIMS_BYTES) {
     throw new TemplateError(`the custom claims template is larger than ${MAX_CUSTOM_CLAIMS_BYTES} bytes`);
@@ -65,7 +74,7 @@ function checkValues(value: unknown, at: string): void {
 export function renderClaims(template: ClaimsTemplate, context: ClaimsContext): Record<string, unknown> {
   const claims: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(template)) {
-    if (REGISTERED_CLAIMS.has(key)) continue;
+    if (REGISTERED_CLAIMS.has(key) || OTHER_PRODUCT_CLAIMS.has(key)) continue;
     const rendered = renderValue(value, context);
     if (rendered !== DROP) claims[key] = rendered;
   }

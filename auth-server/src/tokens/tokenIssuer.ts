@@ -25,7 +25,13 @@ export interface IssuedToken {
 export class TokenIssuer {
   constructor(private readonly options: TokenIssuerOptions) {}
 
-  async issue(client: M2MClientRecord, scopes: string[], requestParams: Record<string, unknown>): Promise<IssuedToken> {
+  /** `resources` (RFC 8707 resource indicators) join the project id in `aud`: the token is then also for them. */
+  async issue(
+    client: M2MClientRecord,
+    scopes: string[],
+    requestParams: Record<string, unknown>,
+    resources: string[] = [],
+  ): Promise<IssuedToken> {
     const { projectId, issuer, lifetimeSeconds, keys, template, now: clock = Date.now } = this.options;
     const claimsTemplate = template();
     const custom = claimsTemplate
@@ -46,7 +52,7 @@ export class TokenIssuer {
       ...custom,
       sub: client.clientId,
       iss: issuer,
-      aud: [projectId],
+      aud: [projectId, ...resources.filter((resource) => resource !== projectId)],
       scope: scopes.join(' '),
       iat: now,
       nbf: now,

@@ -1,57 +1,40 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { AuthServerOptions, RunningAuthServer } from '@m2m/auth-server';
-import { startWalletServer, type RunningWalletServer, type WalletServerOptions } from '@m2m/wallet-server';
+import type { RunningWalletServer } from '@m2m/wallet-server';
 import { PAYMENT_API_SCOPE, SCOPES } from '@m2m/shared';
-import {
-  accessToken,
-  createM2MClient,
+import { accessToken, createM2MClient, JANE, JOHN, sdk, type AuthProject, type M2MCredentials } from '../../../test/support/stack';
+import { at, request as httpRequest, type HttpAnswer } from '../../../test/support/http';
+
+/**
+ * What only the payment-server's tests need, on top of the one toolkit (test/support), which starts
+ * the servers (startAuth, startWallet, startPayment) and makes clients and tokens.
+ */
+export {
+  claimsOf,
+  credentialsFileIn,
   JANE,
   JOHN,
   projectOf,
   sdk,
-  startAuth as startSuiteAuth,
-  startAuthBehindProxy as startSuiteAuthBehindProxy,
-  type M2MCredentials,
+  startAuth,
+  startAuthBehindProxy,
+  startPayment,
+  startWallet,
+  tempDir,
+  type M2MCredentials as TestClient,
 } from '../../../test/support/stack';
-import { at, request as httpRequest, type HttpAnswer } from '../../../test/support/http';
-import { startPaymentServer, type PaymentServerOptions, type RunningPaymentServer } from '../../src/server';
-
-/** The payment-server's own tests: the one toolkit (test/support) plus what only these tests need. */
-export { JANE, JOHN, projectOf, sdk, type M2MCredentials as TestClient } from '../../../test/support/stack';
 export { LogCapture } from '../../../test/support/logCapture';
 
-export const ADMIN_KEY = 'test-admin-key-0123456789abcdef-0123456789';
+/** The admin key of the toolkit's payment-servers. */
+export { ADMIN_API_KEY as ADMIN_KEY } from '../../../test/support/stack';
 export const PAYMENT_SCOPES = [SCOPES.readUsers, SCOPES.writeWallets];
 
-export function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'payment-server-test-'));
-}
-
-// Generous failure limits: some tests try wrong secrets on purpose.
-const GENEROUS_LIMITS: AuthServerOptions = { rateLimit: { perClientPerMinute: 1000, perIpPerMinute: 1000 } };
-
-export function startAuth(options: AuthServerOptions = {}): Promise<RunningAuthServer> {
-  return startSuiteAuth({ ...GENEROUS_LIMITS, ...options });
-}
-
-export function startAuthBehindProxy(options: AuthServerOptions = {}): ReturnType<typeof startSuiteAuthBehindProxy> {
-  return startSuiteAuthBehindProxy({ ...GENEROUS_LIMITS, ...options });
-}
-
 /** An M2M client of the project (by default the payment-server's own: payment-service, its two scopes). */
-export function createClient(
-  auth: RunningAuthServer,
-  scopes: string[] = PAYMENT_SCOPES,
-  name = 'payment-service',
-): Promise<M2MCredentials> {
+export function createClient(auth: AuthProject, scopes: string[] = PAYMENT_SCOPES, name = 'payment-service'): Promise<M2MCredentials> {
   return createM2MClient(sdk(auth), scopes, name);
 }
 
 /** A caller of the payment API, made the Stytch way: a write:payments client of the project, and its token. */
 export async function createCaller(
-  auth: RunningAuthServer,
+  auth: AuthProject,
   name = 'checkout-service',
   scopes: string[] = [PAYMENT_API_SCOPE],
 ): Promise<M2MCredentials & { token: string }> {
@@ -60,33 +43,7 @@ export async function createCaller(
 }
 
 /** The header a caller sends /initiate-payment. */
-export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
-
-export function startWallet(
-  auth: RunningAuthServer,
-  dir: string,
-  options: Partial<WalletServerOptions> = {},
-): Promise<RunningWalletServer> {
-  return startWalletServer({
-    port: 0,
-    databaseFile: path.join(dir, `wallet-${Math.random().toString(36).slice(2)}.db`),
-    stytchProject: projectOf(auth),
-    ...options,
-  });
-}
-
-export type PaymentStart = Partial<PaymentServerOptions> & Pick<PaymentServerOptions, 'stytchProject' | 'walletServerUrl'>;
-
-export function startPayment(dir: string, options: PaymentStart): Promise<RunningPaymentServer> {
-  return startPaymentServer({
-    port: 0,
-    credentialsFile: path.join(dir, 'payment-server-credentials.json'),
-    adminApiKey: ADMIN_KEY,
-    // These suites send many wrong keys on purpose; the limit itself has its own test.
-    adminKeyFailuresPerMinute: 1_000,
-    ...options,
-  });
-}
+export const bearerHeader = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
 export interface PayBody {
   customerId: string;
@@ -129,16 +86,4 @@ export function request(
 /** The balance the wallet holds, read through its own store (the source of truth). */
 export function balanceOf(wallet: RunningWalletServer, customerId: string): number {
   return wallet.wallets.findByCustomer(customerId)!.balance;
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The claims of a JWT, without verifying it (tests only look at exp, sub and scope). */
-export function claimsOf(token: string): { sub: string; scope: string; exp: number; iat: number } {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as {
-    sub: string;
-    scope: string;
-    exp: number;
-    iat: number;
-  };
 }

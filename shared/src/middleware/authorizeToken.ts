@@ -19,6 +19,7 @@
  *   malformed header      400  WWW-Authenticate: Bearer …, error="invalid_request"
  *   bad / expired token   401  WWW-Authenticate: Bearer …, error="invalid_token"
  *   missing scope         403  WWW-Authenticate: Bearer …, error="insufficient_scope", scope="…"
+ *   not for this resource 401  WWW-Authenticate: Bearer …, error="invalid_token"   (with the `resource` option)
  *   revoked client / key  401  WWW-Authenticate: Bearer …, error="invalid_token"
  *   keys or client status 503  Retry-After                                                    code temporarily_unavailable
  *   unreachable
@@ -86,7 +87,21 @@ export interface AuthorizeTokenOptions {
   /** The `realm` of WWW-Authenticate challenges. Default 'api'. */
   realm?: string;
   /**
-   * RFC 9728 metadata URL advertised in 401 challenges as `resource_metadata="…"`.
+   * Refuse tokens not issued for this resource server (RFC 8707 audience binding, which the MCP
+   * authorization spec requires): its `aud` must name this URI, e.g. https://wallet.example.com, as
+   * an authorization server that honours the `resource` parameter puts it there. Compared without a
+   * trailing slash and with scheme and host case-insensitive. Omitted: the project id is the only audience checked.
+   */
+  resource?: string | ((req: Request) => string);
+  /**
+   * With `resource`: a custom claim that may name it instead of `aud` (a string or an array of
+   * strings). Hosted Stytch ignores `resource` and always sets `aud` to the project id; its custom
+   * claims template can copy a client's trusted_metadata into this claim, e.g.
+   * `{"resources": "{{ client.trusted_metadata.resources }}"}` with `resourceClaim: 'resources'`.
+   */
+  resourceClaim?: string;
+  /**
+   * RFC 9728 metadata URL advertised in 401 and 403 challenges as `resource_metadata="…"`.
    * A function receives the request (e.g. to build it from the Host header); omitted: not advertised.
    */
   resourceMetadataUrl?: string | ((req: Request) => string);
@@ -212,6 +227,8 @@ interface VerifiedToken {
   expiresAt: number;
   /** The signing key's id (header `kid`), checked against the published JWKS on every request. */
   kid: string | undefined;
+  /** The `aud` claim as a list (the SDK has checked that it names the project). */
+  audience: readonly string[];
 }
 
 /** What a verifier is built from; middleware with equal settings and the same client share one verifier. */
@@ -296,9 +313,11 @@ class TokenVerifier {
     }
     // The signature has been checked, so the payload can be trusted to be what the issuer signed,
     // but not to have the types an M2M access token has: jose checks little beyond exp/nbf/iat being numbers.
-    const { issuedAt, expiresAt } = checkClaims(decodePart(token, 1), now() / 1000 + clockTolerance);
+    const payload = decodePart(token, 1);
+    const { issuedAt, expiresAt } = checkClaims(payload, now() / 1000 + clockTolerance);
     const kid = decodePart(token, 0).kid;
-    const verified = { identity, issuedAt, expiresAt, kid: typeof kid === 'string' ? kid : undefined };
+    const audience = Object.freeze(stringList(payload.aud));
+    const verified = { identity, issuedAt, expiresAt, kid: typeof kid === 'string' ? kid : undefined, audience };
     this.cache?.set(token, verified);
     return verified;
   }
@@ -379,6 +398,30 @@ function checkClaims(claims: Record<string, unknown>, latestIssueSeconds: number
 }
 
 const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/** A claim that is one string or an array of them (as `aud` may be, RFC 7519 §4.1.3), as a list; anything else is none. */
+function stringList(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+/** One spelling per resource URI: WHATWG URL lower-cases scheme and host; one trailing slash is dropped (MCP's canonical form). */
+function canonicalResource(uri: string): string {
+  let spelled = uri;
+  try {
+    spelled = new URL(uri).href;
+  } catch {
+    // Not a URL (a urn:, say): compared as written.
+  }
+  return spelled.endsWith('/') ? spelled.slice(0, -1) : spelled;
+}
+
+/** Whether the token names `resource` in `aud`, or in the custom claim `claim` when one is configured. */
+function isBoundTo(verified: VerifiedToken, resource: string, claim: string | undefined): boolean {
+  const wanted = canonicalResource(resource);
+  const named = [...verified.audience, ...(claim === undefined ? [] : stringList(verified.identity.custom_claims[claim]))];
+  return named.some((uri) => canonicalResource(uri) === wanted);
+}
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -683,15 +726,24 @@ export function authorizeToken(requiredScopes: string | string[], options: Autho
     throw new TypeError(`authorizeToken: invalid scope in ${JSON.stringify(required)}`);
   }
   validateOptions(options);
-  const { maxTokenAgeSeconds, logger, realm = DEFAULTS.realm, resourceMetadataUrl } = options;
+  const { maxTokenAgeSeconds, logger, realm = DEFAULTS.realm, resource, resourceClaim, resourceMetadataUrl } = options;
   const maxLifetime = options.maxTokenLifetimeSeconds ?? DEFAULTS.maxTokenLifetimeSeconds;
   const settings = verifierSettings(options);
   let verifier: TokenVerifier | undefined;
   // Built on the first request, so that the default client sees a dotenv loaded after start-up.
   const getVerifier = () => (verifier ??= sharedVerifier(options.client ?? defaultClient(), settings));
 
-  const checkRoute = (verified: VerifiedToken): void => {
+  const checkRoute = (verified: VerifiedToken, req: Request): void => {
     const { client_id: clientId, scopes } = verified.identity;
+    // First: a token for another resource server is no token here, whatever its scopes (so a 401, not a 403).
+    const thisResource = typeof resource === 'function' ? resource(req) : resource;
+    if (thisResource !== undefined && !isBoundTo(verified, thisResource, resourceClaim)) {
+      throw invalidToken(
+        `The token was not issued for this resource (${thisResource}): request it with resource=${thisResource}`,
+        `audience mismatch: aud ${verified.audience.join(' ')}${resourceClaim ? `, ${resourceClaim} claim ${stringList(verified.identity.custom_claims[resourceClaim]).join(' ') || 'absent'}` : ''}`,
+        clientId,
+      );
+    }
     if (verified.expiresAt - verified.issuedAt > maxLifetime) {
       throw invalidToken(`The token is valid for longer than ${String(maxLifetime)} seconds (exp - iat)`, 'lifetime too long', clientId);
     }
@@ -719,11 +771,11 @@ export function authorizeToken(requiredScopes: string | string[], options: Autho
       if (token === undefined) {
         throw new AuthorizationError(
           'missing_token',
-          `This route needs an access token with scope ${required.join(' ')}: send Authorization: Bearer <token>`,
+          `This route needs an access token${required.length ? ` with scope ${required.join(' ')}` : ''}: send Authorization: Bearer <token>`,
         );
       }
       const verified = await getVerifier().verify(token);
-      checkRoute(verified);
+      checkRoute(verified, req);
       req.m2m = verified.identity;
     } catch (err) {
       if (!(err instanceof AuthorizationError)) {
@@ -781,7 +833,8 @@ function sendError(
     if (err.bearerError) params.push(['error', err.bearerError], ['error_description', err.message]);
     if (err.scope) params.push(['scope', err.scope]);
     const metadataUrl = typeof metadata === 'function' ? metadata(req) : metadata;
-    if (metadataUrl && err.status === 401) params.push(['resource_metadata', metadataUrl]);
+    // RFC 9728 §5.1; the MCP authorization spec asks for it on a 403 too, so a client can re-discover scopes.
+    if (metadataUrl && (err.status === 401 || err.status === 403)) params.push(['resource_metadata', metadataUrl]);
     res.setHeader('WWW-Authenticate', `Bearer ${params.map(([name, value]) => `${name}="${quoted(value)}"`).join(', ')}`);
   }
   res.setHeader('Cache-Control', 'no-store');
@@ -812,6 +865,8 @@ const OPTION_NAMES = new Set(
     jwksMaxAgeSeconds: true,
     cache: true,
     realm: true,
+    resource: true,
+    resourceClaim: true,
     resourceMetadataUrl: true,
     logger: true,
     now: true,
@@ -847,6 +902,14 @@ function validateOptions(options: AuthorizeTokenOptions): void {
   }
   if (client !== undefined && typeof (client as Partial<stytch.Client> | null)?.m2m !== 'object') fail('client', 'a stytch.Client', client);
   if (realm !== undefined && typeof realm !== 'string') fail('realm', 'a string', realm);
+  const { resource, resourceClaim } = options;
+  if (resource !== undefined && typeof resource !== 'function' && !(typeof resource === 'string' && isAbsoluteUri(resource))) {
+    fail('resource', 'an absolute URI without a fragment, or (req) => string', resource);
+  }
+  if (resourceClaim !== undefined && (typeof resourceClaim !== 'string' || resourceClaim === '')) {
+    fail('resourceClaim', 'a claim name', resourceClaim);
+  }
+  if (resourceClaim !== undefined && resource === undefined) fail('resourceClaim', 'set together with resource', resourceClaim);
   if (resourceMetadataUrl !== undefined && typeof resourceMetadataUrl !== 'string' && typeof resourceMetadataUrl !== 'function') {
     fail('resourceMetadataUrl', 'a string or (req) => string', resourceMetadataUrl);
   }
@@ -858,6 +921,8 @@ function validateOptions(options: AuthorizeTokenOptions): void {
   }
   if (now !== undefined && typeof now !== 'function') fail('now', 'a function returning milliseconds', now);
 }
+
+const isAbsoluteUri = (value: string) => URL.canParse(value) && !value.includes('#');
 
 /** A rejected option's value, for its TypeError: never an object's contents (a client holds the project secret). */
 function shown(value: unknown): string {

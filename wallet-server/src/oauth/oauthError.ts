@@ -2,7 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import { bodyReadError, ServiceError } from '@m2m/shared';
 
 /**
- * RFC 6749 §5.2's error codes, RFC 8707's invalid_target, and the two HTTP leaves to itself
+ * RFC 6749 §5.2's error codes (and §4.1.2.1's unsupported_response_type), RFC 8707's invalid_target, and the two HTTP leaves to itself
  * (429, 503); `server_error` for our own bugs.
  */
 export type OAuthErrorCode =
@@ -13,6 +13,7 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'invalid_target'
+  | 'unsupported_response_type'
   | 'too_many_requests'
   | 'temporarily_unavailable'
   | 'server_error';

@@ -2,6 +2,7 @@ import { Router, type Request } from 'express';
 import { CheckBalanceRequest, DebitRequest, HttpError, IdempotencyKey, jsonBody, methodNotAllowed, parseInput, SCOPES } from '@m2m/shared';
 import { authorizeToken, type AuthorizeTokenOptions, type M2MIdentity } from '@m2m/shared';
 import { callerTenant } from '../tenants/callerTenant';
+import { debitRefusal } from '../wallets/debitRefusal';
 import type { WalletStore } from '../wallets/walletStore';
 
 /**
@@ -31,31 +32,9 @@ export function walletRoutes(wallets: WalletStore, authorize: AuthorizeTokenOpti
       // Settles once the debit's transaction is committed (group commit: see walletStore.ts); Express 5 sends a rejection to `next`.
       const caller = identity(req);
       const outcome = await wallets.debit({ clientId: caller.client_id, idempotencyKey, request, tenantId: callerTenant(caller) });
-      switch (outcome.status) {
-        case 'debited':
-          if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
-          res.json(outcome.response);
-          return;
-        case 'unknown_customer':
-          throw new HttpError(404, 'customer_not_found', `No wallet for customer ${request.customerId}`);
-        case 'same_wallet':
-          throw new HttpError(400, 'invalid_request', "destinationWalletId: must be another wallet than the customer's own");
-        case 'unknown_destination':
-          throw new HttpError(
-            404,
-            'destination_not_found',
-            `No wallet ${request.destinationWalletId} to pay into: money moves only between wallets this server holds`,
-          );
-        case 'insufficient_funds':
-          // Never the balance: an error body is no way to read a wallet.
-          throw new HttpError(409, 'insufficient_funds', 'Insufficient funds: the balance does not cover this debit');
-        case 'key_reused':
-          throw new HttpError(
-            422,
-            'idempotency_key_reused',
-            'This Idempotency-Key was already used for a different debit; use a new key for a new debit',
-          );
-      }
+      if (outcome.status !== 'debited') throw debitRefusal(outcome, request);
+      if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
+      res.json(outcome.response);
     })
     .all(
       methodNotAllowed(
