@@ -81,26 +81,28 @@ describe('examples/agent: an MCP client pays with client credentials (the real M
     let mcpUrl: string;
 
     beforeAll(async () => {
-      // The auth-server behind a counting proxy, which is what the wallet's metadata names.
+      // The auth-server behind a counting proxy: what reaches the project, through the wallet's token endpoint.
       ({ auth, proxy } = await startAuthBehindProxy());
       wallet = await startWallet(auth, { stytchProject: { projectId: auth.projectId, secret: auth.projectSecret, baseUrl: proxy.url } });
       mcpUrl = new URL('mcp', wallet.url).href;
     });
     afterAll(() => closeAll(wallet, auth, proxy));
 
-    it('finds the token endpoint through the metadata and gets a token bound to the wallet', async () => {
+    it("finds the wallet's token endpoint through the metadata and gets a token bound to the wallet", async () => {
       const credentials = await createM2MClient(sdk(auth), ['read:users'], 'discovering-agent');
       proxy.reset();
-      const agent = await connectWalletAgent({ mcpUrl, ...credentials, issuer: proxy.url, scope: 'read:users' });
+      // The wallet names itself as the authorization server (RFC 9728), in front of the project.
+      const agent = await connectWalletAgent({ mcpUrl, ...credentials, issuer: wallet.url.replace(/\/$/, ''), scope: 'read:users' });
       try {
         const balance = await agent.callTool({ name: 'check_balance', arguments: { customerId: JANE.customerId } });
         expect(balance.structuredContent).toMatchObject({ walletId: JANE.walletId });
       } finally {
         await agent.close();
       }
-      const requests = proxy.requests();
-      expect(requests['GET /.well-known/oauth-authorization-server']).toBe(1);
+      // Discovery was the wallet's; its token endpoint forwarded one request, with the wallet as `resource`.
+      expect(proxy.requests()['GET /.well-known/oauth-authorization-server']).toBeUndefined();
       expect(proxy.tokenRequests()).toEqual({ 'read:users': 1 });
+      expect(proxy.tokenResources()).toEqual({ [wallet.url.replace(/\/$/, '')]: 1 });
     });
 
     it('sends its credentials to no authorization server but the one it was given', async () => {

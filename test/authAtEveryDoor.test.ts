@@ -171,10 +171,23 @@ describe('wallet-server routes: an M2M token required', () => {
     ['/api/check-balance', { customerId: JOHN.customerId }],
     ['/api/debit', { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId }],
     ['/mcp', { jsonrpc: '2.0', id: 1, method: 'tools/list' }],
+    ['/tenant/m2m/clients', { scopes: ['read:users'] }],
+    ['/tenant/m2m/clients/m2m-client-test-x/secrets/rotate/start', {}],
   ])('%s without a token → 401 with a Bearer challenge', async (route, body) => {
     const answer = await post(at(wallet.url, route), body, { 'Idempotency-Key': 'door-test' });
     expect(answer.status).toBe(401);
     expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
+  });
+
+  it.each([
+    ['GET', '/tenant/m2m/clients'],
+    ['DELETE', '/tenant/m2m/clients/m2m-client-test-x'],
+  ])('%s %s without a token → 401; with a token lacking manage:credentials → 403', async (method, route) => {
+    expect((await request(method, at(wallet.url, route))).status).toBe(401);
+    const token = await accessToken(sdk(auth), victim);
+    const answer = await request(method, at(wallet.url, route), { headers: { Authorization: bearer(token) } });
+    expect(answer.status).toBe(403);
+    expect(answer.headers.get('www-authenticate')).toContain('scope="manage:credentials"');
   });
 
   it('a read:users token at /api/debit → 403 insufficient_scope naming write:wallets, nothing debited', async () => {

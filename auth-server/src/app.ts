@@ -6,7 +6,9 @@ import {
   jsonBody,
   metricsRoute,
   newMetricsRegistry,
+  TOKEN_FAILURE_LIMITS,
   type Logger,
+  type TokenFailureLimits,
   type TrustProxy,
 } from '@m2m/shared';
 import type { AuditLog } from './audit/auditLog';
@@ -28,18 +30,9 @@ import type { AuthStores } from './store/database';
 import type { KeyRing } from './tokens/keyRing';
 import { TokenIssuer } from './tokens/tokenIssuer';
 
-/**
- * Failure budgets (security notes in the README). Each counts failures of one kind from one IP, so
- * a caller's failures never spend another caller's budget (with TRUST_PROXY behind a proxy).
- */
-export interface RateLimitOptions {
-  /** Failed authentications of one client_id from one IP per minute before 429. */
-  perClientPerMinute: number;
-  /** Failed authentications with unknown client ids, and failed project credentials, per IP per minute before 429. */
-  perIpPerMinute: number;
-}
-
-export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perClientPerMinute: 10, perIpPerMinute: 60 };
+/** Failure budgets (security notes in the README): shared with the wallet's token endpoint, which applies the same rules. */
+export type RateLimitOptions = TokenFailureLimits;
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = TOKEN_FAILURE_LIMITS;
 
 export interface AuthAppDeps {
   project: { projectId: string; secretHash: string };

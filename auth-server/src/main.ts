@@ -7,6 +7,7 @@ import {
   resolveMetricsToken,
   runMain,
   stopOnSignals,
+  TENANT_CLAIMS_TEMPLATE,
   writeLocalProject,
 } from '@m2m/shared';
 import { loadAuthServerConfig } from './config';
@@ -27,6 +28,8 @@ runMain('auth-server', async () => {
     projectSecret: config.STYTCH_SECRET,
     tokenLifetimeSeconds: config.TOKEN_LIFETIME_SECONDS,
     customClaimsTemplate: config.M2M_CUSTOM_CLAIMS_TEMPLATE,
+    // A new local project puts each client's tenant into its tokens, as the wallet's tenancy expects.
+    initialCustomClaimsTemplate: TENANT_CLAIMS_TEMPLATE,
     publicUrl: config.AUTH_SERVER_PUBLIC_URL,
     trustProxy: config.TRUST_PROXY,
     metricsToken: metrics.token,

@@ -21,6 +21,8 @@ export interface AuthServerOptions {
   tokenLifetimeSeconds?: number;
   /** Replaces the stored custom claims template at start-up. */
   customClaimsTemplate?: Record<string, unknown> | undefined;
+  /** Stored when this start generates the project and no `customClaimsTemplate` is given (the local stack's provisioning). */
+  initialCustomClaimsTemplate?: Record<string, unknown> | undefined;
   /** Base URL clients reach this server at; defaults to http://host:port. */
   publicUrl?: string | undefined;
   logger?: Logger;
@@ -65,6 +67,9 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   try {
     const project = await resolveServedProject(stores.project, options, databaseFile);
     if (template) stores.project.setCustomClaimsTemplate(template);
+    else if (project.generated && options.initialCustomClaimsTemplate) {
+      stores.project.setCustomClaimsTemplate(validateClaimsTemplate(options.initialCustomClaimsTemplate));
+    }
     const keys = await KeyRing.load(stores.signingKeys, tokenLifetimeSeconds, () => Math.floor(now() / 1000));
     auditDb = databaseFile === ':memory:' ? undefined : openAuditDatabase(databaseFile);
     const audit = new AuditLog(auditDb ?? stores.db, retention, now);

@@ -26,6 +26,11 @@ export const paymentServerEnv = {
   AUTH_SERVER_PUBLIC_URL: common.AUTH_SERVER_PUBLIC_URL,
   /** Default: http://127.0.0.1:$WALLET_SERVER_PORT */
   WALLET_SERVER_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * Get the payment-server's tokens from this OAuth 2.0 issuer (RFC 8414 discovery), e.g. the
+   * wallet-server's URL, instead of the Stytch project's token endpoint. Unset: the project's.
+   */
+  TOKEN_ISSUER_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Deadline of each call to the wallet-server, in milliseconds. */
   WALLET_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   /** Payments one caller (the token's client_id) may attempt a minute before 429. */
@@ -44,6 +49,7 @@ export interface PaymentServerConfig {
   dataDir: string;
   logLevel: string;
   walletServerUrl: string;
+  tokenIssuerUrl: string | undefined;
   walletTimeoutMs: number;
   paymentsPerMinute: number;
   clientId?: string | undefined;
@@ -69,6 +75,7 @@ export function loadPaymentServerConfig(env: Env): PaymentServerConfig {
     dataDir,
     logLevel: c.LOG_LEVEL,
     walletServerUrl: c.WALLET_SERVER_URL ?? `http://${reachableHost(c.HOST)}:${c.WALLET_SERVER_PORT}/`,
+    tokenIssuerUrl: c.TOKEN_ISSUER_URL,
     walletTimeoutMs: c.WALLET_TIMEOUT_MS,
     paymentsPerMinute: c.PAYMENT_RATE_LIMIT_PER_MINUTE,
     clientId: c.CLIENT_ID,

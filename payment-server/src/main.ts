@@ -23,6 +23,7 @@ runMain('payment-server', async () => {
     stytchProject,
     walletServerUrl: config.walletServerUrl,
     walletTimeoutMs: config.walletTimeoutMs,
+    ...(config.tokenIssuerUrl !== undefined && { tokenIssuerUrl: config.tokenIssuerUrl }),
     credentialsFile: config.credentialsFile,
     clientId: config.clientId,
     clientSecret: config.clientSecret,

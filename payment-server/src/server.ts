@@ -42,6 +42,8 @@ export interface PaymentServerOptions {
   paymentsPerMinute?: number;
   logger?: Logger;
   tokenProvider?: TokenProviderTuning;
+  /** TOKEN_ISSUER_URL: tokens from this OAuth 2.0 issuer (RFC 8414 discovery, e.g. the wallet's URL) instead of the project's endpoint. */
+  tokenIssuerUrl?: string;
   /** Deadline of each wallet call (default 5 s). */
   walletTimeoutMs?: number;
   /** The bearer secret of GET /metrics (METRICS_TOKEN); undefined: /metrics answers 404. */
@@ -92,7 +94,7 @@ export async function startPaymentServer(options: PaymentServerOptions): Promise
   }
 
   const tokenProvider = new TokenProvider({
-    stytch,
+    ...(options.tokenIssuerUrl !== undefined ? { oauth: { issuer: options.tokenIssuerUrl } } : { stytch }),
     credentials: loaded.credentials,
     logger: logger.child({ component: 'token-provider' }),
     ...options.tokenProvider,

@@ -6,7 +6,7 @@ import path from 'node:path';
  * folders before it in this list, so that the copyable token client never depends on the server
  * around it and the stored credentials never depend on the routes that manage them.
  */
-const LAYERS = ['m2m', 'stytch', 'wallet', 'credentials', 'metrics', 'payments', 'admin'];
+const LAYERS = ['m2m', 'wallet', 'credentials', 'metrics', 'payments', 'admin'];
 const src = path.resolve(__dirname, '..', 'src');
 
 /** The src/ folders a file imports from (relative imports only). */

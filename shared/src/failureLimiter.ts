@@ -63,3 +63,16 @@ export class FailureLimiter {
     if (this.windows.size >= 100_000 && !oldest.done) this.windows.delete(oldest.value);
   }
 }
+
+/**
+ * The token endpoint's failure budgets. Each counts failures of one kind from one IP, so a caller's
+ * failures never spend another caller's budget (with TRUST_PROXY behind a proxy).
+ */
+export interface TokenFailureLimits {
+  /** Failed authentications of one client_id from one IP per minute before 429. */
+  perClientPerMinute: number;
+  /** Failed authentications with unknown client ids, and failed project credentials, per IP per minute before 429. */
+  perIpPerMinute: number;
+}
+
+export const TOKEN_FAILURE_LIMITS: TokenFailureLimits = { perClientPerMinute: 10, perIpPerMinute: 60 };

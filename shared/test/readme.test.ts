@@ -99,4 +99,38 @@ describe("the README's curl walkthrough, run as written against npm start", () =
     const project = JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'stytch-project.json'), 'utf8')) as { secret: string };
     expect(stdout).not.toContain(project.secret);
   });
+
+  describe('"Give your customers M2M credentials", its two blocks run in order in one shell', () => {
+    const customerBlocks = bashBlocks('Give your customers M2M credentials');
+
+    it('has the two blocks this test knows', () => {
+      expect(customerBlocks).toHaveLength(2);
+    });
+
+    it('discovers the wallet, makes a tenant client, uses it, refuses an escalation, rotates its secret and lists without secrets', async () => {
+      const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', onThisStack(customerBlocks.join('\n'), env)], { cwd: repoRoot });
+      const lines = stdout.trim().split('\n');
+      const [discovery, service, balance, escalation, completed, oldSecret] = lines.slice(0, 6).map((line) => JSON.parse(line));
+      const walletUrl = `http://127.0.0.1:${env.WALLET_SERVER_PORT}`;
+      expect(discovery).toMatchObject({
+        issuer: walletUrl,
+        token_endpoint: `${walletUrl}/oauth2/token`,
+        jwks_uri: `${walletUrl}/.well-known/jwks.json`,
+      });
+      expect(service.m2m_client).toMatchObject({
+        client_name: 'demo-reporting',
+        scopes: ['read:users'],
+        trusted_metadata: { tenant_id: 'demo' },
+      });
+      expect(balance).toMatchObject({ customerName: 'john_doe' });
+      expect(escalation.error.code).toBe('scope_not_held');
+      expect(completed.m2m_client.next_client_secret_last_four).toBeNull();
+      expect(oldSecret).toEqual({ error: 'invalid_client', error_description: expect.any(String) });
+      expect(lines[6]).toBe('200');
+      const listed = JSON.parse(lines[7]!) as { m2m_clients: { client_name: string }[] };
+      expect(listed.m2m_clients.map((c) => c.client_name).sort()).toEqual(['demo-reporting', 'demo-tenant-owner']);
+      // The service's first secret shows in the create answer (echoed above) only; the list shows none.
+      expect(lines[7]).not.toContain(service.m2m_client.client_secret);
+    });
+  });
 });

@@ -8,10 +8,10 @@ import { httpProbe } from '../../launcher/src/httpProbe';
 import { buildCopiedProject } from './support/copiedProject';
 import { freePort, repoRoot } from '../../launcher/test/support/npmStart';
 
-/** The TypeScript blocks of the README's "Use it in your own app" section. */
-function snippets(): string[] {
+/** The TypeScript blocks of one README section ("Use it in your own app" by default). */
+function snippets(heading = 'Use it in your own app'): string[] {
   const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-  const start = readme.indexOf('## Use it in your own app');
+  const start = readme.indexOf(`## ${heading}`);
   const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
   return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 }
@@ -34,6 +34,12 @@ describe("the README's copy-into-your-app snippets", () => {
 
   it('the TokenProvider snippet compiles next to a copied m2m/ folder', async () => {
     await expect(typecheck(tokenClient!, [['payment-server/src/m2m', 'm2m']])).resolves.toBeUndefined();
+  });
+
+  it('the plain-OAuth TokenProvider snippet ("Give your customers M2M credentials") compiles next to a copied m2m/ folder', async () => {
+    const customers = snippets('Give your customers M2M credentials');
+    expect(customers).toHaveLength(1);
+    await expect(typecheck(customers[0]!, [['payment-server/src/m2m', 'm2m']])).resolves.toBeUndefined();
   });
 
   it('a snippet that misuses the API does not compile (the check can fail)', async () => {

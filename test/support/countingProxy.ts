@@ -13,6 +13,8 @@ export interface CountingProxy {
   /** Token-endpoint requests by requested scope set (sorted, space-joined; '*' when none), form or JSON. */
   tokenRequests(): Record<string, number>;
   tokenRequestTotal(): number;
+  /** RFC 8707 `resource` values of form token requests, by value (so a test sees what a forwarder passed on). */
+  tokenResources(): Record<string, number>;
   /** Every request by "METHOD /path" (the token endpoint as /v1/public/{project}/oauth2/token). */
   requests(): Record<string, number>;
   requestTotal(): number;
@@ -47,6 +49,11 @@ function scopeOf(body: string, contentType: string | undefined): string {
   }
 }
 
+/** The `resource` parameters of a form body (credentials are never read). */
+function resourcesOf(body: string, contentType: string | undefined): string[] {
+  return contentType?.includes('application/x-www-form-urlencoded') ? new URLSearchParams(body).getAll('resource') : [];
+}
+
 const sum = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
 
 /** Until it has a target (`setTarget`), the proxy answers 503; when the target is unreachable, 502. */
@@ -54,6 +61,7 @@ export async function startCountingProxy(targetUrl?: string): Promise<CountingPr
   let target = targetUrl === undefined ? undefined : new URL(targetUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   let tokens: Record<string, number> = {};
+  let resources: Record<string, number> = {};
   let requests: Record<string, number> = {};
   let answers: Record<string, number> = {};
   let mode: ProxyMode = 'forward';
@@ -86,6 +94,8 @@ export async function startCountingProxy(targetUrl?: string): Promise<CountingPr
       if (isToken) {
         const scope = scopeOf(body.toString('utf8'), req.headers['content-type']);
         tokens[scope] = (tokens[scope] ?? 0) + 1;
+        for (const resource of resourcesOf(body.toString('utf8'), req.headers['content-type']))
+          resources[resource] = (resources[resource] ?? 0) + 1;
       }
       if (!target) return stytchError(res, 503, 'counting_proxy_no_target', 'no upstream yet');
       const upstream = http.request(
@@ -114,11 +124,13 @@ export async function startCountingProxy(targetUrl?: string): Promise<CountingPr
     url: running.url,
     tokenRequests: () => ({ ...tokens }),
     tokenRequestTotal: () => sum(tokens),
+    tokenResources: () => ({ ...resources }),
     requests: () => ({ ...requests }),
     requestTotal: () => sum(requests),
     answers: () => ({ ...answers }),
     reset: () => {
       tokens = {};
+      resources = {};
       requests = {};
       answers = {};
     },

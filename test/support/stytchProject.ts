@@ -1,4 +1,4 @@
-import { createStytchClient, PAYMENT_API_SCOPE, type StytchProject } from '@m2m/shared';
+import { createStytchClient, MANAGE_CREDENTIALS_SCOPE, PAYMENT_API_SCOPE, TENANT_CLAIM, type StytchProject } from '@m2m/shared';
 import type * as stytch from 'stytch';
 
 /** A Stytch project and its M2M clients through the real SDK, for the tests and the bench (no server code loaded). */
@@ -25,8 +25,17 @@ export interface M2MCredentials {
   clientSecret: string;
 }
 
-export async function createM2MClient(admin: stytch.Client, scopes: string[], name = 'suite-client'): Promise<M2MCredentials> {
-  const { m2m_client } = await admin.m2m.clients.create({ scopes, client_name: name });
+export async function createM2MClient(
+  admin: stytch.Client,
+  scopes: string[],
+  name = 'suite-client',
+  trustedMetadata?: Record<string, unknown>,
+): Promise<M2MCredentials> {
+  const { m2m_client } = await admin.m2m.clients.create({
+    scopes,
+    client_name: name,
+    ...(trustedMetadata && { trusted_metadata: trustedMetadata }),
+  });
   return { clientId: m2m_client.client_id, clientSecret: m2m_client.client_secret };
 }
 
@@ -37,6 +46,27 @@ export async function accessToken(admin: stytch.Client, credentials: M2MCredenti
     ...(scopes && { scopes }),
   });
   return access_token;
+}
+
+/** A tenant owner of the wallet platform: an M2M client of `tenantId` that may manage its tenant's clients. */
+export function createTenantOwner(admin: stytch.Client, tenantId: string, scopes: string[] = []): Promise<M2MCredentials> {
+  return createM2MClient(admin, [MANAGE_CREDENTIALS_SCOPE, ...scopes], `${tenantId}-owner`, { [TENANT_CLAIM]: tenantId });
+}
+
+/** A token from the wallet's own token endpoint (POST /oauth2/token, client_secret_basic, a form body). */
+export async function walletToken(walletUrl: string, credentials: M2MCredentials, scope?: string): Promise<string> {
+  const res = await fetch(new URL('oauth2/token', walletUrl), {
+    method: 'POST',
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${encodeURIComponent(credentials.clientId)}:${encodeURIComponent(credentials.clientSecret)}`).toString('base64')}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope && { scope }) }).toString(),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await res.json()) as { access_token?: string; error?: string };
+  if (res.status !== 200 || !body.access_token) throw new Error(`the wallet's token endpoint answered ${res.status} ${body.error ?? ''}`);
+  return body.access_token;
 }
 
 /**

@@ -12,9 +12,13 @@ import {
   notFound,
   type Logger,
 } from '@m2m/shared';
-import type { AuthorizeTokenOptions, TrustProxy } from '@m2m/shared';
+import type { AuthorizeTokenOptions, TokenFailureLimits, TrustProxy } from '@m2m/shared';
+import { authorizationServerMetadataRoute } from './oauth/authorizationServerMetadata';
+import { jwksProxy } from './oauth/jwksProxy';
+import { tokenRoute } from './oauth/tokenRoute';
 import { protectedResourceMetadata, PROTECTED_RESOURCE_METADATA_PATH, resourceUrl } from './routes/protectedResourceMetadata';
 import { walletRoutes } from './routes/walletRoutes';
+import { tenantClientRoutes } from './tenants/tenantClientRoutes';
 import { mcpRoutes } from './mcp/mcpRoutes';
 import type { SigningKeysProbe } from './signingKeys';
 import type { WalletStore } from './wallets/walletStore';
@@ -29,8 +33,16 @@ export interface WalletAppDeps {
   wallets: WalletStore;
   stytchClient: stytch.Client;
   logger: Logger;
-  /** The authorization server advertised in the RFC 9728 metadata (the Stytch project's base URL). */
-  authorizationServer: string;
+  /** The Stytch project the wallet's own token endpoint and JWKS stand in front of. */
+  project: {
+    projectId: string;
+    /** Its token endpoint (oauth/stytchTokenEndpoint.ts stytchTokenUrl). */
+    tokenUrl: string;
+    /** Its JWKS (signingKeys.ts jwksUrl). */
+    jwksUrl: string;
+  };
+  /** Failed client authentications at POST /oauth2/token before 429; default the auth-server's. */
+  tokenFailureLimits?: TokenFailureLimits;
   /** Readiness of token verification; /readyz is not ready while it answers false. */
   signingKeysReady: SigningKeysProbe;
   /**
@@ -74,6 +86,18 @@ export function createWalletApp(deps: WalletAppDeps): Express {
   tokenMetrics.watchCache(authorizeToken([], authorize));
 
   app.use(walletRoutes(wallets, authorize));
+  app.use(tenantClientRoutes({ stytch: deps.stytchClient, authorize }));
+
+  // The wallet is its customers' authorization server: its URL is the issuer, Stytch stays behind it.
+  app.use(
+    tokenRoute({
+      upstreamUrl: deps.project.tokenUrl,
+      projectId: deps.project.projectId,
+      ...(deps.tokenFailureLimits && { failureLimits: deps.tokenFailureLimits }),
+    }),
+  );
+  app.use(authorizationServerMetadataRoute(resource));
+  app.use(jwksProxy({ upstreamUrl: deps.project.jwksUrl, logger }));
   // The same wallet for AI agents; only its tokens must be bound to this server (the REST routes take any token of the project).
   app.use(mcpRoutes({ wallets, logger, authorize, resource, resourceClaim: deps.mcpResourceClaim }));
 
@@ -81,7 +105,7 @@ export function createWalletApp(deps: WalletAppDeps): Express {
     .route(PROTECTED_RESOURCE_METADATA_PATH)
     .get((_req, res) => {
       res.setHeader('Cache-Control', 'public, max-age=300');
-      res.json(protectedResourceMetadata(resource(), deps.authorizationServer));
+      res.json(protectedResourceMetadata(resource(), resource()));
     })
     .all(methodNotAllowed(['GET', 'HEAD']));
 

@@ -6,10 +6,12 @@ import {
   reachableHost,
   type Logger,
   type StytchProject,
+  type TokenFailureLimits,
   type TrustProxy,
 } from '@m2m/shared';
 import type * as stytch from 'stytch';
 import { createWalletApp, type WalletAuthorizeOptions } from './app';
+import { stytchTokenUrl } from './oauth/stytchTokenEndpoint';
 import { jwksUrl, signingKeysProbe } from './signingKeys';
 import { openWalletStore } from './wallets/openWalletStore';
 import type { PostgresWalletStoreOptions } from './wallets/postgresWalletStore';
@@ -39,6 +41,8 @@ export interface WalletServerOptions {
   seed?: readonly WalletSeed[];
   /** Express's `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the caller. Default off. */
   trustProxy?: TrustProxy;
+  /** Failed client authentications at POST /oauth2/token before 429; default the auth-server's. */
+  tokenFailureLimits?: TokenFailureLimits;
   /** MCP_RESOURCE_CLAIM: a custom claim that may bind a token to this server at /mcp instead of `aud`. */
   mcpResourceClaim?: string;
   /** The bearer secret of GET /metrics (METRICS_TOKEN); undefined: /metrics answers 404. */
@@ -72,11 +76,16 @@ export async function startWalletServer(options: WalletServerOptions): Promise<R
       wallets,
       stytchClient,
       logger,
-      authorizationServer: stytchProject.baseUrl.replace(/\/+$/, ''),
+      project: {
+        projectId: stytchProject.projectId,
+        tokenUrl: stytchTokenUrl(stytchProject),
+        jwksUrl: jwksUrl(stytchProject.baseUrl, stytchProject.projectId),
+      },
       signingKeysReady: signingKeysProbe(stytchClient, jwksUrl(stytchProject.baseUrl, stytchProject.projectId)),
       publicUrl: options.publicUrl ?? (() => listeningUrl),
       ...(options.authorize && { authorize: options.authorize }),
       ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+      ...(options.tokenFailureLimits && { tokenFailureLimits: options.tokenFailureLimits }),
       ...(options.mcpResourceClaim !== undefined && { mcpResourceClaim: options.mcpResourceClaim }),
       metricsToken: options.metricsToken,
     });

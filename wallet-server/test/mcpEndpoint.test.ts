@@ -90,7 +90,8 @@ describe('wallet-server MCP endpoint (local auth-server: RFC 8707 resource in au
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('missing_token');
 
     const metadata = (await (await fetch(`${base}/.well-known/oauth-protected-resource`)).json()) as Record<string, unknown>;
-    expect(metadata).toMatchObject({ resource: base, authorization_servers: [auth.url.replace(/\/$/, '')] });
+    // The authorization server is the wallet itself (its RFC 8414 metadata and token endpoint, src/oauth/).
+    expect(metadata).toMatchObject({ resource: base, authorization_servers: [base] });
   });
 
   it('refuses a valid project token that is not bound to the wallet (401 invalid_token), which the REST route still takes', async () => {

@@ -233,12 +233,13 @@ describe('wallet-server', () => {
       });
     });
 
-    it('publishes RFC 9728 protected resource metadata', async () => {
+    it('publishes RFC 9728 protected resource metadata, naming the wallet itself as the authorization server', async () => {
       const res = await request(base).get('/.well-known/oauth-protected-resource').expect(200);
       expect(res.body).toEqual({
         resource: base,
-        authorization_servers: [auth.url.replace(/\/$/, '')],
-        scopes_supported: ['read:users', 'write:wallets'],
+        // Its RFC 8414 metadata and token endpoint stand in front of the Stytch project (src/oauth/).
+        authorization_servers: [base],
+        scopes_supported: ['read:users', 'write:wallets', 'manage:credentials'],
         bearer_methods_supported: ['header'],
         resource_name: 'wallet-server',
       });

@@ -183,6 +183,27 @@ describe.each(backends)('WalletStore on $name', (backend) => {
     expect(await books(store)).toEqual({ alice, bob: 1000 - alice, aliceLedger: alice, bobLedger: 1000 - alice });
   });
 
+  it("keeps a tenant's caller to its tenant's wallets; the platform (no tenant) reaches every wallet", async () => {
+    const tenants = await (
+      await backend.freshDatabase()
+    ).open([
+      { customerId: 'c-a', customerName: 'a', walletId: 'w-a', balance: 100, tenantId: 'acme' },
+      { customerId: 'c-a2', customerName: 'a2', walletId: 'w-a2', balance: 0, tenantId: 'acme' },
+      { customerId: 'c-d', customerName: 'd', walletId: 'w-d', balance: 100 },
+    ]);
+    const pay = (tenantId: string | undefined, customerId: string, destinationWalletId: string, key: string) =>
+      tenants.debit({ clientId: 'client-1', idempotencyKey: key, tenantId, request: { customerId, amount: 10, destinationWalletId } });
+    expect((await pay('acme', 'c-a', 'w-d', 'k1')).status).toBe('unknown_destination');
+    expect((await pay('acme', 'c-d', 'w-a', 'k2')).status).toBe('unknown_customer');
+    expect((await pay('acme', 'c-a', 'w-a2', 'k3')).status).toBe('debited');
+    expect((await pay(undefined, 'c-d', 'w-a', 'k4')).status).toBe('debited');
+    const balances = await Promise.all(['c-a', 'c-a2', 'c-d'].map(async (id) => (await tenants.findByCustomer(id))?.balance));
+    expect(balances).toEqual([100, 10, 90]);
+    expect((await tenants.findByCustomer('c-d'))?.tenantId).toBe('demo');
+    expect(await tenants.checkBalance('c-d', 'acme')).toBeUndefined();
+    expect(await tenants.checkBalance('c-a', 'acme')).toEqual({ customerName: 'a', walletId: 'w-a', walletBalance: 100 });
+  });
+
   it('the database itself refuses a negative balance (a CHECK constraint)', async () => {
     const database = await backend.freshDatabase();
     await (await database.open()).close();

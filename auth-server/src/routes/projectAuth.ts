@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { setAuditActor } from '../audit/auditContext';
 import { AuthServerError } from '../errors';
-import { parseBasicAuth } from '../security/basicAuth';
+import { parseBasicAuth } from '@m2m/shared';
 import type { FailureLimiter } from '@m2m/shared';
 import { safeEqualStrings, verifySecret } from '../security/secrets';
 

@@ -1,10 +1,10 @@
 import { Router, type Request } from 'express';
 import type { Client } from 'stytch';
 import { HttpError, parseInput } from '@m2m/shared';
-import { clientView } from './clientView';
+import { clientView } from '@m2m/shared';
 import { ClientIdParam, CreateClientRequest, SearchClientsRequest, UpdateClientRequest } from './clientSchemas';
 import { PAYMENT_CLIENT_SCOPES } from '../credentials/loadCredentials';
-import { callStytch } from '../stytch/callStytch';
+import { callStytch } from '@m2m/shared';
 
 export interface ClientRoutesDeps {
   stytch: Client;

@@ -6,9 +6,9 @@ import type { Client } from 'stytch';
 import { z } from 'zod';
 import { methodNotAllowed, ServiceError, type Logger } from '@m2m/shared';
 import type { SecretRotation } from '../credentials/secretRotation';
-import { callStytch } from '../stytch/callStytch';
+import { callStytch } from '@m2m/shared';
 import { ClientIdParam, SearchClientsRequest } from './clientSchemas';
-import { clientView } from './clientView';
+import { clientView } from '@m2m/shared';
 
 export interface OperatorMcpDeps {
   stytch: Client;

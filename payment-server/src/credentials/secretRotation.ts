@@ -1,7 +1,7 @@
 import type { Client } from 'stytch';
 import { HttpError, SCOPES, type Logger } from '@m2m/shared';
 import type { TokenProvider } from '../m2m/tokenProvider';
-import { callStytch } from '../stytch/callStytch';
+import { callStytch } from '@m2m/shared';
 import { lastFour, type CredentialsFile, type StoredCredentials } from './credentialsFile';
 
 /** What the rotation routes answer: which secrets exist, by their last four characters only. */

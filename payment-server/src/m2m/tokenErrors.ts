@@ -1,5 +1,6 @@
 import { RequestError, StytchError } from 'stytch';
 import { TimeoutError } from './backoff.js';
+import { OAuthAnswerError, OAuthTransportError } from './oauthTokenEndpoint.js';
 
 /**
  * Why no token could be had. `retryable` says whether trying again later can help:
@@ -60,7 +61,8 @@ export class TokenUnavailableError extends Error {
 /**
  * Sorts a failed `m2m.token` call into a reason. The SDK throws `StytchError` for any answer
  * >= 400 (OAuth errors have `error` mapped to `error_type`) and `RequestError` when the server
- * can't be reached or answers something that is not JSON; our deadline throws `TimeoutError`.
+ * can't be reached or answers something that is not JSON; our deadline throws `TimeoutError`. A
+ * plain OAuth server (oauthTokenEndpoint.ts) throws `OAuthAnswerError` and `OAuthTransportError`.
  */
 export function classifyTokenFailure(err: unknown): TokenFailure {
   if (err instanceof TimeoutError) {
@@ -68,6 +70,15 @@ export function classifyTokenFailure(err: unknown): TokenFailure {
     return { reason: 'auth_server_timeout', retryable: true, detail, cause: err };
   }
   if (err instanceof StytchError) return classifyAnswer(err);
+  if (err instanceof OAuthAnswerError) return classifyStatus(err.status, err.error, err.message, err.retryAfterSeconds);
+  if (err instanceof OAuthTransportError) {
+    return {
+      reason: err.retryable ? 'auth_server_unreachable' : 'auth_server_error',
+      retryable: err.retryable,
+      detail: err.message,
+      cause: err,
+    };
+  }
   if (err instanceof RequestError) {
     // RequestError keeps the request it failed on, whose form body holds client_secret: only its message goes on.
     const cause = new Error(err.message);
@@ -83,14 +94,24 @@ function classifyAnswer(err: StytchError): TokenFailure {
   const detail = `${err.status_code} ${err.error_type}: ${err.error_message}`;
   // Rebuilt from the parsed fields only: the original message is the whole response body.
   const cause = Object.assign(new Error(detail), { status_code: err.status_code, error_type: err.error_type, request_id: err.request_id });
+  return classifyStatus(err.status_code, err.error_type, detail, retryAfterOf(err), cause);
+}
+
+/** The reason for an error answer: its status, and its OAuth `error` code. */
+function classifyStatus(
+  status: number,
+  error: string,
+  detail: string,
+  retryAfterSeconds: number | undefined,
+  cause = new Error(detail),
+): TokenFailure {
   const failure = (reason: TokenFailureReason, retryable: boolean): TokenFailure => ({ reason, retryable, detail, cause });
-  if (err.error_type === 'invalid_client' || err.status_code === 401) return failure('invalid_client', false);
-  if (err.error_type === 'invalid_scope') return failure('invalid_scope', false);
-  if (err.status_code === 429) {
-    const retryAfterSeconds = retryAfterOf(err);
+  if (error === 'invalid_client' || status === 401) return failure('invalid_client', false);
+  if (error === 'invalid_scope') return failure('invalid_scope', false);
+  if (status === 429) {
     return { ...failure('auth_server_rate_limited', true), ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) };
   }
-  if (err.status_code >= 500) return failure('auth_server_error', true);
+  if (status >= 500) return failure('auth_server_error', true);
   return failure('rejected', false);
 }
 

@@ -1,5 +1,6 @@
 import NodeCache from 'node-cache';
 import { fullJitterDelayMs, sleep, withTimeout } from './backoff.js';
+import { oauthTokenEndpoint } from './oauthTokenEndpoint.js';
 import { classifyTokenFailure, TokenUnavailableError, type TokenFailure } from './tokenErrors.js';
 import {
   assertCredentials,
@@ -13,9 +14,11 @@ import {
   type TokenProviderTuning,
 } from './tokenProviderOptions.js';
 
+export type { OAuthServer } from './oauthTokenEndpoint.js';
 export type {
   ClientCredentials,
   TokenEndpoint,
+  TokenSource,
   TokenProviderLogger,
   TokenProviderOptions,
   TokenProviderTuning,
@@ -65,10 +68,14 @@ const silentLogger: TokenProviderLogger = { debug: () => {}, warn: () => {} };
  * - `setCredentials` switches the secret (rotation) without dropping tokens already issued;
  *   `invalidate` drops a token a resource server refused (401 invalid_token), once.
  *
+ * Tokens come from a Stytch project (`stytch`: the SDK's `m2m.token`) or from any OAuth 2.0
+ * authorization server (`oauth`: an issuer URL, found by RFC 8414 discovery, or a token endpoint URL),
+ * with the same behaviour either way.
+ *
  * Copy this folder (`m2m/`) into another service as it is: it needs only `node-cache` and `stytch`.
  */
 export class TokenProvider {
-  private readonly stytch: TokenEndpoint;
+  private readonly endpoint: TokenEndpoint;
   private readonly tuning: Required<TokenProviderTuning>;
   private readonly logger: TokenProviderLogger;
   private readonly cache: NodeCache;
@@ -82,10 +89,10 @@ export class TokenProvider {
 
   constructor(options: TokenProviderOptions) {
     assertOptions(options);
-    this.stytch = options.stytch;
     this.credentials = { ...options.credentials };
     this.logger = options.logger ?? silentLogger;
     this.tuning = resolveTuning(options);
+    this.endpoint = options.oauth ? oauthTokenEndpoint(options.oauth, this.tuning.requestTimeoutMs) : options.stytch;
     this.now = options.now ?? Date.now;
     // Made once the options passed their checks (its timer would outlive a refused construction).
     // useClones: false, since entries are ours and copying them on every hit would cost for nothing.
@@ -208,7 +215,7 @@ export class TokenProvider {
       try {
         this.counters.tokenRequests++;
         const response = await withTimeout(
-          this.stytch.m2m.token({ client_id: credentials.clientId, client_secret: credentials.clientSecret, scopes: scopeSet }),
+          this.endpoint.m2m.token({ client_id: credentials.clientId, client_secret: credentials.clientSecret, scopes: scopeSet }),
           this.tuning.requestTimeoutMs,
         );
         if (typeof response.access_token !== 'string' || !(response.expires_in > 0)) {

@@ -1,4 +1,5 @@
 import type { Client } from 'stytch';
+import { assertOAuthServer, type OAuthServer } from './oauthTokenEndpoint.js';
 
 /**
  * What a TokenProvider is given, and the checks it runs on it at construction: a value out of range
@@ -44,8 +45,22 @@ export interface TokenProviderTuning {
   rateLimitBackoffSeconds?: number;
 }
 
-export interface TokenProviderOptions extends TokenProviderTuning {
-  stytch: TokenEndpoint;
+/** Where tokens come from: a Stytch project through its SDK, or any OAuth 2.0 authorization server. */
+export type TokenSource =
+  | {
+      /** A `stytch.Client` of the project (its `m2m.token`). */
+      stytch: TokenEndpoint;
+      oauth?: never;
+    }
+  | {
+      /** An issuer URL (RFC 8414 discovery) or a token endpoint URL: the wallet's own, or any OAuth server's. */
+      oauth: OAuthServer;
+      stytch?: never;
+    };
+
+export type TokenProviderOptions = TokenSource & TokenProviderConfig;
+
+export interface TokenProviderConfig extends TokenProviderTuning {
   credentials: ClientCredentials;
   logger?: TokenProviderLogger;
   /** Epoch milliseconds (default Date.now); tests move it instead of sleeping. */
@@ -120,9 +135,13 @@ function shown(value: unknown): string {
 
 /** The options that are not numbers: what the provider calls, and with which credentials. */
 export function assertOptions(options: TokenProviderOptions): void {
-  const { stytch, logger, now } = options as Partial<Record<keyof TokenProviderOptions, unknown>>;
-  if (typeof (stytch as { m2m?: { token?: unknown } } | undefined)?.m2m?.token !== 'function') {
-    throw new TypeError('TokenProvider: stytch must be a Stytch client (new stytch.Client(...)); its m2m.token gets the tokens');
+  const { stytch, oauth, logger, now } = options as Partial<Record<'stytch' | 'oauth' | keyof TokenProviderConfig, unknown>>;
+  if (stytch !== undefined && oauth !== undefined) throw new TypeError('TokenProvider: give stytch or oauth, not both');
+  if (oauth !== undefined) assertOAuthServer(oauth);
+  else if (typeof (stytch as { m2m?: { token?: unknown } } | undefined)?.m2m?.token !== 'function') {
+    throw new TypeError(
+      'TokenProvider: stytch must be a Stytch client (new stytch.Client(...)); its m2m.token gets the tokens (or give oauth: { issuer } instead)',
+    );
   }
   assertCredentials(options.credentials);
   const log = logger as Partial<Record<keyof TokenProviderLogger, unknown>> | undefined;

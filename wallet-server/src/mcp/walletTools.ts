@@ -11,6 +11,7 @@ import {
   type Logger,
   type M2MIdentity,
 } from '@m2m/shared';
+import { callerTenant } from '../tenants/callerTenant';
 import { debitRefusal } from '../wallets/debitRefusal';
 import type { WalletStore } from '../wallets/walletStore';
 
@@ -47,7 +48,8 @@ export function walletMcpServer(wallets: WalletStore, caller: M2MIdentity, logge
     },
     ({ customerId }) =>
       guarded('check_balance', caller, logger, async () => {
-        const balance = await wallets.checkBalance(customerId);
+        // A tenant's agent reaches its tenant's wallets only, as at the REST door.
+        const balance = await wallets.checkBalance(customerId, callerTenant(caller));
         if (!balance) return toolError(`customer_not_found: No wallet for customer ${customerId}`);
         return result(balance, `${balance.customerName}: ${String(balance.walletBalance)} cents in wallet ${balance.walletId}`);
       }),
@@ -68,7 +70,7 @@ export function walletMcpServer(wallets: WalletStore, caller: M2MIdentity, logge
     ({ idempotencyKey, ...request }) =>
       guarded('debit', caller, logger, async () => {
         // The same ledger and the same caller-scoped keys as POST /api/debit: one key is one debit through either door.
-        const outcome = await wallets.debit({ clientId: caller.client_id, idempotencyKey, request });
+        const outcome = await wallets.debit({ clientId: caller.client_id, idempotencyKey, request, tenantId: callerTenant(caller) });
         if (outcome.status !== 'debited') {
           const refusal = debitRefusal(outcome, request);
           return toolError(`${refusal.code}: ${refusal.message}`);

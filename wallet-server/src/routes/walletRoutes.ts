@@ -1,10 +1,14 @@
 import { Router, type Request } from 'express';
 import { CheckBalanceRequest, DebitRequest, HttpError, IdempotencyKey, jsonBody, methodNotAllowed, parseInput, SCOPES } from '@m2m/shared';
 import { authorizeToken, type AuthorizeTokenOptions, type M2MIdentity } from '@m2m/shared';
+import { callerTenant } from '../tenants/callerTenant';
 import { debitRefusal } from '../wallets/debitRefusal';
 import type { WalletStore } from '../wallets/walletStore';
 
-/** The tutorial's two routes, each behind the scope it needs. */
+/**
+ * The tutorial's two routes, each behind the scope it needs. A tenant's caller reaches its tenant's
+ * wallets only: another tenant's is a 404, as an unknown one (its existence doesn't leak).
+ */
 export function walletRoutes(wallets: WalletStore, authorize: AuthorizeTokenOptions): Router {
   const router = Router();
   // Bodies are parsed after the token is checked: an anonymous caller gets a 401, and costs no parsing.
@@ -14,7 +18,7 @@ export function walletRoutes(wallets: WalletStore, authorize: AuthorizeTokenOpti
     .route('/api/check-balance')
     .post(authorizeToken(SCOPES.readUsers, authorize), json, async (req, res) => {
       const { customerId } = parseInput(CheckBalanceRequest, req.body);
-      const balance = await wallets.checkBalance(customerId);
+      const balance = await wallets.checkBalance(customerId, callerTenant(identity(req)));
       if (!balance) throw new HttpError(404, 'customer_not_found', `No wallet for customer ${customerId}`);
       res.json(balance);
     })
@@ -26,7 +30,8 @@ export function walletRoutes(wallets: WalletStore, authorize: AuthorizeTokenOpti
       const idempotencyKey = requiredIdempotencyKey(req);
       const request = parseInput(DebitRequest, req.body);
       // Settles once the debit's transaction is committed (see sqliteWalletStore.ts, postgresWalletStore.ts); Express 5 sends a rejection to `next`.
-      const outcome = await wallets.debit({ clientId: identity(req).client_id, idempotencyKey, request });
+      const caller = identity(req);
+      const outcome = await wallets.debit({ clientId: caller.client_id, idempotencyKey, request, tenantId: callerTenant(caller) });
       if (outcome.status !== 'debited') throw debitRefusal(outcome, request);
       if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
       res.json(outcome.response);

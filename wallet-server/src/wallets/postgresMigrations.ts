@@ -1,3 +1,4 @@
+import { DEMO_TENANT_ID } from '@m2m/shared';
 import type { Pool, PoolClient } from 'pg';
 import { WALLET_MIGRATIONS, type Migration } from './postgresSchema';
 import type { WalletSeed } from './seed';
@@ -51,11 +52,12 @@ async function seedOnce(client: PoolClient, seed: readonly WalletSeed[]): Promis
   const { rows } = await client.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM wallets) AS any');
   if (rows[0]?.any) return;
   for (const wallet of seed) {
-    await client.query('INSERT INTO wallets (wallet_id, customer_id, customer_name, balance) VALUES ($1, $2, $3, $4)', [
+    await client.query('INSERT INTO wallets (wallet_id, customer_id, customer_name, balance, tenant_id) VALUES ($1, $2, $3, $4, $5)', [
       wallet.walletId,
       wallet.customerId,
       wallet.customerName,
       wallet.balance,
+      wallet.tenantId ?? DEMO_TENANT_ID,
     ]);
     if (wallet.balance > 0) {
       await client.query("INSERT INTO ledger_entries (transaction_id, wallet_id, amount, kind) VALUES ($1, $2, $3, 'opening')", [

@@ -46,4 +46,10 @@ CREATE TABLE idempotent_debits (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'wallets belong to a tenant',
+    // The tenant whose callers may reach the wallet; existing wallets are the demo tenant's, as the seeded ones are.
+    sql: "ALTER TABLE wallets ADD COLUMN tenant_id text NOT NULL DEFAULT 'demo'",
+  },
 ];

@@ -30,6 +30,7 @@ import {
   toCheckBalance,
   type DebitCommand,
   type DebitOutcome,
+  type TenantScope,
   type Wallet,
   type WalletStore,
 } from './walletStore';
@@ -53,13 +54,18 @@ interface WalletRow {
   customer_id: string;
   customer_name: string;
   balance: string; // bigint arrives as a string
+  tenant_id: string;
 }
+
+/** The one tenant rule: undefined (the platform) reaches every wallet, a tenant only its own. */
+const inTenant = (row: WalletRow, tenantId: TenantScope): boolean => tenantId === undefined || row.tenant_id === tenantId;
 
 const toWallet = (row: WalletRow): Wallet => ({
   customerId: row.customer_id,
   customerName: row.customer_name,
   walletId: row.wallet_id,
   balance: minorUnits(row.balance),
+  tenantId: row.tenant_id,
 });
 
 /** A bigint column as a number: exact, since balances are safe integers (amounts are, and money is only moved). */
@@ -114,14 +120,14 @@ export class PostgresWalletStore implements WalletStore {
 
   private constructor(private readonly pool: Pool) {}
 
-  async findByCustomer(customerId: string): Promise<Wallet | undefined> {
+  async findByCustomer(customerId: string, tenantId?: TenantScope): Promise<Wallet | undefined> {
     if (impossibleId(customerId)) return undefined;
     const [row] = (await this.query('SELECT * FROM wallets WHERE customer_id = $1', [customerId])) as WalletRow[];
-    return row && toWallet(row);
+    return row && inTenant(row, tenantId) ? toWallet(row) : undefined;
   }
 
-  async checkBalance(customerId: string): Promise<CheckBalanceResponse | undefined> {
-    return toCheckBalance(await this.findByCustomer(customerId));
+  async checkBalance(customerId: string, tenantId?: TenantScope): Promise<CheckBalanceResponse | undefined> {
+    return toCheckBalance(await this.findByCustomer(customerId, tenantId));
   }
 
   async debit(command: DebitCommand): Promise<DebitOutcome> {
@@ -159,7 +165,7 @@ export class PostgresWalletStore implements WalletStore {
     await this.pool.end();
   }
 
-  private async tryDebit({ clientId, idempotencyKey, request }: DebitCommand): Promise<DebitOutcome> {
+  private async tryDebit({ clientId, idempotencyKey, request, tenantId }: DebitCommand): Promise<DebitOutcome> {
     const { customerId, amount, destinationWalletId } = request;
     if (impossibleId(customerId)) return { status: 'unknown_customer' };
     const requestHash = hashRequest(request);
@@ -178,11 +184,13 @@ export class PostgresWalletStore implements WalletStore {
         if (previous[0].request_hash !== requestHash) return { status: 'key_reused' };
         return { status: 'debited', response: previous[0].response, replayed: true };
       }
-      const sourceRow = locked.find((row) => row.customer_id === customerId);
+      // Wallets out of the caller's tenant are as absent as unknown ones.
+      const reachable = locked.filter((row) => inTenant(row, tenantId));
+      const sourceRow = reachable.find((row) => row.customer_id === customerId);
       if (!sourceRow) return { status: 'unknown_customer' };
       const source = toWallet(sourceRow);
       if (source.walletId === destinationWalletId) return { status: 'same_wallet' };
-      if (!locked.some((row) => row.wallet_id === destinationWalletId)) return { status: 'unknown_destination' };
+      if (!reachable.some((row) => row.wallet_id === destinationWalletId)) return { status: 'unknown_destination' };
       if (source.balance < amount) return { status: 'insufficient_funds' };
 
       const response: DebitResponse = { transactionId: randomUUID(), walletBalance: source.balance - amount };

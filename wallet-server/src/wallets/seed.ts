@@ -5,6 +5,8 @@ export interface WalletSeed {
   walletId: string;
   /** Minor units. */
   balance: number;
+  /** The tenant it belongs to; default the demo tenant. */
+  tenantId?: string;
 }
 
 /** The two customers of Stytch's Node tutorial, with its ids and balances, so its requests work unchanged. */

@@ -7,7 +7,9 @@ CREATE TABLE IF NOT EXISTS wallets (
   wallet_id     TEXT PRIMARY KEY,
   customer_id   TEXT NOT NULL UNIQUE,
   customer_name TEXT NOT NULL,
-  balance       INTEGER NOT NULL CHECK (balance >= 0)
+  balance       INTEGER NOT NULL CHECK (balance >= 0),
+  -- The tenant whose callers may reach it (shared/src/tenancy.ts); the platform's own clients reach every wallet.
+  tenant_id     TEXT NOT NULL DEFAULT 'demo'
 ) STRICT;
 
 -- One row per balance change: negative for a debit, positive for a credit or the opening balance.
@@ -33,3 +35,6 @@ CREATE TABLE IF NOT EXISTS idempotent_debits (
   PRIMARY KEY (client_id, idempotency_key)
 ) STRICT, WITHOUT ROWID;
 `;
+
+/** A database made before wallets had a tenant: its wallets are the demo tenant's, as the seeded ones are. */
+export const ADD_TENANT_COLUMN = "ALTER TABLE wallets ADD COLUMN tenant_id TEXT NOT NULL DEFAULT 'demo'";

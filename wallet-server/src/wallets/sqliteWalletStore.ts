@@ -21,17 +21,26 @@
  * runs without yielding the event loop.
  */
 import { randomUUID } from 'node:crypto';
-import { openDatabase, type CheckBalanceResponse, type DebitResponse, type SqliteDatabase } from '@m2m/shared';
+import { DEMO_TENANT_ID, openDatabase, type CheckBalanceResponse, type DebitResponse, type SqliteDatabase } from '@m2m/shared';
 import { GroupCommit, type GroupCommitOptions } from './groupCommit';
-import { WALLET_SCHEMA } from './sqliteSchema';
+import { ADD_TENANT_COLUMN, WALLET_SCHEMA } from './sqliteSchema';
 import { TUTORIAL_WALLETS, type WalletSeed } from './seed';
-import { hashRequest, toCheckBalance, type DebitCommand, type DebitOutcome, type Wallet, type WalletStore } from './walletStore';
+import {
+  hashRequest,
+  toCheckBalance,
+  type DebitCommand,
+  type DebitOutcome,
+  type TenantScope,
+  type Wallet,
+  type WalletStore,
+} from './walletStore';
 
 interface WalletRow {
   wallet_id: string;
   customer_id: string;
   customer_name: string;
   balance: number;
+  tenant_id: string;
 }
 
 const toWallet = (row: WalletRow): Wallet => ({
@@ -39,7 +48,12 @@ const toWallet = (row: WalletRow): Wallet => ({
   customerName: row.customer_name,
   walletId: row.wallet_id,
   balance: row.balance,
+  tenantId: row.tenant_id,
 });
+
+/** The one tenant filter: a null tenant (the platform) matches every wallet. */
+const IN_TENANT = '(@tenantId IS NULL OR tenant_id = @tenantId)';
+type Lookup = { id: string; tenantId: string | null };
 
 export type SqliteWalletStoreOptions = GroupCommitOptions;
 
@@ -65,12 +79,13 @@ export class SqliteWalletStore implements WalletStore {
     seed: readonly WalletSeed[] = TUTORIAL_WALLETS,
     options: SqliteWalletStoreOptions = {},
   ) {
+    addTenantColumnIfMissing(db);
     this.debits = new GroupCommit(db, options);
     this.statements = {
-      byCustomer: db.prepare<[string], WalletRow>('SELECT * FROM wallets WHERE customer_id = ?'),
-      byWallet: db.prepare<[string], WalletRow>('SELECT * FROM wallets WHERE wallet_id = ?'),
+      byCustomer: db.prepare<[Lookup], WalletRow>(`SELECT * FROM wallets WHERE customer_id = @id AND ${IN_TENANT}`),
+      byWallet: db.prepare<[Lookup], WalletRow>(`SELECT * FROM wallets WHERE wallet_id = @id AND ${IN_TENANT}`),
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM wallets'),
-      insertWallet: db.prepare('INSERT INTO wallets (wallet_id, customer_id, customer_name, balance) VALUES (?, ?, ?, ?)'),
+      insertWallet: db.prepare('INSERT INTO wallets (wallet_id, customer_id, customer_name, balance, tenant_id) VALUES (?, ?, ?, ?, ?)'),
       addToBalance: db.prepare('UPDATE wallets SET balance = balance + ? WHERE wallet_id = ?'),
       insertEntry: db.prepare(
         'INSERT INTO ledger_entries (transaction_id, wallet_id, amount, kind, counterparty_wallet_id, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -87,13 +102,13 @@ export class SqliteWalletStore implements WalletStore {
   }
 
   // Reads are synchronous underneath (better-sqlite3); the contract is async for PostgreSQL's sake.
-  findByCustomer(customerId: string): Promise<Wallet | undefined> {
-    const row = this.statements.byCustomer.get(customerId);
+  findByCustomer(customerId: string, tenantId?: TenantScope): Promise<Wallet | undefined> {
+    const row = this.statements.byCustomer.get({ id: customerId, tenantId: tenantId ?? null });
     return Promise.resolve(row && toWallet(row));
   }
 
-  async checkBalance(customerId: string): Promise<CheckBalanceResponse | undefined> {
-    return toCheckBalance(await this.findByCustomer(customerId));
+  async checkBalance(customerId: string, tenantId?: TenantScope): Promise<CheckBalanceResponse | undefined> {
+    return toCheckBalance(await this.findByCustomer(customerId, tenantId));
   }
 
   /** See WalletStore.debit: resolves once the group commit that ran it is committed. */
@@ -107,17 +122,18 @@ export class SqliteWalletStore implements WalletStore {
   }
 
   /** One debit, inside the batch's transaction: it sees every debit queued before it. */
-  private applyDebit({ clientId, idempotencyKey, request }: DebitCommand): DebitOutcome {
+  private applyDebit({ clientId, idempotencyKey, request, tenantId }: DebitCommand): DebitOutcome {
     const requestHash = hashRequest(request);
     const previous = this.statements.findDebit.get(clientId, idempotencyKey);
     if (previous) {
       if (previous.request_hash !== requestHash) return { status: 'key_reused' };
       return { status: 'debited', response: JSON.parse(previous.response) as DebitResponse, replayed: true };
     }
-    const source = this.statements.byCustomer.get(request.customerId);
+    const tenant = tenantId ?? null;
+    const source = this.statements.byCustomer.get({ id: request.customerId, tenantId: tenant });
     if (!source) return { status: 'unknown_customer' };
     if (source.wallet_id === request.destinationWalletId) return { status: 'same_wallet' };
-    if (!this.statements.byWallet.get(request.destinationWalletId)) return { status: 'unknown_destination' };
+    if (!this.statements.byWallet.get({ id: request.destinationWalletId, tenantId: tenant })) return { status: 'unknown_destination' };
     if (source.balance < request.amount) return { status: 'insufficient_funds' };
 
     const transactionId = randomUUID();
@@ -164,7 +180,13 @@ export class SqliteWalletStore implements WalletStore {
         if ((this.statements.count.get()?.n ?? 0) > 0) return;
         const now = new Date().toISOString();
         for (const wallet of seed) {
-          this.statements.insertWallet.run(wallet.walletId, wallet.customerId, wallet.customerName, wallet.balance);
+          this.statements.insertWallet.run(
+            wallet.walletId,
+            wallet.customerId,
+            wallet.customerName,
+            wallet.balance,
+            wallet.tenantId ?? DEMO_TENANT_ID,
+          );
           if (wallet.balance > 0) {
             this.statements.insertEntry.run(`opening-${wallet.walletId}`, wallet.walletId, wallet.balance, 'opening', null, null, now);
           }
@@ -172,4 +194,10 @@ export class SqliteWalletStore implements WalletStore {
       })
       .immediate();
   }
+}
+
+/** A database made before wallets had a tenant gets the column (its wallets are the demo tenant's). */
+function addTenantColumnIfMissing(db: SqliteDatabase): void {
+  const columns = db.pragma('table_info(wallets)') as { name: string }[];
+  if (!columns.some((column) => column.name === 'tenant_id')) db.exec(ADD_TENANT_COLUMN);
 }

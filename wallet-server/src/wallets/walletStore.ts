@@ -14,7 +14,14 @@ export interface Wallet {
   customerName: string;
   walletId: string;
   balance: number;
+  tenantId: string;
 }
+
+/**
+ * Whose wallets a caller reaches: a tenant's id (its token's tenant_id claim) reaches that tenant's
+ * wallets only; undefined (the platform's own clients) reaches them all. Any other wallet is absent.
+ */
+export type TenantScope = string | undefined;
 
 /** What a debit did; every outcome but `debited` changed nothing. */
 export type DebitOutcome =
@@ -30,14 +37,17 @@ export interface DebitCommand {
   clientId: string;
   idempotencyKey: string;
   request: DebitRequest;
+  /** The caller's tenant: both wallets must be its own. */
+  tenantId?: TenantScope;
 }
 
 export interface WalletStore {
   /** Which database: logged at start-up. */
   readonly backend: 'sqlite' | 'postgres';
-  findByCustomer(customerId: string): Promise<Wallet | undefined>;
-  /** The tutorial's check-balance answer. */
-  checkBalance(customerId: string): Promise<CheckBalanceResponse | undefined>;
+  /** The customer's wallet, if `tenantId` may reach it. */
+  findByCustomer(customerId: string, tenantId?: TenantScope): Promise<Wallet | undefined>;
+  /** The tutorial's check-balance answer; undefined for a customer out of `tenantId`'s reach, as for an unknown one. */
+  checkBalance(customerId: string, tenantId?: TenantScope): Promise<CheckBalanceResponse | undefined>;
   /**
    * Moves money from the customer's wallet to another of our wallets, once per idempotency key: the
    * debit and the credit are one transaction, so money is neither created nor lost. A destination

@@ -1,6 +1,6 @@
 import type { M2MClient } from 'stytch';
 
-/** An M2M client as the admin routes show it: the fields Stytch documents, never a secret (only last fours). */
+/** An M2M client as the payment-server admin routes and the wallet tenant routes show it: the fields Stytch documents, never a secret (only last fours). */
 export interface ClientView {
   client_id: string;
   client_name: string;

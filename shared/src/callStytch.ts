@@ -1,6 +1,6 @@
 import { RequestError, StytchError } from 'stytch';
-import { HttpError } from '@m2m/shared';
-import { TimeoutError, withTimeout } from '../m2m/backoff';
+import { HttpError } from './httpErrors';
+import { TimeoutError, withTimeout } from './timeout';
 
 export const STYTCH_CALL_TIMEOUT_MS = 10_000;
 
@@ -9,11 +9,11 @@ export const STYTCH_CALL_TIMEOUT_MS = 10_000;
  * fetch has none, and turns its failures into our error shape. The caller's mistakes (a bad filter,
  * an unknown client) keep their 4xx status and Stytch's `error_type` as the code; Stytch refusing
  * OUR project credentials, or failing, is not the caller's fault: 502, and 503/504 when it can't be
- * reached in time. Used by the admin routes and by the secret rotation.
+ * reached in time. Used by the payment-server's admin routes and secret rotation, and the wallet's tenant routes.
  */
 export async function callStytch<T>(call: () => Promise<T>, timeoutMs = STYTCH_CALL_TIMEOUT_MS): Promise<T> {
   try {
-    return await withTimeout(call(), timeoutMs);
+    return await withTimeout(call(), timeoutMs, 'The Stytch API');
   } catch (err) {
     throw stytchFailure(err) ?? err;
   }
@@ -21,9 +21,7 @@ export async function callStytch<T>(call: () => Promise<T>, timeoutMs = STYTCH_C
 
 /** Our error for a Stytch failure; undefined for anything else (our own bug: it stays a 500 and is logged). */
 function stytchFailure(err: unknown): HttpError | undefined {
-  if (err instanceof TimeoutError) {
-    return new HttpError(504, 'auth_server_timeout', `The Stytch API did not answer within ${err.timeoutMs} ms`);
-  }
+  if (err instanceof TimeoutError) return new HttpError(504, 'auth_server_timeout', err.message);
   if (err instanceof RequestError) {
     if (err.message.startsWith('Unable to parse JSON')) {
       return new HttpError(502, 'auth_server_error', 'The Stytch API gave an answer that is not JSON');
@@ -36,7 +34,7 @@ function stytchFailure(err: unknown): HttpError | undefined {
     return new HttpError(
       502,
       'auth_server_rejected_project_credentials',
-      `The Stytch API refused the payment-server's project credentials (${err.error_type}): check STYTCH_PROJECT_ID / STYTCH_SECRET`,
+      `The Stytch API refused this server's project credentials (${err.error_type}): check STYTCH_PROJECT_ID / STYTCH_SECRET`,
     );
   }
   if (status === 429) {
