@@ -133,7 +133,8 @@ export const walletGuard: Scenario = {
       const verifs = (variant: GuardVariant) => (verificationsPerRequest.get(variant) ?? 0).toFixed(2);
       const targetOf = (variant: GuardVariant): string | undefined => {
         if (variant === 'cached') return `≥ ${TARGET_CACHED_RATIO.toFixed(2)}×: ${met(cachedOk)}`;
-        if (TOKENS_OF[variant] !== undefined) return `≥ ${TARGET_CYCLE_RATIO.toFixed(2)}× of cached: ${against(variant, 'cached')}, ${met(cycleOk(variant))}`;
+        if (TOKENS_OF[variant] !== undefined)
+          return `≥ ${TARGET_CYCLE_RATIO.toFixed(2)}× of cached: ${against(variant, 'cached')}, ${met(cycleOk(variant))}`;
         if (variant === 'auth0') return `ours (cached) ${against('cached', 'auth0')} of it`;
         return undefined;
       };
