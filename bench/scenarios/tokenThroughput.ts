@@ -35,7 +35,7 @@ export const tokenThroughput: Scenario = {
 
     const info = await hostServer('auth', { databaseFile: path.join(ctx.workDir, 'auth-s3-info.db'), logLevel: 'info' });
     const warn = await hostServer('auth', { databaseFile: path.join(ctx.workDir, 'auth-s3-warn.db'), logLevel: 'warn' });
-    const peer = await hostServer('oidcProvider', {});
+    const peer = await hostServer('oidcProvider', undefined);
     try {
       const form = { 'content-type': 'application/x-www-form-urlencoded' };
       const oursSpec = async (auth: typeof info) => {

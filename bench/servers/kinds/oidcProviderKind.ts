@@ -20,7 +20,7 @@ const SCOPES = 'read:users write:wallets';
  * http.Server, with one client-credentials client and a resource server whose access tokens are
  * RS256 JWTs, as the auth-server issues them. Its in-memory adapter keeps nothing for a JWT access token.
  */
-export async function startOidcProvider(_options: Record<string, never>): Promise<HostedServer<OidcProviderInfo>> {
+export async function startOidcProvider(): Promise<HostedServer<OidcProviderInfo>> {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'bench', alg: 'RS256', use: 'sig' };
   const clientId = 'bench-payment-service';
@@ -60,7 +60,8 @@ export async function startOidcProvider(_options: Record<string, never>): Promis
       },
     },
   });
-  server.on('request', provider.callback());
+  const handle = provider.callback();
+  server.on('request', (req, res) => void handle(req, res));
   return {
     info: { url, tokenPath: '/token', clientId, clientSecret },
     close: () => closeServer(server, 2000),
