@@ -21,5 +21,10 @@ export async function startWallet(options: WalletOptions): Promise<HostedServer<
       ? {}
       : { seed: TUTORIAL_WALLETS.map((wallet) => ({ ...wallet, balance: options.seedBalance ?? wallet.balance })) }),
   });
-  return { info: { url: wallet.url }, close: () => wallet.close() };
+  return {
+    info: { url: wallet.url },
+    close: () => wallet.close(),
+    // Debits per commit is the group commit's batch size.
+    counters: () => ({ debitCommits: wallet.wallets.debitCommits }),
+  };
 }
