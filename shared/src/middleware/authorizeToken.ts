@@ -414,8 +414,11 @@ class VerifiedTokenCache {
   }
 }
 
-/** 16 base64url characters of the signature: 96 bits. */
-const DOORKEEPER_MARK_LENGTH = 16;
+/**
+ * 12 base64url characters of the signature: 72 bits. Under 13, V8 copies a substring instead of
+ * pointing into the whole token, so the doorkeeper does not keep refused tokens alive.
+ */
+const DOORKEEPER_MARK_LENGTH = 12;
 
 interface SieveNode {
   readonly token: string;
