@@ -1,4 +1,4 @@
-/** How long and how hard each load runs; the full run takes about 20 minutes on 2 cores (scenario 6 waits out the real revocation windows). */
+/** How long and how hard each load runs; the full run takes about 15 minutes on 2 cores (scenario 6 waits out the real revocation windows). */
 export interface Profile {
   name: 'full' | 'quick';
   warmupSeconds: number;
