@@ -7,10 +7,10 @@ export const TUTORIAL_WALLETS = [
 ];
 
 /**
- * POST /api/check-balance behind the given guard (or none). Everything but the guard is identical
+ * POST /api/check-balance behind the given guard's handlers (none: unguarded). Everything but the guard is identical
  * across variants, so their ratio is the guard's cost.
  */
-export function createCheckBalanceApp(guard: RequestHandler | undefined): Express {
+export function createCheckBalanceApp(guard: RequestHandler[]): Express {
   const app = express();
   app.use(express.json());
   const handler: RequestHandler = (req, res) => {
@@ -22,7 +22,6 @@ export function createCheckBalanceApp(guard: RequestHandler | undefined): Expres
     }
     res.json({ customerName: customer.customerName, walletId: customer.walletId, walletBalance: customer.walletBalance });
   };
-  if (guard) app.post('/api/check-balance', guard, handler);
-  else app.post('/api/check-balance', handler);
+  app.post('/api/check-balance', ...guard, handler);
   return app;
 }

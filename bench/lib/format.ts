@@ -15,3 +15,13 @@ export function assertClean(label: string, result: LoadResult, allowedStatus: nu
     );
   }
 }
+
+/**
+ * A ratio with its spread over paired rounds: `0.94× [0.88–1.01]`, the whole-run ratio then the
+ * lowest and highest of round i of `a` over round i of `b` (interleaved rounds run in the same cycle).
+ */
+export function ratioWithSpread(a: number, b: number, roundsA: number[] = [], roundsB: number[] = []): string {
+  const paired = roundsA.flatMap((r, i) => ((roundsB[i] ?? 0) > 0 ? [r / (roundsB[i] ?? 1)] : []));
+  if (paired.length < 2) return ratio(a, b);
+  return `${ratio(a, b)} [${Math.min(...paired).toFixed(2)}–${Math.max(...paired).toFixed(2)}]`;
+}

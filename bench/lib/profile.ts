@@ -1,4 +1,4 @@
-/** How long and how hard each load runs; the full run stays under 10 minutes on 2 cores (scenario 6 waits out the real revocation windows). */
+/** How long and how hard each load runs; the full run takes about 15 minutes on 2 cores (scenario 6 waits out the real revocation windows). */
 export interface Profile {
   name: 'full' | 'quick';
   warmupSeconds: number;
@@ -36,8 +36,9 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   full: {
     name: 'full',
     warmupSeconds: 2,
-    durationSeconds: 8,
-    rounds: 8,
+    // Rounds of 5 s: long enough for a round's rate to mean something, still 5 pairs to show the spread.
+    durationSeconds: 25,
+    rounds: 5,
     connections: 20,
     signingMs: 3000,
     burstPayments: 1000,

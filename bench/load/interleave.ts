@@ -9,12 +9,13 @@ export type CaseSpec = Omit<LoadSpec, 'durationSeconds' | 'warmupSeconds' | 'con
  * Compares cases fairly on a shared, noisy machine: each case is warmed up once, then the
  * measured time is cut into rounds that take turns (A B C, B C A, ...), so that a burst of
  * background load lands on every case alike instead of on whichever ran at that moment.
- * Per case: requests/s over all its rounds, and the median of the rounds' p50 and p99.
+ * Per case: requests/s over all its rounds, the median of the rounds' p50 and p99, and each
+ * round's requests/s (round i of every case ran in the same cycle, so their ratios pair up).
  */
 export async function runInterleaved<Name extends string>(
   cases: Array<{ name: Name; spec: CaseSpec }>,
   profile: Profile,
-): Promise<{ results: Map<Name, LoadResult>; sentRequests: Map<Name, number> }> {
+): Promise<{ results: Map<Name, LoadResult>; sentRequests: Map<Name, number>; roundRates: Map<Name, number[]> }> {
   const roundSeconds = profile.durationSeconds / profile.rounds;
   const schedule: Array<{ name: Name; spec: LoadSpec }> = [];
   for (const c of cases) {
@@ -46,7 +47,11 @@ export async function runInterleaved<Name extends string>(
     const name = schedule[cases.length + i]?.name;
     if (name !== undefined) byCase.set(name, [...(byCase.get(name) ?? []), result]);
   });
-  return { results: new Map(cases.map((c) => [c.name, combine(byCase.get(c.name) ?? [])])), sentRequests };
+  return {
+    results: new Map(cases.map((c) => [c.name, combine(byCase.get(c.name) ?? [])])),
+    sentRequests,
+    roundRates: new Map(cases.map((c) => [c.name, (byCase.get(c.name) ?? []).map((r) => r.requestsPerSecond)])),
+  };
 }
 
 const median = (values: number[]): number => {

@@ -10,6 +10,7 @@ export const kinds = {
   walletVariant: () => import('./kinds/walletVariantKind.js').then((m) => m.startWalletVariant),
   tutorialPayment: () => import('./kinds/tutorialPaymentKind.js').then((m) => m.startTutorialPayment),
   cacheProbe: () => import('./kinds/cacheProbeKind.js').then((m) => m.startCacheProbe),
+  oidcProvider: () => import('./kinds/oidcProviderKind.js').then((m) => m.startOidcProvider),
   revocationProbe: () => import('./kinds/revocationProbeKind.js').then((m) => m.startRevocationProbe),
 };
 

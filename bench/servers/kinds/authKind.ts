@@ -17,6 +17,8 @@ export interface AuthOptions {
    * `iss` is this URL, and the SDK accepts only its own base URL (or stytch.com/<project>) as issuer.
    */
   publicUrl?: string;
+  /** The server's log level; the bench's (warn) when absent. Scenario 3 also measures the default, info. */
+  logLevel?: string;
 }
 
 export async function startAuth(options: AuthOptions): Promise<HostedServer<AuthInfo>> {
@@ -27,7 +29,7 @@ export async function startAuth(options: AuthOptions): Promise<HostedServer<Auth
     ...(options.tokenLifetimeSeconds === undefined ? {} : { tokenLifetimeSeconds: options.tokenLifetimeSeconds }),
     ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
     // Its default limits stay on: they count failed authentications only, and the bench never fails one.
-    logger: createLogger({ name: 'auth-server', level: BENCH_LOG_LEVEL }),
+    logger: createLogger({ name: 'auth-server', level: options.logLevel ?? BENCH_LOG_LEVEL }),
   });
   return {
     info: { url: auth.url, port: auth.port, projectId: auth.projectId, projectSecret: auth.projectSecret },

@@ -24,7 +24,7 @@ export async function startCacheProbe(options: CacheProbeOptions): Promise<Hoste
     client,
     ...(options.maxEntries === undefined ? {} : { cache: { maxEntries: options.maxEntries } }),
   });
-  const running = await listen(createCheckBalanceApp(guard), 0, '127.0.0.1');
+  const running = await listen(createCheckBalanceApp([guard]), 0, '127.0.0.1');
   return {
     info: { url: running.url, customerId: TUTORIAL_WALLETS[0]?.customerId ?? '' },
     close: () => closeServer(running.server, 2000),

@@ -21,7 +21,7 @@ export async function startRevocationProbe(options: RevocationProbeOptions): Pro
         statusLookups++;
         return get(...args);
       };
-      return listen(createCheckBalanceApp(authorizeToken('read:users', { client, ...options.authorize })), 0, '127.0.0.1');
+      return listen(createCheckBalanceApp([authorizeToken('read:users', { client, ...options.authorize })]), 0, '127.0.0.1');
     }),
   );
   return {

@@ -27,5 +27,10 @@ export async function startWallet(options: WalletOptions): Promise<HostedServer<
     ...(options.seedBalance !== undefined &&
       !options.seed && { seed: TUTORIAL_WALLETS.map((wallet) => ({ ...wallet, balance: options.seedBalance ?? wallet.balance })) }),
   });
-  return { info: { url: wallet.url }, close: () => wallet.close() };
+  return {
+    info: { url: wallet.url },
+    close: () => wallet.close(),
+    // Debits per commit is the group commit's batch size.
+    counters: () => ({ debitCommits: wallet.wallets.debitCommits }),
+  };
 }

@@ -12,7 +12,7 @@ export async function startWalletVariant(options: {
 }): Promise<HostedServer<{ url: string }>> {
   const client = createStytchClient(options.stytchProject);
   const verifications = countVerifications(client);
-  const app = createCheckBalanceApp(guardFor(options.variant, client, 'read:users'));
+  const app = createCheckBalanceApp(guardFor(options.variant, client, options.stytchProject, 'read:users'));
   const running = await listen(app, 0, '127.0.0.1');
   return {
     info: { url: running.url },

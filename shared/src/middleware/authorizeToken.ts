@@ -277,6 +277,20 @@ class TokenVerifier {
         : new ClientStatusCache(client, clientStatusMaxAgeMs, staleMs, cacheEntries ?? DEFAULTS.cacheEntries, now);
   }
 
+  /**
+   * The steady state, with no promise: a cached token whose key and client are known good right
+   * now (a cache hit, told to `onCache`). Anything else (a miss, a stale or failed check) is
+   * undefined, and told nothing: `verify` decides it, and tells its own lookup.
+   */
+  verifyCached(token: string, onCache?: (result: 'hit' | 'miss') => void): VerifiedToken | undefined {
+    const verified = this.cache?.get(token, this.settings.now() / 1000 - this.settings.clockTolerance);
+    if (!verified) return undefined;
+    if (this.keys && !this.keys.isFreshlyPublished(verified.kid)) return undefined;
+    if (this.clients && !this.clients.isFreshlyActive(verified.identity.client_id)) return undefined;
+    onCache?.('hit');
+    return verified;
+  }
+
   async verify(token: string, onCache?: (result: 'hit' | 'miss') => void): Promise<VerifiedToken> {
     const verified = await this.verifySignature(token, onCache);
     const clientId = verified.identity.client_id;
@@ -335,12 +349,27 @@ class TokenVerifier {
 }
 
 /**
- * A bounded LRU (a Map keeps insertion order: re-inserting on a hit moves an entry to the end).
+ * A bounded cache with SIEVE eviction (Zhang et al., NSDI 2024) behind a doorkeeper. A hit only
+ * marks its entry visited (no reordering: a hit costs one Map lookup); to make room, a hand walks
+ * from the oldest entry towards the newest, clearing marks, and evicts the first unmarked entry.
+ * While the cache is full, a token gets in only on its second miss (the doorkeeper remembers the
+ * first): a flood of one-time tokens passes by without evicting anything, and a cycle through a
+ * few more tokens than the bound keeps hitting on the ones inside, where an LRU would always miss.
  * The key is the exact token string, and only canonical tokens get in (see isCanonicalJws): a
  * token has one key, so rewritten variants of it can neither share an entry nor flush the cache.
  */
 class VerifiedTokenCache {
-  private readonly entries = new Map<string, VerifiedToken>();
+  private readonly entries = new Map<string, SieveNode>();
+  /** The newest entry; each node's `older` leads towards the oldest. */
+  private newest: SieveNode | undefined;
+  private oldest: SieveNode | undefined;
+  /** Where the next eviction's walk resumes; undefined: at the oldest entry. */
+  private hand: SieveNode | undefined;
+  /**
+   * Tokens refused once while the cache was full, oldest first, at most maxEntries. Known by the
+   * tail of their signature: short, and a collision only lets a verified token in early.
+   */
+  private readonly doorkeeper = new Set<string>();
   constructor(readonly maxEntries: number) {}
 
   get size(): number {
@@ -349,23 +378,87 @@ class VerifiedTokenCache {
 
   /** `earliestSeconds` is now minus the clock tolerance: jose's rule, expired once that is >= exp. */
   get(token: string, earliestSeconds: number): VerifiedToken | undefined {
-    const entry = this.entries.get(token);
-    if (!entry) return undefined;
-    this.entries.delete(token);
-    if (earliestSeconds >= entry.expiresAt) return undefined;
-    this.entries.set(token, entry);
-    return entry;
+    const node = this.entries.get(token);
+    if (!node) return undefined;
+    if (earliestSeconds >= node.value.expiresAt) {
+      this.remove(node);
+      return undefined;
+    }
+    node.visited = true;
+    return node.value;
   }
 
-  set(token: string, entry: VerifiedToken): void {
-    this.entries.delete(token);
-    this.entries.set(token, entry);
-    evictOldest(this.entries, this.maxEntries);
+  set(token: string, value: VerifiedToken): void {
+    const existing = this.entries.get(token);
+    if (existing) {
+      existing.value = value;
+      return;
+    }
+    if (this.entries.size >= this.maxEntries) {
+      if (!this.admitted(token)) return;
+      this.evictOne();
+    }
+    const node: SieveNode = { token, value, visited: false, older: this.newest, newer: undefined };
+    if (this.newest) this.newest.newer = node;
+    this.newest = node;
+    this.oldest ??= node;
+    this.entries.set(token, node);
   }
 
   delete(token: string): void {
-    this.entries.delete(token);
+    const node = this.entries.get(token);
+    if (node) this.remove(node);
   }
+
+  /** A token's second miss while the cache is full lets it in; its first is only remembered. */
+  private admitted(token: string): boolean {
+    const mark = token.slice(-DOORKEEPER_MARK_LENGTH);
+    if (this.doorkeeper.delete(mark)) return true;
+    this.doorkeeper.add(mark);
+    if (this.doorkeeper.size > this.maxEntries) {
+      for (const oldest of this.doorkeeper) {
+        this.doorkeeper.delete(oldest);
+        break;
+      }
+    }
+    return false;
+  }
+
+  private evictOne(): void {
+    let node = this.hand ?? this.oldest;
+    // Ends within one lap: the walk clears every mark it passes.
+    while (node?.visited) {
+      node.visited = false;
+      node = node.newer ?? this.oldest;
+    }
+    if (!node) return;
+    this.hand = node;
+    this.remove(node); // moves the hand on to the next newer entry
+  }
+
+  private remove(node: SieveNode): void {
+    if (this.hand === node) this.hand = node.newer;
+    if (node.older) node.older.newer = node.newer;
+    else this.oldest = node.newer;
+    if (node.newer) node.newer.older = node.older;
+    else this.newest = node.older;
+    this.entries.delete(node.token);
+  }
+}
+
+/**
+ * 12 base64url characters of the signature: 72 bits. Under 13, V8 copies a substring instead of
+ * pointing into the whole token, so the doorkeeper does not keep refused tokens alive.
+ */
+const DOORKEEPER_MARK_LENGTH = 12;
+
+interface SieveNode {
+  readonly token: string;
+  value: VerifiedToken;
+  /** Hit since the hand last passed: spared by the next eviction. */
+  visited: boolean;
+  older: SieveNode | undefined;
+  newer: SieveNode | undefined;
 }
 
 function evictOldest(entries: Map<string, unknown>, maxEntries: number): void {
@@ -588,6 +681,11 @@ class ClientStatusCache {
     private readonly now: () => number,
   ) {}
 
+  /** True only while the client's last known status is fresh and active; starts no lookup. */
+  isFreshlyActive(clientId: string): boolean {
+    return this.entries.get(clientId)?.fresh(this.maxAgeMs) === 'active';
+  }
+
   /** The status, synchronously while fresh; otherwise a promise of it (a lookup, or 503 once too stale). */
   statusOf(clientId: string): ClientStatus | Promise<ClientStatus> {
     let entry = this.entries.get(clientId);
@@ -644,6 +742,11 @@ class PublishedKeys {
       await this.keySet.reload();
       return this.currentKids();
     }, now);
+  }
+
+  /** True only for a kid of a JWKS read less than `maxAgeMs` ago; starts no re-read. */
+  isFreshlyPublished(kid: string | undefined): boolean {
+    return kid !== undefined && this.kids.fresh(this.maxAgeMs)?.has(kid) === true;
   }
 
   /** Synchronously true for a kid of a fresh JWKS; otherwise a promise (a re-read, or 503 once too stale). */
@@ -776,6 +879,8 @@ export function authorizeToken(requiredScopes: string | string[], options: Autho
         clientId,
       );
     }
+    // Most tokens hold the route's scopes verbatim: that test allocates nothing, unlike hasScopes.
+    if (required.every((scope) => scopes.includes(scope))) return;
     const missing = required.filter((scope) => !hasScopes(scopes, [scope]));
     if (missing.length > 0) {
       throw new AuthorizationError('insufficient_scope', `The token lacks the scope ${missing.join(' ')} that this route requires`, {
@@ -795,7 +900,8 @@ export function authorizeToken(requiredScopes: string | string[], options: Autho
           `This route needs an access token${required.length ? ` with scope ${required.join(' ')}` : ''}: send Authorization: Bearer <token>`,
         );
       }
-      const verified = await getVerifier().verify(token, onCache);
+      const tokens = getVerifier();
+      const verified = tokens.verifyCached(token, onCache) ?? (await tokens.verify(token, onCache));
       checkRoute(verified, req);
       req.m2m = verified.identity;
       emit({ type: 'accepted' });
