@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { auth, requiredScopes } from 'express-oauth2-jwt-bearer';
+import { auth, requiredScopes } from './auth0Peer';
 import type * as stytch from 'stytch';
 // The file users copy into their own apps, imported as such (it stands alone).
 import { authorizeToken, type StytchProject } from '@m2m/shared';

@@ -1,4 +1,4 @@
-import { startWalletServer, TUTORIAL_WALLETS, type WalletSeed } from '@m2m/wallet-server';
+import { SqliteWalletStore, startWalletServer, TUTORIAL_WALLETS, type WalletSeed } from '@m2m/wallet-server';
 import { createLogger, type StytchProject } from '@m2m/shared';
 import { BENCH_LOG_LEVEL, type HostedServer } from '../hosted';
 
@@ -30,7 +30,7 @@ export async function startWallet(options: WalletOptions): Promise<HostedServer<
   return {
     info: { url: wallet.url },
     close: () => wallet.close(),
-    // Debits per commit is the group commit's batch size.
-    counters: () => ({ debitCommits: wallet.wallets.debitCommits }),
+    // Debits per commit is the group commit's batch size (SQLite's; PostgreSQL commits each debit).
+    counters: () => (wallet.wallets instanceof SqliteWalletStore ? { debitCommits: wallet.wallets.debitCommits } : {}),
   };
 }

@@ -4,11 +4,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Router } from 'express';
 import type { Client } from 'stytch';
 import { z } from 'zod';
-import { methodNotAllowed, ServiceError, type Logger } from '@m2m/shared';
+import { callStytch, clientView, methodNotAllowed, ServiceError, type Logger } from '@m2m/shared';
 import type { SecretRotation } from '../credentials/secretRotation';
-import { callStytch } from '@m2m/shared';
 import { ClientIdParam, SearchClientsRequest } from './clientSchemas';
-import { clientView } from '@m2m/shared';
 
 export interface OperatorMcpDeps {
   stytch: Client;
