@@ -10,6 +10,7 @@ import { ConfigError } from '@m2m/shared';
 import { freePort } from '../../test/support/childServers';
 import { at, bearer, get, post } from '../../test/support/http';
 import { LogCapture } from '../../test/support/logCapture';
+import { WALLET_MIGRATIONS } from '../src/wallets/postgresSchema';
 import { startPostgres, type TestPostgres } from '../../test/support/postgres';
 import { accessToken, closeAll, createM2MClient, JANE, JOHN, sdk, startAuth, startWallet } from '../../test/support/stack';
 import { loadWalletServerConfig } from '../src/config';
@@ -48,9 +49,10 @@ async function open(url: string, options: Parameters<typeof PostgresWalletStore.
 it('four servers starting at once on a new database: the migrations run once, the wallets are seeded once', async () => {
   const url = await postgres.createDatabase();
   const stores = await Promise.all([open(url), open(url), open(url), open(url)]);
-  expect(await postgres.query('SELECT version, name FROM schema_migrations', [], url)).toEqual([
-    { version: 1, name: 'wallets, ledger and idempotent debits' },
-  ]);
+  // Each migration once, in order (a second runner would have failed on CREATE TABLE or duplicated a row).
+  expect(await postgres.query('SELECT version, name FROM schema_migrations ORDER BY version', [], url)).toEqual(
+    WALLET_MIGRATIONS.map(({ version, name }) => ({ version, name })),
+  );
   expect(await postgres.query('SELECT wallet_id, balance FROM wallets ORDER BY wallet_id', [], url)).toEqual([
     { wallet_id: 'w-alice', balance: '1000' },
     { wallet_id: 'w-bob', balance: '0' },
