@@ -59,8 +59,16 @@ async function main(): Promise<number> {
   for (const check of checks) {
     console.log(`${check.passed ? 'ok  ' : check.judged ? 'FAIL' : 'miss'} ${check.name}: ${check.detail}`);
   }
-  // A quick run (CI) must not overwrite the committed full-run results.
-  const file = args.quick ? path.join(__dirname, '.runs', 'RESULTS-quick.md') : path.join(__dirname, 'RESULTS.md');
+  // Only a full run of every scenario replaces the committed results: a quick run (CI) or a few
+  // scenarios (--only) go to bench/.runs/, git-ignored.
+  const file =
+    args.quick || args.only.length > 0
+      ? path.join(
+          __dirname,
+          '.runs',
+          `RESULTS-${args.quick ? 'quick' : 'full'}${args.only.length > 0 ? `-only-${args.only.join('-')}` : ''}.md`,
+        )
+      : path.join(__dirname, 'RESULTS.md');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, renderReport(machine, profile, results, failures));
   ctx.log(`wrote ${path.relative(process.cwd(), file)} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
