@@ -1,8 +1,7 @@
 /**
- * Outages. With the auth-server stopped the wallet keeps accepting valid tokens
- * with its cached keys, and refuses (503 or 401, never 200, never 500) a token under a kid it has
- * never seen; the payment-server keeps paying with its cached tokens and answers 503 when it has
- * none; with the wallet-server stopped payments answer 502/503 and nothing is debited. Each
+ * Outages. With the auth-server stopped the wallet keeps accepting valid tokens with its cached
+ * keys (a token under a kid it has never seen: unknownKidOutage.test.ts); the payment-server keeps
+ * paying with its cached tokens and answers 503 when it has none; with the wallet-server stopped payments answer 502/503 and nothing is debited. Each
  * recovers by itself once the peer is back (same port, same files: a restart, not a new server).
  */
 import net from 'node:net';
@@ -12,7 +11,7 @@ import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningPaymentServer } from '@m2m/payment-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { readJsonFile } from '@m2m/shared';
-import { at, basic, bearer, post, request, type HttpAnswer } from './support/http';
+import { at, bearer, post, request, type HttpAnswer } from './support/http';
 import { LogCapture } from './support/logCapture';
 import {
   accessToken,
@@ -28,7 +27,6 @@ import {
   type M2MCredentials,
   projectOf,
 } from './support/stack';
-import { eventually } from './support/eventually';
 
 const tmp = tempDir('outages');
 const logs = new LogCapture();
@@ -109,44 +107,8 @@ describe('auth-server down: the wallet-server', () => {
     expect((await checkBalance(unseen)).status).toBe(200);
   });
 
-  it('refuses a token under a kid it has never seen (503 or 401, never accepted, never 500), and accepts it once the auth-server is back', async () => {
-    await restartAuth();
-    // The auth-server publishes its next key before it signs, so one rotation is no surprise to a
-    // wallet with a cached JWKS. After two, it signs with a key created (and published) after the
-    // wallet's last fetch: a kid the wallet has never seen.
-    const kids: string[] = [];
-    for (let i = 0; i < 2; i++) {
-      // Forced: the second activates a key younger than the auth-server's safe minimum, which is the point here.
-      const rotated = await post(
-        at(project.url, '/v1/local/signing-keys/rotate'),
-        { force: true },
-        { Authorization: basic(project.projectId, project.projectSecret) },
-      );
-      expect(rotated.status).toBe(200);
-      kids.push(rotated.body.kid as string);
-    }
-    const underNewKid = await accessToken(sdk(project), caller);
-    expect(JSON.parse(Buffer.from(underNewKid.split('.')[0]!, 'base64url').toString()).kid).toBe(kids[1]);
-    await stopAuth();
-
-    const before = await johnsBalance();
-    for (let i = 0; i < 3; i++) {
-      const answer = await post(
-        at(wallet!.url, '/api/debit'),
-        { customerId: JOHN.customerId, amount: 1, destinationWalletId: JANE.walletId },
-        { Authorization: bearer(underNewKid), 'Idempotency-Key': randomUUID() },
-      );
-      expect([401, 503]).toContain(answer.status);
-      if (answer.status === 503) expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
-    }
-    expect(await johnsBalance()).toBe(before);
-
-    await restartAuth();
-    // jose re-fetches an unknown kid at most once per 30 s cool-down: recovery may take that long, no more.
-    await eventually(async () => expect((await checkBalance(underNewKid)).status).toBe(200), { timeoutMs: 40_000, intervalMs: 1_000 });
-  }, 60_000);
-
   it('a wallet started while the auth-server is down (no keys cached) answers 503 with Retry-After, then serves once it is back', async () => {
+    await restartAuth();
     const token = await accessToken(sdk(project), caller);
     await stopAuth();
     const cold = await startWallet(project, { databaseFile: path.join(tmp.dir, 'cold-wallet.db'), logger: logs.logger('cold-wallet') });

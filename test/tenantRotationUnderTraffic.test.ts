@@ -139,7 +139,7 @@ it("a rotation through the wallet's tenant API during 6 s of 20 payments/s: zero
   // A refresh ahead may still be in flight: the provider counts it when sent, the wallet logs it when answered.
   const sent = payment.tokenProvider.stats().tokenRequests;
   const atWallet = () => walletLogs.linesContaining('/oauth2/token').filter((line) => line.includes(paymentClient.clientId));
-  await eventually(async () => expect(atWallet().length).toBeGreaterThanOrEqual(sent), { timeoutMs: 5_000 });
+  await eventually(() => expect(atWallet().length).toBeGreaterThanOrEqual(sent), { timeoutMs: 5_000 });
 
   expect([await tokenStatus(paymentClient), await tokenStatus(next!)]).toEqual([401, 200]);
   expect(

@@ -58,6 +58,7 @@ describe('src/m2m copied alone into another project', () => {
 
   it('compiles with tsc and gets tokens: one request per scope set for a burst, typed errors', async () => {
     project = await buildCopiedProject([['payment-server/src/m2m', 'm2m']], { 'main.ts': USER_SCRIPT });
+    expect(project.errors).toEqual([]);
     const { stdout } = await run(process.execPath, [project.compiled('main.ts')], {
       cwd: project.dir,
       env: {

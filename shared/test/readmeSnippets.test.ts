@@ -5,7 +5,7 @@ import { startAuthServer } from '@m2m/auth-server';
 import { eventually } from '../../test/support/eventually';
 import { createStytchClient } from '../src';
 import { httpProbe } from '../../launcher/src/httpProbe';
-import { buildCopiedProject } from './support/copiedProject';
+import { buildCopiedProject, type CopiedProject } from './support/copiedProject';
 import { freePort, repoRoot } from '../../launcher/test/support/npmStart';
 
 /** The TypeScript blocks of one README section ("Use it in your own app" by default). */
@@ -16,41 +16,43 @@ function snippets(heading = 'Use it in your own app'): string[] {
   return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 }
 
-/** Each snippet as the user's app.ts, next to the files it says to copy and nothing else of ours. */
-async function typecheck(snippet: string, copies: [from: string, to: string][]): Promise<void> {
-  (await buildCopiedProject(copies, { 'app.ts': snippet })).remove();
-}
+/** The files the README says to copy, and nothing else of ours. */
+const COPIES: [from: string, to: string][] = [
+  ['shared/src/middleware/authorizeToken.ts', 'authorizeToken.ts'],
+  ['payment-server/src/m2m', 'm2m'],
+];
 
 describe("the README's copy-into-your-app snippets", () => {
   const [middleware, tokenClient] = snippets();
+  const customers = snippets('Give your customers M2M credentials');
+  // Each snippet is one user file of the same copied project, compiled once; a misuse of the
+  // TokenProvider snippet rides along, so the same compile shows the check can fail.
+  let project: CopiedProject;
+  beforeAll(async () => {
+    project = await buildCopiedProject(COPIES, {
+      'app.ts': middleware!,
+      'tokens.ts': tokenClient!,
+      'customers.ts': customers[0]!,
+      'misuse.ts': `${tokenClient!}\nvoid tokens.getToken('read:users');\n`,
+    });
+  }, 60_000);
+  afterAll(() => project.remove());
 
-  it('has the two snippets this test knows', () => {
+  it('has the snippets this test knows: two to copy into your app, one for your customers', () => {
     expect(snippets()).toHaveLength(2);
-  });
-
-  it('the middleware snippet compiles next to a copied authorizeToken.ts', async () => {
-    await expect(typecheck(middleware!, [['shared/src/middleware/authorizeToken.ts', 'authorizeToken.ts']])).resolves.toBeUndefined();
-  });
-
-  it('the TokenProvider snippet compiles next to a copied m2m/ folder', async () => {
-    await expect(typecheck(tokenClient!, [['payment-server/src/m2m', 'm2m']])).resolves.toBeUndefined();
-  });
-
-  it('the plain-OAuth TokenProvider snippet ("Give your customers M2M credentials") compiles next to a copied m2m/ folder', async () => {
-    const customers = snippets('Give your customers M2M credentials');
     expect(customers).toHaveLength(1);
-    await expect(typecheck(customers[0]!, [['payment-server/src/m2m', 'm2m']])).resolves.toBeUndefined();
   });
 
-  it('a snippet that misuses the API does not compile (the check can fail)', async () => {
-    await expect(
-      typecheck(`${tokenClient!}\nvoid tokens.getToken('read:users');\n`, [['payment-server/src/m2m', 'm2m']]),
-    ).rejects.toThrow();
+  it('the middleware snippet (next to a copied authorizeToken.ts), the TokenProvider one and the plain-OAuth one (next to a copied m2m/ folder) compile', () => {
+    expect(project.errors.filter((error) => !error.startsWith('src/misuse.ts'))).toEqual([]);
+  });
+
+  it('a snippet that misuses the API does not compile (the check can fail)', () => {
+    expect(project.errors).toEqual([expect.stringMatching(/^src\/misuse\.ts\(\d+,\d+\): error TS2345: Argument of type 'string'/)]);
   });
 
   it('the middleware snippet runs as written against a local auth-server, with the env the README shows', async () => {
     const auth = await startAuthServer({ port: 0 });
-    const project = await buildCopiedProject([['shared/src/middleware/authorizeToken.ts', 'authorizeToken.ts']], { 'app.ts': middleware! });
     const port = await freePort();
     // What the README says to export for local mode, and nothing else of ours.
     const app = spawn(process.execPath, [project.compiled('app.ts')], {
@@ -85,7 +87,6 @@ describe("the README's copy-into-your-app snippets", () => {
     } finally {
       app.kill('SIGTERM');
       await exited;
-      project.remove();
       await auth.close();
     }
   }, 60_000);

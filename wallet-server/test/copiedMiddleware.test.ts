@@ -35,6 +35,7 @@ describe('authorizeToken.ts copied alone into another Express app', () => {
   beforeAll(async () => {
     auth = await startAuth();
     project = await buildCopiedProject([['shared/src/middleware/authorizeToken.ts', 'authorizeToken.ts']], { 'app.ts': USER_APP });
+    expect(project.errors).toEqual([]);
     child = spawn(process.execPath, [project.compiled('app.ts')], {
       cwd: project.dir,
       env: { PATH: process.env.PATH, STYTCH_PROJECT_ID: auth.projectId, STYTCH_SECRET: auth.projectSecret, STYTCH_ENV: auth.url },

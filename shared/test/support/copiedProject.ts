@@ -68,16 +68,26 @@ async function writeSettings(dir: string, kind: ProjectKind): Promise<string> {
 
 export interface CopiedProject {
   dir: string;
-  /** The compiled `src/<name>.ts`. */
+  /** tsc's errors, one entry per error (its first line, `src/<file>.ts(line,col): error TS…`, and what follows). */
+  errors: string[];
+  /** The compiled `src/<name>.ts` (tsc emits even when some file has errors). */
   compiled(name: string): string;
   remove(): void;
 }
+
+/** tsc's output (not a terminal: no colours; an error's further lines are indented) as one entry per error. */
+const errorsIn = (output: string): string[] =>
+  output
+    .split(/\n(?=\S)/)
+    .map((error) => error.trimEnd())
+    .filter(Boolean);
 
 /**
  * Another project that copied some of our files and wrote its own code around them: `copies` are
  * [repo-relative source, path under src/], `files` the user's own sources under src/. Its
  * node_modules is ours (the same packages a user installs), nothing else of ours is reachable.
- * Compiled with tsc; a type error rejects with tsc's output. `kind` picks the project's settings.
+ * Compiled once with tsc, every file in one program (a tsc run is seconds of CPU, so a test puts
+ * all its files in one project and reads `errors` by file). `kind` picks the project's settings.
  */
 export async function buildCopiedProject(
   copies: [from: string, to: string][],
@@ -86,18 +96,21 @@ export async function buildCopiedProject(
 ): Promise<CopiedProject> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'copied-project-'));
   const remove = () => fs.rmSync(dir, { recursive: true, force: true });
+  let errors: string[] = [];
   try {
     for (const [from, to] of copies) fs.cpSync(path.join(repoRoot, from), path.join(dir, 'src', to), { recursive: true });
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, 'src', name), text);
     const tsc = await writeSettings(dir, kind);
     fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
     await run(process.execPath, [tsc, '-p', dir], { cwd: dir }).catch((err: unknown) => {
-      const { stdout, message } = err as { stdout?: string; message?: string };
-      throw new Error(`tsc refused the copied project:\n${stdout ?? message ?? 'no output'}`, { cause: err });
+      // Type errors are tsc's answer, kept for the test to read; anything else is tsc failing to run.
+      const { stdout } = err as { stdout?: string };
+      if (!stdout || !/error TS\d+/.test(stdout)) throw err;
+      errors = errorsIn(stdout);
     });
   } catch (err) {
     remove();
     throw err;
   }
-  return { dir, compiled: (name) => path.join(dir, 'dist', name.replace(/\.ts$/, '.js')), remove };
+  return { dir, errors, compiled: (name) => path.join(dir, 'dist', name.replace(/\.ts$/, '.js')), remove };
 }
