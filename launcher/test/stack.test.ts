@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createServer } from 'node:net';
 import { startAuthServer } from '@m2m/auth-server';
 import { createStytchClient } from '@m2m/shared';
-import { freshStackEnv, logLinesOf, npmStart, payAsTheBannerSays, type NpmStart } from './support/npmStart';
+import { freshStackEnv, logLinesOf, npmStart, payAsTheBannerSays, type NpmStart, type StackEnv } from './support/npmStart';
 
 const READY = 'Stytch M2M stack is ready';
 
@@ -14,8 +14,12 @@ describe('npm start (the whole stack)', () => {
     stack = undefined;
   });
 
+  // The first two tests are one clone's story: a first start, then the next one on what it left.
+  let firstStart: StackEnv | undefined;
+
   it('starts all three servers with no .env, prints one block, and its commands get the demo caller a token and pay; SIGTERM stops everything with code 0', async () => {
     const env = await freshStackEnv();
+    firstStart = env;
     stack = npmStart(env);
     const output = await stack.waitFor(READY);
     expect(output).toContain(`auth-server     http://127.0.0.1:${env.AUTH_SERVER_PORT}/`);
@@ -47,11 +51,9 @@ describe('npm start (the whole stack)', () => {
     }
   });
 
-  it('reuses the project, the payment-service client and the demo caller on the next start', async () => {
-    const env = await freshStackEnv();
-    stack = npmStart(env);
-    await stack.waitFor(READY);
-    await stack.stop();
+  it('reuses the project, the payment-service client, the demo caller and the books on the next start; when one server dies it stops the others and exits non-zero', async () => {
+    // The DATA_DIR the first start left behind (it stopped with code 0 just above).
+    const env = firstStart!;
     const projectFile = path.join(env.DATA_DIR, 'stytch-project.json');
     const credentialsFile = path.join(env.DATA_DIR, 'payment-server-credentials.json');
     const demoCaller = path.join(env.DATA_DIR, 'demo-caller-credentials.json');
@@ -65,7 +67,17 @@ describe('npm start (the whole stack)', () => {
     stack = npmStart(env);
     const output = await stack.waitFor(READY);
     expect(state()).toEqual(before);
-    expect(await payAsTheBannerSays(output)).toMatchObject({ walletBalance: 1690 });
+    // The wallet kept its books: the first start's payment of 100 stands, and this one is another.
+    expect(await payAsTheBannerSays(output)).toMatchObject({ walletBalance: 1590 });
+
+    // When one server dies, the launcher stops the others and exits non-zero.
+    const walletPid = logLinesOf(output, 'wallet-server').find((line) => typeof line.pid === 'number')?.pid as number;
+    process.kill(walletPid, 'SIGKILL');
+    expect(await stack.exited).toBe(1);
+    expect(stack.output()).toMatch(/wallet-server exited .*stopping the others/);
+    for (const port of [env.AUTH_SERVER_PORT, env.PAYMENT_SERVER_PORT]) {
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    }
   });
 
   it('names the port and the variable that changes it when a port is taken, and exits non-zero', async () => {
@@ -80,19 +92,6 @@ describe('npm start (the whole stack)', () => {
       );
     } finally {
       blocker.close();
-    }
-  });
-
-  it('stops the others and exits non-zero when one server dies', async () => {
-    const env = await freshStackEnv();
-    stack = npmStart(env);
-    const output = await stack.waitFor(READY);
-    const walletPid = logLinesOf(output, 'wallet-server').find((line) => typeof line.pid === 'number')?.pid as number;
-    process.kill(walletPid, 'SIGKILL');
-    expect(await stack.exited).toBe(1);
-    expect(stack.output()).toMatch(/wallet-server exited .*stopping the others/);
-    for (const port of [env.AUTH_SERVER_PORT, env.PAYMENT_SERVER_PORT]) {
-      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
     }
   });
 
