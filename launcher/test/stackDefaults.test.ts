@@ -3,11 +3,13 @@ import fs from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import newman, { type NewmanRunSummary } from 'newman';
 import { httpProbe } from '../src/httpProbe';
 import { npmStart, payAsTheBannerSays, repoRoot, type NpmStart } from './support/npmStart';
 import { copyWorkingTree, type WorkingTreeCopy } from './support/workingTreeCopy';
 
-// The front door: `npm start` as a newcomer types it. The only test that binds the default ports
+// The front door: `npm start` as a newcomer types it, and what the README, the banner and the
+// Postman collection tell them to run against it. The only test that binds the default ports
 // (every other one picks free ports), so it can run alongside the rest of the suite.
 const run = promisify(execFile);
 const DEFAULT_PORTS = { 'auth-server': 4010, 'wallet-server': 4000, 'payment-server': 4020 };
@@ -26,6 +28,25 @@ async function assertFree(name: string, port: number): Promise<void> {
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
   });
 }
+
+const POSTMAN = path.join(repoRoot, 'postman');
+
+function runCollection(envVar: { key: string; value: string }[]): Promise<NewmanRunSummary> {
+  return new Promise((resolve, reject) => {
+    newman.run(
+      {
+        collection: path.join(POSTMAN, 'stytch-m2m.postman_collection.json'),
+        environment: path.join(POSTMAN, 'local.postman_environment.json'),
+        envVar,
+        reporters: [],
+      },
+      (err, summary) => (err ? reject(err) : resolve(summary)),
+    );
+  });
+}
+
+const failuresOf = (summary: NewmanRunSummary) =>
+  summary.run.failures.map((f) => `${f.source?.name ?? '?'}: ${f.error.test} ${f.error.message}`);
 
 /** Every http URL in `text`, cut before a shell variable or a quote. */
 function urlsIn(text: string): string[] {
@@ -99,8 +120,34 @@ describe('npm start on the defaults: a fresh clone, no .env, no variables, the d
       cwd: clone!.dir,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
     });
-    expect(stdout).toMatch(/│\s+assertions\s+│\s+\d+\s+│\s+0\s+│/);
+    // newman's summary table: │ <what> │ executed │ failed │
+    const row = (what: string) => {
+      const cells = new RegExp(`│\\s+${what}\\s+│\\s+(\\d+)\\s+│\\s+(\\d+)\\s+│`).exec(stdout);
+      return cells ? { executed: Number(cells[1]), failed: Number(cells[2]) } : undefined;
+    };
+    // 53 in the collection, plus the pre-request script's discovery and caller token: once, then reused.
+    expect(row('requests')).toEqual({ executed: 55, failed: 0 });
+    expect(row('assertions')).toEqual({ executed: expect.any(Number), failed: 0 });
+    // Every request asserts at least its status.
+    expect(row('assertions')!.executed).toBeGreaterThanOrEqual(55);
   }, 60_000);
+
+  // The collection as shipped (its environment file names these ports), run by newman's API.
+  it('the Postman collection without admin_key stops at the first request, with one failure that says what to do', async () => {
+    const summary = await runCollection([]);
+    expect(summary.run.stats.requests.total).toBe(1);
+    const failures = failuresOf(summary);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatch(
+      /^Check the environment: admin_key is set and accepted: admin_key is set: paste the content of \.data\/payment-server-admin-key/,
+    );
+  });
+
+  it('the Postman collection with a wrong admin_key stops at the first request too', async () => {
+    const summary = await runCollection([{ key: 'admin_key', value: 'not-the-admin-key-0123456789abcdef-0123' }]);
+    expect(summary.run.stats.requests.total).toBe(1);
+    expect(failuresOf(summary)).toEqual([expect.stringContaining('accepts admin_key (status 200)')]);
+  });
 
   it("answers Node's fetch at every URL the banner prints", async () => {
     const printed = urlsIn(output.slice(output.indexOf('Stytch M2M stack is ready')));
