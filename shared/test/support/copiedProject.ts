@@ -25,10 +25,11 @@ const TSCONFIG = {
 };
 
 /**
- * The kinds of project our files get copied into:
- * - `nodenext`: the strict settings above in a package of no "type" (CommonJS output);
- * - `commonjs`: the same with the classic `module: commonjs` and its resolution;
- * - `esm`: the same in a `"type": "module"` package (relative imports must carry `.js`);
+ * The kinds of project our files get copied into, each compiled by the TypeScript such a project
+ * has today: the current one (7) where it takes the settings, 6 (the last that does) for the classic ones.
+ * - `nodenext`: the strict settings above in a package of no "type" (CommonJS output); TypeScript 7;
+ * - `commonjs`: the same with the classic `module: commonjs` and its resolution (node10); TypeScript 6;
+ * - `esm`: the same in a `"type": "module"` package (relative imports must carry `.js`); TypeScript 7;
  * - `tsc-init`: what `tsc --init` of the current TypeScript (7) writes, with the two lines its
  *   comments say to set for Node (`types: ["node"]`, `lib: ["esnext"]`), compiled by that TypeScript;
  *   its verbatimModuleSyntax makes it an ESM package too.
@@ -63,7 +64,7 @@ async function writeSettings(dir: string, kind: ProjectKind): Promise<string> {
       : TSCONFIG.compilerOptions;
   fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ ...TSCONFIG, compilerOptions }, null, 2));
   packageJson(kind === 'esm' ? 'module' : undefined);
-  return typescript[6];
+  return typescript[kind === 'commonjs' ? 6 : 7];
 }
 
 export interface CopiedProject {
