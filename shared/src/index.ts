@@ -19,3 +19,4 @@ export * from './middleware/authorizeToken';
 export * from './metrics';
 export * from './callStytch';
 export * from './clientView';
+export * from './statelessMcp';

@@ -1,10 +1,9 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Router } from 'express';
 import type { Client } from 'stytch';
 import { z } from 'zod';
-import { callStytch, clientView, methodNotAllowed, ServiceError, type Logger } from '@m2m/shared';
+import { callStytch, clientView, methodNotAllowed, serveStatelessMcp, ServiceError, type Logger } from '@m2m/shared';
 import type { SecretRotation } from '../credentials/secretRotation';
 import { ClientIdParam, SearchClientsRequest } from './clientSchemas';
 
@@ -24,16 +23,7 @@ export function operatorMcpRoutes(deps: OperatorMcpDeps): Router {
   const router = Router();
   router
     .route('/mcp')
-    .post(async (req, res) => {
-      const server = operatorMcpServer(deps);
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-      res.on('close', () => {
-        void transport.close();
-        void server.close();
-      });
-      await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
-    })
+    .post((req, res) => serveStatelessMcp(req, res, () => operatorMcpServer(deps)))
     .all(methodNotAllowed(['POST'], 'POST one JSON-RPC message to /admin/mcp; this server keeps no sessions'));
   return router;
 }
@@ -41,6 +31,9 @@ export function operatorMcpRoutes(deps: OperatorMcpDeps): Router {
 const ClientList = z.object({ m2m_clients: z.array(z.record(z.string(), z.unknown())), next_cursor: z.string().nullable() });
 
 function operatorMcpServer({ stytch, rotation, logger }: OperatorMcpDeps): McpServer {
+  // The MCP SDK loads on the first /admin/mcp request, not at start-up (serveStatelessMcp says why).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use
+  const { McpServer } = require('@modelcontextprotocol/sdk/server/mcp.js') as typeof import('@modelcontextprotocol/sdk/server/mcp.js');
   const server = new McpServer({ name: 'payment-server-operator', version: '1.0.0' });
   const readOnly = { readOnlyHint: true, openWorldHint: false };
 

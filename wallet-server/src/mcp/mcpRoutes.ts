@@ -1,16 +1,20 @@
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { Router, type Request, type RequestHandler } from 'express';
 import {
   authorizeToken,
   HttpError,
   jsonBody,
   methodNotAllowed,
+  serveStatelessMcp,
   type AuthorizeTokenOptions,
   type Logger,
   type M2MIdentity,
 } from '@m2m/shared';
 import type { WalletStore } from '../wallets/walletStore';
-import { TOOL_SCOPES, walletMcpServer } from './walletTools';
+import { TOOL_SCOPES } from './toolScopes';
+
+// The tools, and the MCP SDK with them, load on the first /mcp request (serveStatelessMcp says why).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use
+const walletTools = () => require('./walletTools') as typeof import('./walletTools');
 
 export const MCP_PATH = '/mcp';
 
@@ -44,19 +48,10 @@ export function mcpRoutes({ wallets, logger, authorize, resource, resourceClaim 
   const router = Router();
   router
     .route(MCP_PATH)
-    .post(sameOrigin(resource), anyScope, jsonBody({ limit: '16kb' }), toolScope, async (req, res) => {
-      // Stateless Streamable HTTP (no Mcp-Session-Id): a server and a transport per request. The
-      // 2025 revisions make sessions optional and 2026-07-28 removes them; nothing here needs one,
-      // since every call carries its own token and a debit's retry safety lives in its idempotencyKey.
-      const server = walletMcpServer(wallets, identity(req), logger);
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-      res.on('close', () => {
-        void transport.close();
-        void server.close();
-      });
-      await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
-    })
+    // Stateless (a server per request): every call carries its own token, and a debit's retry safety lives in its idempotencyKey.
+    .post(sameOrigin(resource), anyScope, jsonBody({ limit: '16kb' }), toolScope, (req, res) =>
+      serveStatelessMcp(req, res, () => walletTools().walletMcpServer(wallets, identity(req), logger)),
+    )
     // No GET stream (stateless: nothing to push) and no session to DELETE; 405 is the answer Streamable HTTP defines for both.
     .all(methodNotAllowed(['POST'], 'POST one JSON-RPC message to /mcp with Authorization: Bearer <token>; this server keeps no sessions'));
   return router;

@@ -12,14 +12,12 @@ import {
   type M2MIdentity,
 } from '@m2m/shared';
 import { callerTenant } from '../tenants/callerTenant';
+import { TOOL_SCOPES } from './toolScopes';
 import { debitRefusal } from '../wallets/debitRefusal';
 import type { WalletStore } from '../wallets/walletStore';
 
 /** The extension this server implements (protocol revision 2026-07-28): agents authenticate with client credentials. */
 export const CLIENT_CREDENTIALS_EXTENSION = 'io.modelcontextprotocol/oauth-client-credentials';
-
-/** Each tool and the scope it needs: the same as its REST route's (mcpRoutes.ts checks it at the HTTP layer first). */
-export const TOOL_SCOPES: Readonly<Record<string, string>> = { check_balance: SCOPES.readUsers, debit: SCOPES.writeWallets };
 
 /** The REST debit's body plus its Idempotency-Key header, as one argument. */
 export const DebitToolInput = DebitRequest.extend({ idempotencyKey: IdempotencyKey }).strict();
