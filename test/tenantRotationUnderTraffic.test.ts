@@ -11,7 +11,7 @@ import type { RunningAuthServer } from '@m2m/auth-server';
 import { TokenProvider, type RunningPaymentServer } from '@m2m/payment-server';
 import { PAYMENT_API_SCOPE, TENANT_CLAIMS_TEMPLATE } from '@m2m/shared';
 import type { RunningWalletServer } from '@m2m/wallet-server';
-import { at, basic, bearer, post, request } from './support/http';
+import { at, bearer, post } from './support/http';
 import { eventually } from './support/eventually';
 import { failureSummary, runLoad } from './support/load';
 import { leakedSecrets, LogCapture } from './support/logCapture';
@@ -28,6 +28,7 @@ import {
   startWallet,
   tempDir,
   walletToken,
+  walletTokenStatus,
   type M2MCredentials,
 } from './support/stack';
 
@@ -92,16 +93,7 @@ async function pay() {
     : { ok: false, error: `payment ${answer.status} ${answer.body?.error?.code ?? ''}` };
 }
 
-const tokenStatus = async (credentials: M2MCredentials) =>
-  (
-    await request('POST', at(wallet.url, '/oauth2/token'), {
-      body: 'grant_type=client_credentials',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        Authorization: basic(credentials.clientId, credentials.clientSecret),
-      },
-    })
-  ).status;
+const tokenStatus = (credentials: M2MCredentials) => walletTokenStatus(wallet.url, credentials);
 
 it("a rotation through the wallet's tenant API during 6 s of 20 payments/s: zero failed payments, the old secret refused after", async () => {
   expect((await pay()).ok).toBe(true);

@@ -53,9 +53,9 @@ export function createTenantOwner(admin: stytch.Client, tenantId: string, scopes
   return createM2MClient(admin, [MANAGE_CREDENTIALS_SCOPE, ...scopes], `${tenantId}-owner`, { [TENANT_CLAIM]: tenantId });
 }
 
-/** A token from the wallet's own token endpoint (POST /oauth2/token, client_secret_basic, a form body). */
-export async function walletToken(walletUrl: string, credentials: M2MCredentials, scope?: string): Promise<string> {
-  const res = await fetch(new URL('oauth2/token', walletUrl), {
+/** POST /oauth2/token at the wallet (client_secret_basic, a form body), answered as fetch gives it. */
+function requestWalletToken(walletUrl: string, credentials: M2MCredentials, scope?: string): Promise<Response> {
+  return fetch(new URL('oauth2/token', walletUrl), {
     method: 'POST',
     headers: {
       Authorization: `Basic ${Buffer.from(`${encodeURIComponent(credentials.clientId)}:${encodeURIComponent(credentials.clientSecret)}`).toString('base64')}`,
@@ -64,9 +64,21 @@ export async function walletToken(walletUrl: string, credentials: M2MCredentials
     body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope && { scope }) }).toString(),
     signal: AbortSignal.timeout(10_000),
   });
+}
+
+/** A token from the wallet's own token endpoint; throws unless it answers 200. */
+export async function walletToken(walletUrl: string, credentials: M2MCredentials, scope?: string): Promise<string> {
+  const res = await requestWalletToken(walletUrl, credentials, scope);
   const body = (await res.json()) as { access_token?: string; error?: string };
   if (res.status !== 200 || !body.access_token) throw new Error(`the wallet's token endpoint answered ${res.status} ${body.error ?? ''}`);
   return body.access_token;
+}
+
+/** What the wallet's token endpoint answers these credentials: 200 while they work, 401 once refused. */
+export async function walletTokenStatus(walletUrl: string, credentials: M2MCredentials): Promise<number> {
+  const res = await requestWalletToken(walletUrl, credentials);
+  await res.body?.cancel();
+  return res.status;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { RunningAuthServer } from '@m2m/auth-server';
 import { TENANT_CLAIMS_TEMPLATE } from '@m2m/shared';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import type * as stytch from 'stytch';
-import { at, basic, bearer, post, request, type HttpAnswer } from '../../test/support/http';
+import { at, bearer, post, request, type HttpAnswer } from '../../test/support/http';
 import {
   closeAll,
   createM2MClient,
@@ -18,6 +18,7 @@ import {
   startAuth,
   startWallet,
   walletToken,
+  walletTokenStatus,
   type M2MCredentials,
 } from '../../test/support/stack';
 
@@ -56,16 +57,7 @@ async function createdCredentials(owner: M2MCredentials, scopes: string[]): Prom
   return { clientId: res.body.m2m_client.client_id, clientSecret: res.body.m2m_client.client_secret };
 }
 
-const tokenStatus = async (credentials: M2MCredentials) =>
-  (
-    await request('POST', at(wallet.url, '/oauth2/token'), {
-      body: 'grant_type=client_credentials',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        Authorization: basic(credentials.clientId, credentials.clientSecret),
-      },
-    })
-  ).status;
+const tokenStatus = (credentials: M2MCredentials) => walletTokenStatus(wallet.url, credentials);
 
 const checkBalance = async (credentials: M2MCredentials, customerId: string) =>
   post(
