@@ -56,12 +56,26 @@ export type PaymentStart = Partial<PaymentServerOptions> & Pick<PaymentServerOpt
 
 /**
  * A payment-server on an ephemeral port that provisions its own client; every default below can be
- * overridden. Its credentials file goes to a fresh temp folder unless `credentialsFile` names one.
+ * overridden. Unless `credentialsFile` names one, its credentials file goes to a fresh temp folder,
+ * removed when the server closes.
  */
-export function startPayment(options: PaymentStart): Promise<RunningPaymentServer> {
+export async function startPayment(options: PaymentStart): Promise<RunningPaymentServer> {
+  const { credentialsFile } = options;
+  if (credentialsFile !== undefined) return startPaymentWithDefaults({ ...options, credentialsFile });
+  const folder = tempDir('payment');
+  try {
+    const server = await startPaymentWithDefaults({ ...options, credentialsFile: credentialsFileIn(folder.dir) });
+    const close = server.close.bind(server);
+    return Object.assign(server, { close: () => close().finally(() => folder.remove()) });
+  } catch (err) {
+    folder.remove();
+    throw err;
+  }
+}
+
+function startPaymentWithDefaults(options: PaymentStart & Pick<PaymentServerOptions, 'credentialsFile'>): Promise<RunningPaymentServer> {
   return startPaymentServer({
     port: 0,
-    credentialsFile: credentialsFileIn(fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-payment-'))),
     adminApiKey: ADMIN_API_KEY,
     // These suites send many wrong keys on purpose; the limit itself has its own test.
     adminKeyFailuresPerMinute: 1_000,
