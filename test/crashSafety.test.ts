@@ -1,6 +1,6 @@
 /**
- * Crash safety. The three servers run as real processes (as `npm start` runs
- * them); the wallet-server and then the auth-server are killed with SIGKILL in the middle of load
+ * Crash safety. The three servers run as real processes (their production build, as
+ * production runs them); the wallet-server and then the auth-server are killed with SIGKILL in the middle of load
  * and restarted on the same files. Afterwards: every balance equals its seed minus the sum of its
  * confirmed debits, no idempotency key was debited twice, and every client and signing key the
  * auth-server confirmed is still there (and still works).

@@ -1,5 +1,5 @@
 /**
- * Scale-out on PostgreSQL: three wallet-server processes (as `npm start` runs them, with
+ * Scale-out on PostgreSQL: three wallet-server processes (their production build, with
  * WALLET_DATABASE_URL) on one real PostgreSQL server. A storm of debits between the tutorial's two
  * customers, each key sent twice at once to two different processes, and one process killed with
  * SIGKILL a third of the way in. Then every debit that was not answered is retried with its key on a

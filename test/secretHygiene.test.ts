@@ -373,7 +373,7 @@ describe('in-process servers: every flow, every log line and answer', () => {
   });
 });
 
-describe('the real processes (npm start): everything they print, at LOG_LEVEL=trace', () => {
+describe('the real processes (their production build): everything they print, at LOG_LEVEL=trace', () => {
   const tmp = subDir('processes');
   const logs = new LogCapture();
   const servers: ChildServer[] = [];

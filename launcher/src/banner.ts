@@ -1,13 +1,7 @@
 import path from 'node:path';
-import {
-  resolveDataDir,
-  type Env,
-  DEMO_CALLER_FILE,
-  PAYMENT_API_SCOPE,
-  readJsonFile,
-  localProjectFile,
-  urlWithoutPassword,
-} from '@m2m/shared';
+import { localProjectFile, resolveDataDir, urlWithoutPassword, type Env } from '@m2m/shared/config';
+import { DEMO_CALLER_FILE, PAYMENT_API_SCOPE } from '@m2m/shared/contracts';
+import { readJsonFile } from '@m2m/shared/files';
 import type { RunningStack } from './launchStack';
 
 /** The one block `npm start` prints once everything is ready: where things are and how to pay. */

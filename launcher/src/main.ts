@@ -1,4 +1,4 @@
-import { loadDotenv } from '@m2m/shared';
+import { loadDotenv } from '@m2m/shared/config';
 import { launchStack } from './launchStack';
 import { stackBanner } from './banner';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { z } from 'zod';
-import type { common } from '@m2m/shared';
+import type { common } from '@m2m/shared/config';
 
 type CommonConfig = z.infer<z.ZodObject<typeof common>>;
 

@@ -5,7 +5,7 @@ import type { RunningWalletServer } from '@m2m/wallet-server';
 import { freePort, runMain } from '../../test/support/childServers';
 import { bearerHeader, pay, postPayment, request, sdk, startAuth, startWallet, tempDir } from './support/stack';
 
-/** `npm start -w payment-server`, minus npm: the real entry point in its own process, once it listens. */
+/** The real entry point in its own process (its build, as `npm run start:prod -w payment-server` runs it), once it listens. */
 async function startMain(env: Record<string, string>) {
   const port = await freePort();
   const run = runMain('payment-server', { ...env, PAYMENT_SERVER_PORT: String(port) });
@@ -13,9 +13,9 @@ async function startMain(env: Record<string, string>) {
   return { ...run, url: `http://127.0.0.1:${port}/`, output: () => run.stdout() + run.stderr() };
 }
 
-// The entry point as `npm start -w payment-server` runs it, in local mode with nothing configured
+// The entry point as production runs it, in local mode with nothing configured
 // but where the auth-server and the wallet are.
-describe('main (npm start -w payment-server)', () => {
+describe('main (npm run start:prod -w payment-server)', () => {
   let auth: RunningAuthServer;
   let wallet: RunningWalletServer;
   const dataDir = tempDir('payment-server').dir;

@@ -106,6 +106,11 @@ export function resolveDataDir(dataDir: string, cwd = process.cwd()): string {
   return path.resolve(findRepoRoot(cwd), dataDir);
 }
 
+/** Where the embedded auth-server publishes the project it serves, for the other servers in local mode. */
+export function localProjectFile(dataDir: string): string {
+  return path.join(resolveDataDir(dataDir), 'stytch-project.json');
+}
+
 function findRepoRoot(from: string): string {
   // The root is the folder whose package.json declares the workspaces.
   let dir = from;

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import * as stytch from 'stytch';
-import { ConfigError, reachableHost, resolveDataDir, stytchMode, withTrailingSlash } from './config';
+import { ConfigError, localProjectFile, reachableHost, stytchMode, withTrailingSlash } from './config';
 import { readJsonFile, writeFileAtomic } from './files';
 
 /** The Stytch project a server talks to: its credentials and the API base URL (with a trailing slash). */
@@ -8,11 +7,6 @@ export interface StytchProject {
   projectId: string;
   secret: string;
   baseUrl: string;
-}
-
-/** Where the embedded auth-server publishes the project it serves, for the other servers in local mode. */
-export function localProjectFile(dataDir: string): string {
-  return path.join(resolveDataDir(dataDir), 'stytch-project.json');
 }
 
 interface LocalProjectFile {

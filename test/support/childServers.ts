@@ -3,18 +3,18 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { LogCapture } from './logCapture';
 
 /**
- * The servers as real processes (`node --conditions=@m2m/source --import tsx <workspace>/src/main.ts`), as `npm start`
- * runs them: for kill -9 and for capturing everything a process prints.
+ * The servers as real processes, run from their production build (`node <workspace>/dist/main.js`,
+ * what `npm run start:prod -w <workspace>` runs; jest's global setup, buildServers.ts, builds it):
+ * for kill -9 and for capturing everything a process prints. `npm start` itself, through tsx, has
+ * its own suites in launcher/test.
  */
 export type Workspace = 'auth-server' | 'wallet-server' | 'payment-server';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-// tsx's loader by absolute URL, since runMain's child runs in an empty folder (so that no .env is found).
-const TSX_LOADER = pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
+const entryPoint = (workspace: Workspace) => path.join(REPO_ROOT, workspace, 'dist', 'main.js');
 
 /** A port that was free a moment ago (bound to 0, read, released). */
 export function freePort(): Promise<number> {
@@ -28,7 +28,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** One run of a server's entry point, as `npm start -w <workspace>` would start it. */
+/** One run of a server's entry point, as `npm run start:prod -w <workspace>` would start it. */
 export interface MainRun {
   child: ChildProcess;
   /** The exit code (null when a signal ended it). */
@@ -40,20 +40,16 @@ export interface MainRun {
 }
 
 /**
- * Runs `<workspace>/src/main.ts` with only `env` (plus PATH and HOME), in an empty folder: no .env
+ * Runs `<workspace>/dist/main.js` with only `env` (plus PATH and HOME), in an empty folder: no .env
  * from the repository, no variable from the test's shell. For the entry points' own tests
  * (start-up errors, exit codes, what they print).
  */
 export function runMain(workspace: Workspace, env: Record<string, string>): MainRun {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@m2m/source', '--import', TSX_LOADER, path.join(REPO_ROOT, workspace, 'src', 'main.ts')],
-    {
-      cwd: fs.mkdtempSync(path.join(os.tmpdir(), `m2m-${workspace}-cwd-`)),
-      env: { PATH: process.env.PATH ?? '', HOME: os.homedir(), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [entryPoint(workspace)], {
+    cwd: fs.mkdtempSync(path.join(os.tmpdir(), `m2m-${workspace}-cwd-`)),
+    env: { PATH: process.env.PATH ?? '', HOME: os.homedir(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -112,7 +108,7 @@ export async function spawnServer(
   logs?: LogCapture,
   readyTimeoutMs = 30_000,
 ): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--conditions=@m2m/source', '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [entryPoint(workspace)], {
     cwd: path.join(REPO_ROOT, workspace),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...NEUTRAL_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -45,7 +45,7 @@ describe('wallet-server configuration', () => {
   });
 });
 
-describe('npm start -w wallet-server (src/main.ts)', () => {
+describe('npm run start:prod -w wallet-server (main.ts, built)', () => {
   it('exits 1 with one line naming the bad variable', async () => {
     const run = runMain({ WALLET_SERVER_PORT: '99999' });
     expect(await run.exited).toBe(1);
