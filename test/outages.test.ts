@@ -1,8 +1,9 @@
 /**
  * Outages. With the auth-server stopped the wallet keeps accepting valid tokens with its cached
  * keys (a token under a kid it has never seen: unknownKidOutage.test.ts); the payment-server keeps
- * paying with its cached tokens and answers 503 when it has none; with the wallet-server stopped payments answer 502/503 and nothing is debited. Each
- * recovers by itself once the peer is back (same port, same files: a restart, not a new server).
+ * paying with its cached tokens and answers 503 when it has none; with the wallet-server stopped
+ * payments answer 502/503 and nothing is debited. Each recovers by itself once the peer is back
+ * (same port, same files: a restart, not a new server).
  */
 import net from 'node:net';
 import path from 'node:path';
