@@ -13,8 +13,10 @@ const config: Config = {
   testMatch: ['<rootDir>/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/.data/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
-  // Builds dist/ once per run: the suites that kill -9 a server, or read what it prints, run its production build.
-  globalSetup: '<rootDir>/test/support/buildServers.ts',
+  // Once per run: builds dist/ (the suites that kill -9 a server, or read what it prints, run its
+  // production build) and makes the pool of signing keys the in-process auth-servers share.
+  globalSetup: '<rootDir>/test/support/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   // Relative imports may carry `.js` (the copyable m2m/ folder does, for ESM projects): that is the .ts file.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   // More workers than cores (jest's default is cores - 1): many suites wait on real servers, timers and

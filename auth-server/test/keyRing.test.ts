@@ -1,13 +1,22 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { openAuthStores } from '../src/store/database';
 import { CLOCK_SKEW_SECONDS } from '../src/store/signingKeyStore';
-import { KeyRing, NEXT_KEY_MIN_AGE_SECONDS, NextKeyTooNewError } from '../src/tokens/keyRing';
+import { KeyRing, NEXT_KEY_MIN_AGE_SECONDS, NextKeyTooNewError, type GenerateSigningKey } from '../src/tokens/keyRing';
+import { pooledSigningKeys } from '../../test/support/signingKeys';
 import { controlledClock } from './fixtures';
 
-/** A key ring on a real (in-memory) SQLite store, on a clock that moves only when told. */
-async function keyRing(tokenLifetimeSeconds = 600) {
+/**
+ * A key ring on a real (in-memory) SQLite store, on a clock that moves only when told, with the
+ * run's pre-generated keys unless `generateKey` says otherwise (null: its own RSA generation).
+ */
+async function keyRing(tokenLifetimeSeconds = 600, generateKey: GenerateSigningKey | null = pooledSigningKeys() ?? null) {
   const clock = controlledClock(Date.UTC(2026, 0, 1));
   const stores = openAuthStores(':memory:');
-  const ring = await KeyRing.load(stores.signingKeys, tokenLifetimeSeconds, clock.nowSeconds);
+  const ring = await KeyRing.load(stores.signingKeys, {
+    tokenLifetimeSeconds,
+    nowSeconds: clock.nowSeconds,
+    ...(generateKey && { generateKey }),
+  });
   return {
     ring,
     clock,
@@ -23,8 +32,8 @@ async function keyRing(tokenLifetimeSeconds = 600) {
 }
 
 describe('KeyRing (a controlled clock)', () => {
-  it('publishes the active key and the next one from the start; the next one is what the first rotation activates', async () => {
-    const k = await keyRing();
+  it('generates RSA 2048 keys itself by default, and publishes the active key and the next one from the start; the next one is what the first rotation activates', async () => {
+    const k = await keyRing(600, null);
     try {
       const [first, next] = k.published();
       expect(k.published()).toHaveLength(2);
@@ -32,8 +41,36 @@ describe('KeyRing (a controlled clock)', () => {
       const rotated = await k.ring.rotate();
       expect(rotated).toEqual({ kid: next, retiredKid: first, nextKid: expect.stringMatching(/^jwk-test-/) });
       expect(k.ring.active.kid).toBe(next);
+      expect(k.ring.active.privateKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
+      const moduli = k.ring.publicKeys().map((jwk) => jwk.n);
+      expect(new Set(moduli).size).toBe(moduli.length);
     } finally {
       k.close();
+    }
+  });
+
+  it.each<[string, GenerateSigningKey, RegExp]>([
+    [
+      'an RSA key too short for RS256',
+      () => Promise.resolve(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey),
+      /it made a private rsa key of 1024 bits/,
+    ],
+    ['an EC key', () => Promise.resolve(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey), /it made a private ec key$/],
+    [
+      'a public key',
+      () => Promise.resolve(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey),
+      /it made a public rsa key of 2048 bits/,
+    ],
+  ])('refuses a generateKey that makes %s, with a TypeError naming the option, and stores nothing', async (_, generateKey, message) => {
+    const stores = openAuthStores(':memory:');
+    try {
+      const loading = KeyRing.load(stores.signingKeys, { tokenLifetimeSeconds: 600, generateKey });
+      await expect(loading).rejects.toThrow(TypeError);
+      await expect(loading).rejects.toThrow(/^generateKey must make a private RSA key of at least 2048 bits/);
+      await expect(loading).rejects.toThrow(message);
+      expect(stores.signingKeys.listLive(0)).toEqual([]);
+    } finally {
+      stores.db.close();
     }
   });
 
@@ -103,7 +140,7 @@ describe('KeyRing (a controlled clock)', () => {
     const k = await keyRing(3600);
     try {
       // A restart with a shorter lifetime: the active key has signed 3600 s tokens, which must keep verifying.
-      const restarted = await KeyRing.load(k.stores.signingKeys, 60, k.clock.nowSeconds);
+      const restarted = await KeyRing.load(k.stores.signingKeys, { tokenLifetimeSeconds: 60, nowSeconds: k.clock.nowSeconds });
       const { retiredKid } = await restarted.rotate();
       k.clock.advanceSeconds(3600 + CLOCK_SKEW_SECONDS - 1);
       expect(restarted.publicKeys().map((key) => key.kid)).toContain(retiredKid);

@@ -9,7 +9,7 @@ import { startAuthFixture, tokenPath, type AuthFixture } from './fixtures';
 describe('a failure on our side', () => {
   it('is a 500 in Stytch JSON (never HTML), with a request id and no detail of the failure', async () => {
     const stores = openAuthStores(':memory:');
-    const keys = await KeyRing.load(stores.signingKeys, 3600);
+    const keys = await KeyRing.load(stores.signingKeys, { tokenLifetimeSeconds: 3600 });
     const project = { projectId: 'project-test-500', secretHash: hashGeneratedSecret('secret-test-500-abcdef') };
     const app = createAuthApp({
       project,

@@ -24,7 +24,7 @@ async function issuerOnStore() {
   const clock = controlledClock(Date.UTC(2026, 0, 1, 12));
   const stores = openAuthStores(':memory:');
   stores.project.saveCredentials({ projectId: 'project-test-issuer', secret: null, secretHash: 'sha256:unused' });
-  const keys = await KeyRing.load(stores.signingKeys, 600, clock.nowSeconds);
+  const keys = await KeyRing.load(stores.signingKeys, { tokenLifetimeSeconds: 600, nowSeconds: clock.nowSeconds });
   const issuer = new TokenIssuer({
     projectId: 'project-test-issuer',
     issuer: 'http://auth.example',

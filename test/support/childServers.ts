@@ -7,7 +7,7 @@ import type { LogCapture } from './logCapture';
 
 /**
  * The servers as real processes, run from their production build (`node <workspace>/dist/main.js`,
- * what `npm run start:prod -w <workspace>` runs; jest's global setup, buildServers.ts, builds it):
+ * what `npm run start:prod -w <workspace>` runs; jest's global setup, globalSetup.ts, builds it):
  * for kill -9 and for capturing everything a process prints. `npm start` itself, through tsx, has
  * its own suites in launcher/test.
  */

@@ -6,6 +6,7 @@ import { startPaymentServer, type PaymentServerOptions, type RunningPaymentServe
 import type { Logger, StytchProject } from '@m2m/shared';
 import { startWalletServer, type RunningWalletServer, type WalletServerOptions } from '@m2m/wallet-server';
 import { startCountingProxy, type CountingProxy } from './countingProxy';
+import { pooledSigningKeys } from './signingKeys';
 import { projectOf, type AuthProject } from './stytchProject';
 
 export * from './stytchProject';
@@ -23,8 +24,16 @@ export function tempDir(label: string): { dir: string; remove(): void } {
  */
 export const ROOMY_RATE_LIMIT = { perClientPerMinute: 10_000, perIpPerMinute: 10_000 };
 
+/** An in-process auth-server on an ephemeral port, in memory, signing with the run's pre-generated keys (signingKeys.ts). */
 export function startAuth(options: AuthServerOptions = {}): Promise<RunningAuthServer> {
-  return startAuthServer({ port: 0, databaseFile: ':memory:', rateLimit: ROOMY_RATE_LIMIT, ...options });
+  const generateSigningKey = pooledSigningKeys();
+  return startAuthServer({
+    port: 0,
+    databaseFile: ':memory:',
+    rateLimit: ROOMY_RATE_LIMIT,
+    ...(generateSigningKey && { generateSigningKey }),
+    ...options,
+  });
 }
 
 /**

@@ -1,10 +1,24 @@
-import { createPrivateKey, createPublicKey, generateKeyPair, randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, randomUUID, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { AuthServerError } from '../errors';
 import type { SigningKeyStore } from '../store/signingKeyStore';
 import { encodeHeader, type SigningKey } from './jwt';
 
 const generateRsaKeyPair = promisify(generateKeyPair);
+
+/** Makes a new private signing key: RS256 needs RSA, of at least 2048 bits. */
+export type GenerateSigningKey = () => Promise<KeyObject>;
+
+/** RSA 2048 from node:crypto, on the thread pool (the prime search takes 0.1 to 0.5 s of CPU). */
+export const generateRsaSigningKey: GenerateSigningKey = async () => (await generateRsaKeyPair('rsa', { modulusLength: 2048 })).privateKey;
+
+export interface KeyRingOptions {
+  tokenLifetimeSeconds: number;
+  /** The clock of key ages and expiry (epoch seconds); tests pass a controlled one. */
+  nowSeconds?: () => number;
+  /** Default generateRsaSigningKey. */
+  generateKey?: GenerateSigningKey;
+}
 
 /** A public key as the JWKS endpoint publishes it (RFC 7517). */
 export interface PublicJwk {
@@ -80,15 +94,16 @@ export class KeyRing {
     private readonly store: SigningKeyStore,
     private readonly tokenLifetimeSeconds: number,
     private readonly nowSeconds: () => number,
+    private readonly generateKey: GenerateSigningKey,
   ) {}
 
-  /** `nowSeconds` is the clock of key ages and expiry (epoch seconds); tests pass a controlled one. */
-  static async load(store: SigningKeyStore, tokenLifetimeSeconds: number, nowSeconds = epochSeconds): Promise<KeyRing> {
-    const ring = new KeyRing(store, tokenLifetimeSeconds, nowSeconds);
+  static async load(store: SigningKeyStore, options: KeyRingOptions): Promise<KeyRing> {
+    const { tokenLifetimeSeconds, nowSeconds = epochSeconds, generateKey = generateRsaSigningKey } = options;
+    const ring = new KeyRing(store, tokenLifetimeSeconds, nowSeconds, generateKey);
     const live = store.listLive(nowSeconds()).filter((k) => k.retiredAt === null);
     const active = live.find((k) => k.activatedAt !== null);
     const hasNext = live.some((k) => k.activatedAt === null);
-    const [newActive, newNext] = await Promise.all([active ? undefined : newKey(), hasNext ? undefined : newKey()]);
+    const [newActive, newNext] = await Promise.all([active ? undefined : ring.newKey(), hasNext ? undefined : ring.newKey()]);
     const createdAt = nowSeconds();
     if (active) store.raiseMaxTokenLifetime(active.kid, tokenLifetimeSeconds);
     if (newActive) store.insert({ ...newActive, maxTokenLifetimeSeconds: tokenLifetimeSeconds }, true, createdAt);
@@ -146,7 +161,7 @@ export class KeyRing {
     const age = this.nowSeconds() - this.nextCreatedAt;
     if (!force && !this.firstPair && age < NEXT_KEY_MIN_AGE_SECONDS) throw new NextKeyTooNewError(NEXT_KEY_MIN_AGE_SECONDS - age);
     const retiredKid = this.activeKey.kid;
-    const next = await newKey();
+    const next = await this.newKey();
     this.store.rotate({ ...next, maxTokenLifetimeSeconds: this.tokenLifetimeSeconds }, this.nowSeconds(), revokePrevious);
     this.reload();
     return { kid: this.activeKey.kid, retiredKid, nextKid: next.kid };
@@ -163,11 +178,19 @@ export class KeyRing {
     this.activeKey = { kid: active.kid, privateKey, encodedHeader: encodeHeader(active.kid) };
     this.published = keys.map((k) => ({ jwk: toPublicJwk(k.kid, k.privateKeyPem), publishUntil: k.publishUntil }));
   }
-}
 
-async function newKey(): Promise<{ kid: string; privateKeyPem: string }> {
-  const { privateKey } = await generateRsaKeyPair('rsa', { modulusLength: 2048 });
-  return { kid: `jwk-test-${randomUUID()}`, privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
+  private async newKey(): Promise<{ kid: string; privateKeyPem: string }> {
+    const privateKey = await this.generateKey();
+    const { type, asymmetricKeyType: kind = 'secret', asymmetricKeyDetails } = privateKey;
+    const bits = asymmetricKeyDetails?.modulusLength ?? 0;
+    if (type !== 'private' || kind !== 'rsa' || bits < 2048) {
+      throw new TypeError(
+        `generateKey must make a private RSA key of at least 2048 bits (RS256); it made a ${type} ${kind} key${bits ? ` of ${bits} bits` : ''}`,
+      );
+    }
+    // A kid of its own even when a key's material repeats (tests hand out pre-generated keys).
+    return { kid: `jwk-test-${randomUUID()}`, privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
+  }
 }
 
 function toPublicJwk(kid: string, privateKeyPem: string): PublicJwk {
