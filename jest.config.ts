@@ -5,7 +5,8 @@ import type { Config } from 'jest';
 // One `npm test` runs every workspace's tests. ts-jest only transpiles
 // (isolatedModules); `npm run typecheck` is the type gate.
 const config: Config = {
-  testEnvironment: 'node',
+  // jest's node environment, which also deletes the temp folders a test file left (test/support/tempDir.ts).
+  testEnvironment: '<rootDir>/test/support/testEnvironment.ts',
   // Workspace packages resolve to their TypeScript source (package.json "exports"), not to dist/.
   testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', '@m2m/source'] },
   roots: ['<rootDir>'],

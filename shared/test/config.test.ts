@@ -1,8 +1,8 @@
 import { ConfigError, common, parseEnv, stytchMode } from '../src/config';
 import { resolveStytchProject, writeLocalProject } from '../src/stytchProject';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from '../../test/support/tempDir';
 
 describe('configuration', () => {
   it('applies the documented defaults', () => {
@@ -61,7 +61,7 @@ describe('configuration', () => {
   });
 
   it('finds the local project in the file the auth-server wrote, and requires credentials for hosted Stytch', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-config-'));
+    const dir = tempDir('config').dir;
     const settings = { STYTCH_ENV: 'local', AUTH_SERVER_PORT: 4010, DATA_DIR: dir };
     expect(() => resolveStytchProject(settings)).toThrow(/STYTCH_PROJECT_ID is not set .*npm start/);
     writeLocalProject(dir, { projectId: 'project-test-1', secret: 'secret-1' });

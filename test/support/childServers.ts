@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from './tempDir';
 import type { LogCapture } from './logCapture';
 
 /**
@@ -46,7 +46,7 @@ export interface MainRun {
  */
 export function runMain(workspace: Workspace, env: Record<string, string>): MainRun {
   const child = spawn(process.execPath, [entryPoint(workspace)], {
-    cwd: fs.mkdtempSync(path.join(os.tmpdir(), `m2m-${workspace}-cwd-`)),
+    cwd: tempDir(`${workspace}-cwd`).dir,
     env: { PATH: process.env.PATH ?? '', HOME: os.homedir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

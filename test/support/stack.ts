@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startAuthServer, type AuthServerOptions, type RunningAuthServer } from '@m2m/auth-server';
 import type { PaymentServerOptions, RunningPaymentServer } from '@m2m/payment-server';
@@ -8,15 +6,12 @@ import type { RunningWalletServer, WalletServerOptions } from '@m2m/wallet-serve
 import { startCountingProxy, type CountingProxy } from './countingProxy';
 import { pooledSigningKeys } from './signingKeys';
 import { projectOf, type AuthProject } from './stytchProject';
+import { tempDir } from './tempDir';
 
 export * from './stytchProject';
+export { tempDir } from './tempDir';
 
 /** In-process servers on ephemeral ports, real SQLite files in a temp folder, the real SDK. */
-
-export function tempDir(label: string): { dir: string; remove(): void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `m2m-${label}-`));
-  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
-}
 
 /**
  * Suites send wrong secrets on purpose, so the toolkit's auth-servers have roomy failure budgets;

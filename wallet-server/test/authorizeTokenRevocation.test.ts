@@ -4,8 +4,8 @@
  * how long revocation really takes is measured in `npm run bench`.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from '../../test/support/tempDir';
 import request from 'supertest';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type { AuthorizeTokenOptions } from '@m2m/shared';
@@ -164,7 +164,7 @@ describe('signing-key revocation', () => {
   let admin: stytch.Client;
   let caller: M2MCredentials;
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'revocation-'));
+    dir = tempDir('revocation').dir;
     auth = await startAuth({ databaseFile: path.join(dir, 'auth-server.db') });
     admin = sdk(auth);
     caller = await createM2MClient(admin, ['read:users']);

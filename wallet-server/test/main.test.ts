@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from '../../test/support/tempDir';
 import { ConfigError } from '@m2m/shared';
 import { loadWalletServerConfig } from '../src/config';
 import { freePort, runMain as runWorkspaceMain } from '../../test/support/childServers';
@@ -16,7 +16,7 @@ describe('wallet-server configuration', () => {
   });
 
   it('defaults to port 4000 and a database under DATA_DIR', () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-config-'));
+    const dataDir = tempDir('wallet-config').dir;
     const config = loadWalletServerConfig({
       DATA_DIR: dataDir,
       STYTCH_ENV: 'http://127.0.0.1:4999',
@@ -54,7 +54,7 @@ describe('npm run start:prod -w wallet-server (main.ts, built)', () => {
 
   it('serves, then shuts down cleanly on SIGTERM', async () => {
     const auth = await startAuth();
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-main-'));
+    const dataDir = tempDir('wallet-main').dir;
     const run = runMain({
       WALLET_SERVER_PORT: String(await freePort()),
       DATA_DIR: dataDir,

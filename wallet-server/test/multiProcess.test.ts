@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from '../../test/support/tempDir';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import { SqliteWalletStore } from '../src/wallets/sqliteWalletStore';
 import { accessToken, createM2MClient, projectOf, sdk, startAuth } from '../../test/support/stack';
@@ -20,7 +20,7 @@ describe('two wallet-server processes sharing one database', () => {
 
   beforeAll(async () => {
     auth = await startAuth();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-processes-'));
+    dir = tempDir('wallet-processes').dir;
   });
   afterAll(async () => {
     await Promise.all(

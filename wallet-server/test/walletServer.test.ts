@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from '../../test/support/tempDir';
 import request from 'supertest';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type * as stytch from 'stytch';
@@ -24,7 +24,7 @@ describe('wallet-server', () => {
   beforeAll(async () => {
     auth = await startAuth();
     admin = sdk(auth);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-server-'));
+    dir = tempDir('wallet-server').dir;
     wallet = await startWalletServer({ port: 0, databaseFile: path.join(dir, 'wallet.db'), stytchProject: projectOf(auth) });
     base = wallet.url.replace(/\/$/, '');
     payment = await createM2MClient(admin, ['read:users', 'write:wallets']);
@@ -288,7 +288,7 @@ describe('wallet-server', () => {
 
   describe('concurrency', () => {
     it('never overdraws a wallet under 50 parallel debits, and its ledger sums to its balance', async () => {
-      const concurrentDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-concurrent-'));
+      const concurrentDir = tempDir('wallet-concurrent').dir;
       const server = await startWalletServer({
         port: 0,
         databaseFile: path.join(concurrentDir, 'wallet.db'),
@@ -324,7 +324,7 @@ describe('wallet-server', () => {
 
   describe('persistence', () => {
     it('keeps balances across a restart and seeds only the first time', async () => {
-      const persistDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-persist-'));
+      const persistDir = tempDir('wallet-persist').dir;
       const file = path.join(persistDir, 'wallet.db');
       try {
         const first = await startWalletServer({ port: 0, databaseFile: file, stytchProject: projectOf(auth) });

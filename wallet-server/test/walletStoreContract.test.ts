@@ -4,8 +4,8 @@
  * and checks what a caller sees: outcomes, balances, ledgers, idempotency records.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from '../../test/support/tempDir';
 import Database from 'better-sqlite3';
 import { startPostgres, type TestPostgres } from '../../test/support/postgres';
 import { PostgresWalletStore } from '../src/wallets/postgresWalletStore';
@@ -30,7 +30,7 @@ let files = 0;
 const opened: WalletStore[] = [];
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-contract-'));
+  dir = tempDir('wallet-contract').dir;
   postgres = await startPostgres();
 }, 60_000);
 afterAll(async () => {

@@ -4,8 +4,8 @@
  * Failures are real SQLite failures, caused by TEMP triggers on the test's own connection.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from '../../test/support/tempDir';
 import Database from 'better-sqlite3';
 import { openDatabase } from '@m2m/shared';
 import { WALLET_SCHEMA } from '../src/wallets/sqliteSchema';
@@ -23,7 +23,7 @@ let files = 0;
 const stores: SqliteWalletStore[] = [];
 
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-group-commit-'));
+  dir = tempDir('wallet-group-commit').dir;
 });
 afterAll(async () => {
   for (const store of stores) await store.close();

@@ -1,8 +1,8 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { tempDir } from '../../../test/support/tempDir';
 import { freePort } from '../../../test/support/childServers';
 
 const run = promisify(execFile);
@@ -21,7 +21,7 @@ export interface StackEnv extends Record<string, string> {
 /** Free ports and a fresh DATA_DIR: the environment of a first `npm start` on a clean clone. */
 export async function freshStackEnv(extra: Record<string, string> = {}): Promise<StackEnv> {
   return {
-    DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-stack-')),
+    DATA_DIR: tempDir('stack').dir,
     AUTH_SERVER_PORT: String(await freePort()),
     WALLET_SERVER_PORT: String(await freePort()),
     PAYMENT_SERVER_PORT: String(await freePort()),

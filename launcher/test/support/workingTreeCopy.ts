@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from '../../../test/support/tempDir';
 import { repoRoot } from './npmStart';
 
 export interface WorkingTreeCopy {
@@ -15,7 +15,7 @@ export interface WorkingTreeCopy {
  * own .data, never into the developer's.
  */
 export function copyWorkingTree(): WorkingTreeCopy {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-clone-'));
+  const dir = tempDir('clone').dir;
   const tracked = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repoRoot, encoding: 'utf8' })
     .split('\0')
     .filter(Boolean);

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { tempDir } from '../../../test/support/tempDir';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -95,7 +95,7 @@ export async function buildCopiedProject(
   files: Record<string, string>,
   kind: ProjectKind = 'nodenext',
 ): Promise<CopiedProject> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'copied-project-'));
+  const dir = tempDir('copied-project').dir;
   const remove = () => fs.rmSync(dir, { recursive: true, force: true });
   let errors: string[] = [];
   try {
