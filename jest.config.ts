@@ -23,8 +23,8 @@ const config: Config = {
   // Relative imports may carry `.js` (the copyable m2m/ folder does, for ESM projects): that is the .ts file.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   // More workers than cores (jest's default is cores - 1): many suites wait on real servers, timers and
-  // I/O, so a third worker fills the time two leave idle. Measured on 2 cores: 187 s in band, 133–142 s
-  // with two workers, 109–135 s with three (most runs 111–117 s), 122 s with four.
+  // I/O, so a third worker fills the time two leave idle. Measured on 2 cores (before the signing-key
+  // pool): 187 s in band, 133–142 s with two workers, 109–135 s with three, 122 s with four.
   // (A number: jest reads '150%' as 150 workers.)
   maxWorkers: Math.ceil(availableParallelism() * 1.5),
   testTimeout: 30_000,
