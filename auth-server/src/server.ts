@@ -79,7 +79,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     const keys = await KeyRing.load(stores.signingKeys, {
       tokenLifetimeSeconds,
       nowSeconds: () => Math.floor(now() / 1000),
-      ...(options.generateSigningKey && { generateKey: options.generateSigningKey }),
+      ...(options.generateSigningKey && { generateSigningKey: options.generateSigningKey }),
     });
     auditDb = databaseFile === ':memory:' ? undefined : openAuditDatabase(databaseFile);
     const audit = new AuditLog(auditDb ?? stores.db, retention, now);

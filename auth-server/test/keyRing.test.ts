@@ -7,15 +7,15 @@ import { controlledClock } from './fixtures';
 
 /**
  * A key ring on a real (in-memory) SQLite store, on a clock that moves only when told, with the
- * run's pre-generated keys unless `generateKey` says otherwise (null: its own RSA generation).
+ * run's pre-generated keys unless `generateSigningKey` says otherwise (null: its own RSA generation).
  */
-async function keyRing(tokenLifetimeSeconds = 600, generateKey: GenerateSigningKey | null = pooledSigningKeys() ?? null) {
+async function keyRing(tokenLifetimeSeconds = 600, generateSigningKey: GenerateSigningKey | null = pooledSigningKeys() ?? null) {
   const clock = controlledClock(Date.UTC(2026, 0, 1));
   const stores = openAuthStores(':memory:');
   const ring = await KeyRing.load(stores.signingKeys, {
     tokenLifetimeSeconds,
     nowSeconds: clock.nowSeconds,
-    ...(generateKey && { generateKey }),
+    ...(generateSigningKey && { generateSigningKey }),
   });
   return {
     ring,
@@ -61,18 +61,21 @@ describe('KeyRing (a controlled clock)', () => {
       () => Promise.resolve(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey),
       /it made a public rsa key of 2048 bits/,
     ],
-  ])('refuses a generateKey that makes %s, with a TypeError naming the option, and stores nothing', async (_, generateKey, message) => {
-    const stores = openAuthStores(':memory:');
-    try {
-      const loading = KeyRing.load(stores.signingKeys, { tokenLifetimeSeconds: 600, generateKey });
-      await expect(loading).rejects.toThrow(TypeError);
-      await expect(loading).rejects.toThrow(/^generateKey must make a private RSA key of at least 2048 bits/);
-      await expect(loading).rejects.toThrow(message);
-      expect(stores.signingKeys.listLive(0)).toEqual([]);
-    } finally {
-      stores.db.close();
-    }
-  });
+  ])(
+    'refuses a generateSigningKey that makes %s, with a TypeError naming the option, and stores nothing',
+    async (_, generateSigningKey, message) => {
+      const stores = openAuthStores(':memory:');
+      try {
+        const loading = KeyRing.load(stores.signingKeys, { tokenLifetimeSeconds: 600, generateSigningKey });
+        await expect(loading).rejects.toThrow(TypeError);
+        await expect(loading).rejects.toThrow(/^generateSigningKey must make a private RSA key of at least 2048 bits/);
+        await expect(loading).rejects.toThrow(message);
+        expect(stores.signingKeys.listLive(0)).toEqual([]);
+      } finally {
+        stores.db.close();
+      }
+    },
+  );
 
   it(`refuses to activate a next key younger than ${NEXT_KEY_MIN_AGE_SECONDS} s, saying how long to wait, and changes nothing`, async () => {
     const k = await keyRing();

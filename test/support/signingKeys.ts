@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 /**
  * Pre-generated RSA signing keys for the suites' in-process auth-servers. A suite run starts over a
  * hundred of them, each making two keys, and an RSA 2048 key costs 0.1 to 0.5 s of CPU (the prime
- * search): about a quarter of the suite's CPU. jest's global setup makes a small pool once per run;
+ * search): some 35 s of a run's 230 s of CPU. jest's global setup makes a small pool once per run;
  * the servers take its keys in turn through `generateSigningKey`, and each key still gets a kid of its
  * own. Key generation itself stays tested where it runs in production: the KeyRing's own test, and
  * every server started as a process (`npm start`, dist/main.js).

@@ -17,7 +17,7 @@ export interface KeyRingOptions {
   /** The clock of key ages and expiry (epoch seconds); tests pass a controlled one. */
   nowSeconds?: () => number;
   /** Default generateRsaSigningKey. */
-  generateKey?: GenerateSigningKey;
+  generateSigningKey?: GenerateSigningKey;
 }
 
 /** A public key as the JWKS endpoint publishes it (RFC 7517). */
@@ -94,12 +94,12 @@ export class KeyRing {
     private readonly store: SigningKeyStore,
     private readonly tokenLifetimeSeconds: number,
     private readonly nowSeconds: () => number,
-    private readonly generateKey: GenerateSigningKey,
+    private readonly generateSigningKey: GenerateSigningKey,
   ) {}
 
   static async load(store: SigningKeyStore, options: KeyRingOptions): Promise<KeyRing> {
-    const { tokenLifetimeSeconds, nowSeconds = epochSeconds, generateKey = generateRsaSigningKey } = options;
-    const ring = new KeyRing(store, tokenLifetimeSeconds, nowSeconds, generateKey);
+    const { tokenLifetimeSeconds, nowSeconds = epochSeconds, generateSigningKey = generateRsaSigningKey } = options;
+    const ring = new KeyRing(store, tokenLifetimeSeconds, nowSeconds, generateSigningKey);
     const live = store.listLive(nowSeconds()).filter((k) => k.retiredAt === null);
     const active = live.find((k) => k.activatedAt !== null);
     const hasNext = live.some((k) => k.activatedAt === null);
@@ -180,12 +180,12 @@ export class KeyRing {
   }
 
   private async newKey(): Promise<{ kid: string; privateKeyPem: string }> {
-    const privateKey = await this.generateKey();
+    const privateKey = await this.generateSigningKey();
     const { type, asymmetricKeyType: kind = 'secret', asymmetricKeyDetails } = privateKey;
     const bits = asymmetricKeyDetails?.modulusLength ?? 0;
     if (type !== 'private' || kind !== 'rsa' || bits < 2048) {
       throw new TypeError(
-        `generateKey must make a private RSA key of at least 2048 bits (RS256); it made a ${type} ${kind} key${bits ? ` of ${bits} bits` : ''}`,
+        `generateSigningKey must make a private RSA key of at least 2048 bits (RS256); it made a ${type} ${kind} key${bits ? ` of ${bits} bits` : ''}`,
       );
     }
     // A kid of its own even when a key's material repeats (tests hand out pre-generated keys).
