@@ -19,7 +19,7 @@ const config: Config = {
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   // Longest files first also on a fresh clone, before jest has durations of its own.
-  testSequencer: '<rootDir>/test/support/testSequencer.ts',
+  testSequencer: '<rootDir>/test/support/testSequencer.cjs',
   // Relative imports may carry `.js` (the copyable m2m/ folder does, for ESM projects): that is the .ts file.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   // More workers than cores (jest's default is cores - 1): many suites wait on real servers, timers and

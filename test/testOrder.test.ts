@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import LongSuitesFirst, { LONG_SUITES } from './support/testSequencer';
+import type Sequencer from '@jest/test-sequencer';
 
-// The order jest starts the test files in (support/testSequencer.ts): the long suites first on a
-// fresh clone, jest's own durations once it has them.
-type Test = Parameters<LongSuitesFirst['sort']>[0][number];
+// The order jest starts the test files in (support/testSequencer.cjs): among the files jest kept no
+// duration of, the long suites first; jest's own durations for the rest.
+type Test = Parameters<Sequencer['sort']>[0][number];
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS JavaScript, as jest loads it
+const LongSuitesFirst = require('./support/testSequencer.cjs') as typeof Sequencer & { LONG_SUITES: Record<string, number> };
+const { LONG_SUITES } = LongSuitesFirst;
 
 const rootDir = path.resolve(__dirname, '..');
 const SIZES: Record<string, number> = {
@@ -38,6 +41,16 @@ describe('the order of the test files', () => {
 
   it('starts the long suites first, longest first, when jest kept no durations (a fresh clone); the rest by size', async () => {
     expect(await sequencer().sorted()).toEqual([
+      'launcher/test/stack.test.ts',
+      'test/crashSafety.test.ts',
+      'test/big.test.ts',
+      'test/small.test.ts',
+    ]);
+  });
+
+  it('ranks the files jest kept no duration of (after a partial run) the same way, ahead of the timed ones', async () => {
+    const durations = { 'test/small.test.ts': 60 };
+    expect(await sequencer(durations).sorted()).toEqual([
       'launcher/test/stack.test.ts',
       'test/crashSafety.test.ts',
       'test/big.test.ts',

@@ -143,7 +143,12 @@ describe('KeyRing (a controlled clock)', () => {
     const k = await keyRing(3600);
     try {
       // A restart with a shorter lifetime: the active key has signed 3600 s tokens, which must keep verifying.
-      const restarted = await KeyRing.load(k.stores.signingKeys, { tokenLifetimeSeconds: 60, nowSeconds: k.clock.nowSeconds });
+      const pooled = pooledSigningKeys();
+      const restarted = await KeyRing.load(k.stores.signingKeys, {
+        tokenLifetimeSeconds: 60,
+        nowSeconds: k.clock.nowSeconds,
+        ...(pooled && { generateSigningKey: pooled }),
+      });
       const { retiredKid } = await restarted.rotate();
       k.clock.advanceSeconds(3600 + CLOCK_SKEW_SECONDS - 1);
       expect(restarted.publicKeys().map((key) => key.kid)).toContain(retiredKid);

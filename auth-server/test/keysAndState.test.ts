@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { createStytchClient } from '@m2m/shared';
 import { controlledClock, decodeJwt, startAuthFixture } from './fixtures';
 import { startAuthServer } from '../src';
+import { generateRsaSigningKey } from '../src/tokens/keyRing';
+import { pooledSigningKeys } from '../../test/support/signingKeys';
 import { tempDir } from '../../test/support/stack';
 
 const tmpDir = () => tempDir('auth-server').dir;
@@ -96,7 +99,10 @@ describe('signing keys and persistent state', () => {
   });
 
   it('runs concurrent rotations one after the other: the second is refused, no unpublished key ever signs', async () => {
-    const f = await startAuthFixture();
+    // Keys that take as long as a prime search: the second request arrives while the first rotation
+    // waits for its key (pre-generated keys come at once, and the two would never overlap).
+    const pooled = pooledSigningKeys() ?? generateRsaSigningKey;
+    const f = await startAuthFixture({ generateSigningKey: () => delay(200).then(pooled) });
     try {
       const published = (await f.http().get(`/v1/sessions/jwks/${f.auth.projectId}`)).body.keys.map(
         (k: { kid: string }) => k.kid,
