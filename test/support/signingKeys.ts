@@ -1,8 +1,8 @@
-import { createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { generateRsaSigningKey } from '../../auth-server/src/tokens/keyRing';
 
 /**
  * Pre-generated RSA signing keys for the suites' in-process auth-servers. A suite run starts over a
@@ -17,14 +17,12 @@ import { promisify } from 'node:util';
 const POOL_FILE_VARIABLE = 'M2M_TEST_SIGNING_KEY_POOL';
 const POOL_SIZE = 12;
 
-const generateRsaKeyPair = promisify(generateKeyPair);
-
-/** jest's global setup: generates the pool (on the thread pool, both cores). */
+/** jest's global setup: generates the pool with the auth-server's own generator (on the thread pool, both cores). */
 export async function createSigningKeyPool(): Promise<void> {
-  const pairs = await Promise.all(Array.from({ length: POOL_SIZE }, () => generateRsaKeyPair('rsa', { modulusLength: 2048 })));
+  const keys = await Promise.all(Array.from({ length: POOL_SIZE }, generateRsaSigningKey));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'm2m-signing-keys-'));
   const file = path.join(dir, 'keys.json');
-  fs.writeFileSync(file, JSON.stringify(pairs.map((p) => p.privateKey.export({ format: 'pem', type: 'pkcs8' }))), { mode: 0o600 });
+  fs.writeFileSync(file, JSON.stringify(keys.map((key) => key.export({ format: 'pem', type: 'pkcs8' }))), { mode: 0o600 });
   process.env[POOL_FILE_VARIABLE] = file;
 }
 
