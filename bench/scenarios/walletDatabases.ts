@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import type { WalletSeed } from '@m2m/wallet-server';
 import type { Scenario } from '../lib/context';
@@ -31,7 +32,8 @@ export const walletDatabases: Scenario = {
   title: 'Wallet debits: SQLite vs PostgreSQL, one vs two wallet-servers',
   async run(ctx) {
     const { profile } = ctx;
-    const postgres = await startPostgres();
+    // On the disk, as the SQLite files in workDir are: the suites' in-memory temp root would flatter PostgreSQL.
+    const postgres = await startPostgres({ dataRoot: os.tmpdir() });
     const auth = await hostServer('auth', { databaseFile: path.join(ctx.workDir, 'auth-s7.db') });
     const stytchProject = projectOf(auth.info);
     const started: Array<{ close(): Promise<void> }> = [];

