@@ -14,8 +14,7 @@ const Sequencer = require('@jest/test-sequencer').default;
 const LONG_SUITES = {
   'launcher/test/stack.test.ts': 48,
   'test/crashSafety.test.ts': 29,
-  'launcher/test/stackDefaults.test.ts': 27,
-  'shared/test/readme.test.ts': 21,
+  'launcher/test/stackDefaults.test.ts': 40,
   'launcher/test/stackOnPostgres.test.ts': 19,
   'test/keyRotationUnderTraffic.test.ts': 17,
   'test/postgresScaleOut.test.ts': 16,
