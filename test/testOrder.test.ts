@@ -13,7 +13,7 @@ const rootDir = path.resolve(__dirname, '..');
 const SIZES: Record<string, number> = {
   'test/big.test.ts': 900,
   'test/small.test.ts': 100,
-  'launcher/test/stack.test.ts': 50,
+  'launcher/test/stackDefaults.test.ts': 50,
   'test/crashSafety.test.ts': 40,
 };
 
@@ -41,7 +41,7 @@ describe('the order of the test files', () => {
 
   it('starts the long suites first, longest first, when jest kept no durations (a fresh clone); the rest by size', async () => {
     expect(await sequencer().sorted()).toEqual([
-      'launcher/test/stack.test.ts',
+      'launcher/test/stackDefaults.test.ts',
       'test/crashSafety.test.ts',
       'test/big.test.ts',
       'test/small.test.ts',
@@ -51,7 +51,7 @@ describe('the order of the test files', () => {
   it('ranks the files jest kept no duration of (after a partial run) the same way, ahead of the timed ones', async () => {
     const durations = { 'test/small.test.ts': 60 };
     expect(await sequencer(durations).sorted()).toEqual([
-      'launcher/test/stack.test.ts',
+      'launcher/test/stackDefaults.test.ts',
       'test/crashSafety.test.ts',
       'test/big.test.ts',
       'test/small.test.ts',
@@ -62,13 +62,13 @@ describe('the order of the test files', () => {
     const durations = {
       'test/big.test.ts': 3,
       'test/small.test.ts': 60,
-      'launcher/test/stack.test.ts': 20,
+      'launcher/test/stackDefaults.test.ts': 20,
       'test/crashSafety.test.ts': 30,
     };
     expect(await sequencer(durations).sorted()).toEqual([
       'test/small.test.ts',
       'test/crashSafety.test.ts',
-      'launcher/test/stack.test.ts',
+      'launcher/test/stackDefaults.test.ts',
       'test/big.test.ts',
     ]);
   });

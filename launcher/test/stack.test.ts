@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createServer } from 'node:net';
 import { startAuthServer } from '@m2m/auth-server';
 import { createStytchClient } from '@m2m/shared';
-import { freshStackEnv, logLinesOf, npmStart, payAsTheBannerSays, type NpmStart, type StackEnv } from './support/npmStart';
+import { freshStackEnv, logLinesOf, npmStart, payAsTheBannerSays, type NpmStart } from './support/npmStart';
 
 const READY = 'Stytch M2M stack is ready';
 
@@ -12,72 +12,6 @@ describe('npm start (the whole stack)', () => {
   afterEach(async () => {
     await stack?.stop();
     stack = undefined;
-  });
-
-  // The first two tests are one clone's story: a first start, then the next one on what it left.
-  let firstStart: StackEnv | undefined;
-
-  it('starts all three servers with no .env, prints one block, and its commands get the demo caller a token and pay; SIGTERM stops everything with code 0', async () => {
-    const env = await freshStackEnv();
-    firstStart = env;
-    stack = npmStart(env);
-    const output = await stack.waitFor(READY);
-    expect(output).toContain(`auth-server     http://127.0.0.1:${env.AUTH_SERVER_PORT}/`);
-    // The console's link answers with its sign-in page.
-    const consoleUrl = `http://127.0.0.1:${env.AUTH_SERVER_PORT}/console`;
-    expect(output).toContain(`console         ${consoleUrl}   sign in with the project credentials`);
-    expect(await (await fetch(consoleUrl)).text()).toContain('action="/console/sign-in"');
-    expect(output).toContain(`wallet-server   http://127.0.0.1:${env.WALLET_SERVER_PORT}/`);
-    expect(output).toContain(`payment-server  http://127.0.0.1:${env.PAYMENT_SERVER_PORT}/`);
-    expect(output).toContain(path.join('payment-server-admin-key'));
-
-    expect(await payAsTheBannerSays(output)).toMatchObject({ transactionId: expect.any(String), walletBalance: 1690 });
-    // The demo caller's credentials are kept like the payment-server's own: 0600 under DATA_DIR.
-    const demoCaller = path.join(env.DATA_DIR, 'demo-caller-credentials.json');
-    expect(fs.statSync(demoCaller).mode & 0o777).toBe(0o600);
-
-    // Piped output is JSON lines, one server per `name`, none of them carrying a secret.
-    for (const name of ['auth-server', 'wallet-server', 'payment-server']) expect(logLinesOf(output, name).length).toBeGreaterThan(0);
-    const project = JSON.parse(fs.readFileSync(path.join(env.DATA_DIR, 'stytch-project.json'), 'utf8')) as { secret: string };
-    const adminKey = fs.readFileSync(path.join(env.DATA_DIR, 'payment-server-admin-key'), 'utf8').trim();
-    const callerSecret = (JSON.parse(fs.readFileSync(demoCaller, 'utf8')) as { client_secret: string }).client_secret;
-    expect(output).not.toContain(project.secret);
-    expect(output).not.toContain(adminKey);
-    expect(output).not.toContain(callerSecret);
-
-    expect(await stack.stop()).toBe(0);
-    for (const port of [env.AUTH_SERVER_PORT, env.WALLET_SERVER_PORT, env.PAYMENT_SERVER_PORT]) {
-      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
-    }
-  });
-
-  it('reuses the project, the payment-service client, the demo caller and the books on the next start; when one server dies it stops the others and exits non-zero', async () => {
-    // The DATA_DIR the first start left behind (it stopped with code 0 just above).
-    const env = firstStart!;
-    const projectFile = path.join(env.DATA_DIR, 'stytch-project.json');
-    const credentialsFile = path.join(env.DATA_DIR, 'payment-server-credentials.json');
-    const demoCaller = path.join(env.DATA_DIR, 'demo-caller-credentials.json');
-    const state = () => [
-      fs.readFileSync(projectFile, 'utf8'),
-      JSON.parse(fs.readFileSync(credentialsFile, 'utf8')).client_id,
-      fs.readFileSync(demoCaller, 'utf8'),
-    ];
-    const before = state();
-
-    stack = npmStart(env);
-    const output = await stack.waitFor(READY);
-    expect(state()).toEqual(before);
-    // The wallet kept its books: the first start's payment of 100 stands, and this one is another.
-    expect(await payAsTheBannerSays(output)).toMatchObject({ walletBalance: 1590 });
-
-    // When one server dies, the launcher stops the others and exits non-zero.
-    const walletPid = logLinesOf(output, 'wallet-server').find((line) => typeof line.pid === 'number')?.pid as number;
-    process.kill(walletPid, 'SIGKILL');
-    expect(await stack.exited).toBe(1);
-    expect(stack.output()).toMatch(/wallet-server exited .*stopping the others/);
-    for (const port of [env.AUTH_SERVER_PORT, env.PAYMENT_SERVER_PORT]) {
-      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
-    }
   });
 
   it('names the port and the variable that changes it when a port is taken, and exits non-zero', async () => {

@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import newman, { type NewmanRunSummary } from 'newman';
 import { httpProbe } from '../src/httpProbe';
 import { bashBlocks } from '../../test/support/readmeBlocks';
-import { npmStart, payAsTheBannerSays, repoRoot, type NpmStart } from './support/npmStart';
+import { logLinesOf, npmStart, payAsTheBannerSays, repoRoot, type NpmStart } from './support/npmStart';
 import { copyWorkingTree, type WorkingTreeCopy } from './support/workingTreeCopy';
 
 // The front door: `npm start` as a newcomer types it, and what the banner, the README and the
@@ -90,6 +91,7 @@ describe('npm start on the defaults: a fresh clone, no .env, no variables, the d
   let clone: WorkingTreeCopy | undefined;
   let stack: NpmStart | undefined;
   let output = '';
+  const dataFile = (name: string) => path.join(clone!.dir, '.data', name);
 
   beforeAll(async () => {
     for (const [name, port] of Object.entries(DEFAULT_PORTS)) await assertFree(name, port);
@@ -108,7 +110,23 @@ describe('npm start on the defaults: a fresh clone, no .env, no variables, the d
     expect(output).toContain('auth-server     http://127.0.0.1:4010/');
     expect(output).toContain('wallet-server   http://127.0.0.1:4000/');
     expect(output).toContain('payment-server  http://127.0.0.1:4020/');
-    expect(fs.existsSync(path.join(clone!.dir, '.data', 'payment-server-credentials.json'))).toBe(true);
+    expect(fs.existsSync(dataFile('payment-server-credentials.json'))).toBe(true);
+    // The demo caller's credentials are kept like the payment-server's own: 0600 under DATA_DIR.
+    expect(fs.statSync(dataFile('demo-caller-credentials.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('prints the console link, whose page is the sign-in form', async () => {
+    expect(output).toContain('console         http://127.0.0.1:4010/console   sign in with the project credentials');
+    expect(await (await fetch('http://127.0.0.1:4010/console')).text()).toContain('action="/console/sign-in"');
+  });
+
+  it('pipes JSON lines, one server per `name`, none of them carrying a secret', () => {
+    for (const name of ['auth-server', 'wallet-server', 'payment-server']) expect(logLinesOf(output, name).length).toBeGreaterThan(0);
+    const project = JSON.parse(fs.readFileSync(dataFile('stytch-project.json'), 'utf8')) as { secret: string };
+    const adminKey = fs.readFileSync(dataFile('payment-server-admin-key'), 'utf8').trim();
+    const caller = JSON.parse(fs.readFileSync(dataFile('demo-caller-credentials.json'), 'utf8')) as { client_secret: string };
+    expect(output).toContain('payment-server-admin-key');
+    for (const secret of [project.secret, adminKey, caller.client_secret]) expect(output).not.toContain(secret);
   });
 
   it('makes the payment the banner prints, run as printed', async () => {
@@ -124,7 +142,6 @@ describe('npm start on the defaults: a fresh clone, no .env, no variables, the d
           env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
         })
       ).stdout;
-    const dataFile = (name: string) => path.join(clone!.dir, '.data', name);
     const blocks = bashBlocks('Walkthrough with curl');
 
     it('has the four blocks this test knows', () => {
@@ -293,6 +310,31 @@ describe('npm start on the defaults: a fresh clone, no .env, no variables, the d
   it('stops with code 0 on SIGTERM and frees the default ports', async () => {
     expect(await stack!.stop()).toBe(0);
     for (const port of Object.values(DEFAULT_PORTS))
+      expect(await httpProbe(`http://127.0.0.1:${port}/healthz`, 1_000)).toEqual({ ok: false, reason: 'ECONNREFUSED' });
+  });
+
+  it('the next npm start reuses the project, the payment-service client, the demo caller and the books; when one server dies it stops the others and exits non-zero', async () => {
+    const state = () => [
+      fs.readFileSync(dataFile('stytch-project.json'), 'utf8'),
+      (JSON.parse(fs.readFileSync(dataFile('payment-server-credentials.json'), 'utf8')) as { client_id: string }).client_id,
+      fs.readFileSync(dataFile('demo-caller-credentials.json'), 'utf8'),
+    ];
+    const before = state();
+    const books = new Database(dataFile('wallet-server.db'), { readonly: true });
+    const { balance } = books.prepare("SELECT balance FROM wallets WHERE customer_id = '67uhjio098uhgt6l'").get() as { balance: number };
+    books.close();
+
+    stack = npmStart({}, undefined, clone!.dir);
+    const next = await stack.waitFor('Stytch M2M stack is ready');
+    expect(state()).toEqual(before);
+    // The wallet kept its books: this payment comes off what the payments before the restart left.
+    expect(await payAsTheBannerSays(next, { cwd: clone!.dir })).toMatchObject({ walletBalance: balance - 100 });
+
+    const walletPid = logLinesOf(stack.output(), 'wallet-server').find((line) => typeof line.pid === 'number')?.pid as number;
+    process.kill(walletPid, 'SIGKILL');
+    expect(await stack.exited).toBe(1);
+    expect(stack.output()).toMatch(/wallet-server exited .*stopping the others/);
+    for (const port of [DEFAULT_PORTS['auth-server'], DEFAULT_PORTS['payment-server']])
       expect(await httpProbe(`http://127.0.0.1:${port}/healthz`, 1_000)).toEqual({ ok: false, reason: 'ECONNREFUSED' });
   });
 });

@@ -12,9 +12,9 @@ const Sequencer = require('@jest/test-sequencer').default;
  * @type {Record<string, number>}
  */
 const LONG_SUITES = {
-  'launcher/test/stack.test.ts': 48,
+  'launcher/test/stackDefaults.test.ts': 50,
   'test/crashSafety.test.ts': 29,
-  'launcher/test/stackDefaults.test.ts': 40,
+  'launcher/test/stack.test.ts': 26,
   'launcher/test/stackOnPostgres.test.ts': 19,
   'test/keyRotationUnderTraffic.test.ts': 17,
   'test/postgresScaleOut.test.ts': 16,
