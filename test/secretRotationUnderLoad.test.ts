@@ -5,12 +5,12 @@
  * on the secret in use at every moment, not only on tokens cached before the rotation.
  */
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import { TokenProvider, type RunningPaymentServer } from '@m2m/payment-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { PAYMENT_API_SCOPE, readJsonFile } from '@m2m/shared';
 import { at, bearer, post } from './support/http';
+import { payAsCaller } from './support/paymentCaller';
 import { failureSummary, runLoad } from './support/load';
 import {
   ADMIN_API_KEY,
@@ -57,28 +57,12 @@ afterAll(async () => {
 
 const storedSecret = () => readJsonFile<{ client_id: string; client_secret: string; next_client_secret?: string }>(credentialsFile)!;
 
-/**
- * One payment, as a well-behaved caller makes it: a 401 for its token (one that expired in flight,
- * which a stalled event loop on a busy machine can cause with 4 s tokens) gets a new token and one
- * more try with the same Idempotency-Key, as the payment-server itself does toward the wallet.
- * The rotations under test change the payment-server's own secret, never the caller's tokens.
- */
-async function pay(key = randomUUID()) {
-  const send = async () => {
-    const token = await callerTokens.getToken([PAYMENT_API_SCOPE]);
-    const answer = await post(
-      at(payment.url, '/initiate-payment'),
-      { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId },
-      { Authorization: bearer(token), 'Idempotency-Key': key },
-    );
-    return { answer, token };
-  };
-  const first = await send();
-  let { answer } = first;
-  if (answer.status === 401 && answer.body?.error?.code === 'invalid_token' && /expired/.test(answer.body.error.message)) {
-    callerTokens.invalidate([PAYMENT_API_SCOPE], first.token);
-    ({ answer } = await send());
-  }
+async function pay() {
+  const answer = await payAsCaller(payment.url, callerTokens, {
+    customerId: JOHN.customerId,
+    debitAmount: 1,
+    destinationWalletId: JANE.walletId,
+  });
   return answer.status === 200
     ? { ok: true, value: Date.now() }
     : { ok: false, error: `payment ${answer.status} ${answer.body?.error?.code ?? ''}: ${answer.body?.error?.message ?? ''}` };

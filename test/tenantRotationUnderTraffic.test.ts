@@ -6,12 +6,12 @@
  * 20 payments/s run: zero failed payments. Tokens live 4 s, so tokens are fetched throughout.
  */
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import { TokenProvider, type RunningPaymentServer } from '@m2m/payment-server';
 import { PAYMENT_API_SCOPE, TENANT_CLAIMS_TEMPLATE } from '@m2m/shared';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { at, bearer, post } from './support/http';
+import { payAsCaller } from './support/paymentCaller';
 import { eventually } from './support/eventually';
 import { failureSummary, runLoad } from './support/load';
 import { leakedSecrets, LogCapture } from './support/logCapture';
@@ -83,14 +83,14 @@ afterAll(async () => {
 });
 
 async function pay() {
-  const answer = await post(
-    at(payment.url, '/initiate-payment'),
-    { customerId: JOHN.customerId, debitAmount: 1, destinationWalletId: JANE.walletId },
-    { Authorization: bearer(await callerTokens.getToken([PAYMENT_API_SCOPE])), 'Idempotency-Key': randomUUID() },
-  );
+  const answer = await payAsCaller(payment.url, callerTokens, {
+    customerId: JOHN.customerId,
+    debitAmount: 1,
+    destinationWalletId: JANE.walletId,
+  });
   return answer.status === 200
     ? { ok: true, value: Date.now() }
-    : { ok: false, error: `payment ${answer.status} ${answer.body?.error?.code ?? ''}` };
+    : { ok: false, error: `payment ${answer.status} ${answer.body?.error?.code ?? ''}: ${answer.body?.error?.message ?? ''}` };
 }
 
 const tokenStatus = (credentials: M2MCredentials) => walletTokenStatus(wallet.url, credentials);
