@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import newman, { type NewmanRunSummary } from 'newman';
+import { readJsonFile } from '@m2m/shared';
 import { httpProbe } from '../src/httpProbe';
 import { bashBlocks } from '../../test/support/readmeBlocks';
 import { logLinesOf, npmStart, payAsTheBannerSays, repoRoot, type NpmStart } from './support/npmStart';
@@ -122,9 +123,9 @@ describe('npm start on the defaults: a fresh clone, no .env, no variables, the d
 
   it('pipes JSON lines, one server per `name`, none of them carrying a secret', () => {
     for (const name of ['auth-server', 'wallet-server', 'payment-server']) expect(logLinesOf(output, name).length).toBeGreaterThan(0);
-    const project = JSON.parse(fs.readFileSync(dataFile('stytch-project.json'), 'utf8')) as { secret: string };
+    const project = readJsonFile<{ secret: string }>(dataFile('stytch-project.json'))!;
     const adminKey = fs.readFileSync(dataFile('payment-server-admin-key'), 'utf8').trim();
-    const caller = JSON.parse(fs.readFileSync(dataFile('demo-caller-credentials.json'), 'utf8')) as { client_secret: string };
+    const caller = readJsonFile<{ client_secret: string }>(dataFile('demo-caller-credentials.json'))!;
     expect(output).toContain('payment-server-admin-key');
     for (const secret of [project.secret, adminKey, caller.client_secret]) expect(output).not.toContain(secret);
   });
@@ -173,8 +174,7 @@ describe('npm start on the defaults: a fresh clone, no .env, no variables, the d
     });
 
     it('rotates the secret and searches clients through the admin routes, showing no secret', async () => {
-      const secret = () =>
-        (JSON.parse(fs.readFileSync(dataFile('payment-server-credentials.json'), 'utf8')) as { client_secret: string }).client_secret;
+      const secret = () => readJsonFile<{ client_secret: string }>(dataFile('payment-server-credentials.json'))!.client_secret;
       const before = secret();
       const stdout = await runAsTyped(blocks[2]!);
       const [rotation, search] = stdout
@@ -219,7 +219,7 @@ describe('npm start on the defaults: a fresh clone, no .env, no variables, the d
       // The walkthrough's last step made a client and got it a token: the newest events say so.
       expect(page.events.map((e) => e.type)).toEqual(expect.arrayContaining(['token.issued', 'client.created']));
       expect(page.next_cursor).toEqual(expect.any(String));
-      const project = JSON.parse(fs.readFileSync(dataFile('stytch-project.json'), 'utf8')) as { secret: string };
+      const project = readJsonFile<{ secret: string }>(dataFile('stytch-project.json'))!;
       expect(stdout).not.toContain(project.secret);
     });
 
@@ -316,7 +316,7 @@ describe('npm start on the defaults: a fresh clone, no .env, no variables, the d
   it('the next npm start reuses the project, the payment-service client, the demo caller and the books; when one server dies it stops the others and exits non-zero', async () => {
     const state = () => [
       fs.readFileSync(dataFile('stytch-project.json'), 'utf8'),
-      (JSON.parse(fs.readFileSync(dataFile('payment-server-credentials.json'), 'utf8')) as { client_id: string }).client_id,
+      readJsonFile<{ client_id: string }>(dataFile('payment-server-credentials.json'))!.client_id,
       fs.readFileSync(dataFile('demo-caller-credentials.json'), 'utf8'),
     ];
     const before = state();
