@@ -8,7 +8,8 @@
  * ledger summing to its balance.
  */
 import type { RunningAuthServer } from '@m2m/auth-server';
-import { freePort, spawnServer, type ChildServer } from './support/childServers';
+import { spawnServer, type ChildServer } from './support/childServers';
+import { freePort } from './support/freePort';
 import { at, bearer, post } from './support/http';
 import { runConcurrently } from './support/load';
 import { LogCapture } from './support/logCapture';

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, runMain } from '../../test/support/childServers';
+import { runMain } from '../../test/support/childServers';
+import { freePort } from '../../test/support/freePort';
 import { tempDir } from '../../test/support/stack';
 
 const startMain = (env: Record<string, string>) => runMain('auth-server', env);

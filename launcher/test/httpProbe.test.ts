@@ -1,6 +1,6 @@
 import { listen, closeServer } from '@m2m/shared';
 import { httpProbe } from '../src/httpProbe';
-import { freePort } from './support/npmStart';
+import { freePort } from '../../test/support/freePort';
 
 describe('httpProbe (the launcher readiness probe)', () => {
   it('says ok to a 2xx, and gives the status of any other answer', async () => {

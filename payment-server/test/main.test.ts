@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
-import { freePort, runMain } from '../../test/support/childServers';
+import { runMain } from '../../test/support/childServers';
+import { freePort } from '../../test/support/freePort';
 import { bearerHeader, pay, postPayment, request, sdk, startAuth, startWallet, tempDir } from './support/stack';
 
 /** The real entry point in its own process (its build, as `npm run start:prod -w payment-server` runs it), once it listens. */

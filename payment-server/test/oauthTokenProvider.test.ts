@@ -3,7 +3,7 @@
  * RFC 8414 discovery, or a token endpoint URL, here the wallet's own token endpoint in front of a
  * real auth-server; the same caching, single-flight and failure handling as with the Stytch SDK.
  */
-import net from 'node:net';
+import { freePort } from '../../test/support/freePort';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import type { RunningWalletServer } from '@m2m/wallet-server';
 import { TokenProvider, type TokenProviderOptions } from '../src/m2m/tokenProvider';
@@ -95,12 +95,7 @@ it('metadata of another issuer is refused (RFC 8414 §3.3), and not retried', as
 });
 
 it('an unreachable issuer is retried, then reported as unreachable', async () => {
-  const closedPort = await new Promise<number>((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  const closedPort = await freePort();
   const tokens = provider({ oauth: { issuer: `http://127.0.0.1:${closedPort}` } });
   expect(await failure(tokens.getToken(['read:users']))).toMatchObject({ reason: 'auth_server_unreachable', retryable: true, attempts: 3 });
 });

@@ -6,7 +6,8 @@ import { eventually } from '../../test/support/eventually';
 import { createStytchClient } from '../src';
 import { httpProbe } from '../../launcher/src/httpProbe';
 import { buildCopiedProject, type CopiedProject } from './support/copiedProject';
-import { freePort, repoRoot } from '../../launcher/test/support/npmStart';
+import { repoRoot } from '../../launcher/test/support/npmStart';
+import { freePort } from '../../test/support/freePort';
 
 /** The TypeScript blocks of one README section ("Use it in your own app" by default). */
 function snippets(heading = 'Use it in your own app'): string[] {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './freePort';
 import { tempDir } from './tempDir';
 import type { LogCapture } from './logCapture';
 
@@ -15,18 +15,6 @@ export type Workspace = 'auth-server' | 'wallet-server' | 'payment-server';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const entryPoint = (workspace: Workspace) => path.join(REPO_ROOT, workspace, 'dist', 'main.js');
-
-/** A port that was free a moment ago (bound to 0, read, released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One run of a server's entry point, as `npm run start:prod -w <workspace>` would start it. */
 export interface MainRun {

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { freePort } from './childServers';
+import { freePort } from './freePort';
 import { tempRoot } from './tempRoot';
 
 export interface TestPostgres {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { tempDir } from '../../test/support/tempDir';
 import { ConfigError } from '@m2m/shared';
 import { loadWalletServerConfig } from '../src/config';
-import { freePort, runMain as runWorkspaceMain } from '../../test/support/childServers';
+import { runMain as runWorkspaceMain } from '../../test/support/childServers';
+import { freePort } from '../../test/support/freePort';
 import { startAuth } from '../../test/support/stack';
 
 const runMain = (env: Record<string, string>) => runWorkspaceMain('wallet-server', env);

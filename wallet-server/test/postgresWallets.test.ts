@@ -7,7 +7,7 @@
 import { Client, Pool } from 'pg';
 import type { RunningAuthServer } from '@m2m/auth-server';
 import { ConfigError } from '@m2m/shared';
-import { freePort } from '../../test/support/childServers';
+import { freePort } from '../../test/support/freePort';
 import { at, bearer, get, post } from '../../test/support/http';
 import { LogCapture } from '../../test/support/logCapture';
 import { WALLET_MIGRATIONS } from '../src/wallets/postgresSchema';

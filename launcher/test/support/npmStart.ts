@@ -3,13 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { tempDir } from '../../../test/support/tempDir';
-import { freePort } from '../../../test/support/childServers';
+import { freePort } from '../../../test/support/freePort';
 
 const run = promisify(execFile);
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
-
-export { freePort } from '../../../test/support/childServers';
 
 export interface StackEnv extends Record<string, string> {
   DATA_DIR: string;
