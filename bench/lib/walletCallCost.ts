@@ -1,6 +1,6 @@
 import http from 'node:http';
 import axios from 'axios';
-import { createKeepAliveClient } from './keepAliveHttp';
+import { WalletClient } from '@m2m/payment-server';
 
 export interface CallCost {
   /** CPU of the calling process per call (user + system, every thread), microseconds. */
@@ -11,38 +11,44 @@ export interface CallCost {
 type Call = () => Promise<unknown>;
 
 /**
- * What one wallet call costs the caller with axios, configured as the payment-server's WalletClient
- * configures it (keep-alive agent, JSON body, all statuses resolved), against node:http with the same
- * keep-alive agent settings and a JSON.parse of the answer. Runs in the bench's own process, ABBA, so
- * that a change in the machine's load weighs on both; the wallet's side is the same for both.
+ * What one check-balance call costs the caller: the payment-server's WalletClient (node:http, its
+ * answer checked against the contract) against axios configured as the WalletClient configured it
+ * before (keep-alive agent with the same settings, JSON body, all statuses resolved, the answer
+ * parsed but not checked), the client the project started with. Runs in the bench's own process,
+ * ABBA, so that a change in the machine's load weighs on both; the wallet's side is the same for both.
  */
 export async function measureWalletCallCost(
   baseUrl: string,
-  path: string,
-  headers: Record<string, string>,
-  body: unknown,
+  token: string,
+  customerId: string,
   { calls, concurrency }: { calls: number; concurrency: number },
-): Promise<{ axios: CallCost; nodeHttp: CallCost }> {
+): Promise<{ axios: CallCost; walletClient: CallCost }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
-  const client = axios.create({ baseURL: baseUrl, httpAgent: agent, validateStatus: () => true, maxRedirects: 0, timeout: 30_000 });
-  const lean = createKeepAliveClient(128);
-  const url = new URL(path, baseUrl).toString();
-  const json = JSON.stringify(body);
+  const client = axios.create({
+    baseURL: baseUrl,
+    httpAgent: agent,
+    validateStatus: () => true,
+    transitional: { clarifyTimeoutError: true },
+    maxRedirects: 0,
+    timeout: 30_000,
+    headers: { 'Content-Type': 'application/json' },
+  });
+  const wallet = new WalletClient({
+    baseUrl,
+    timeoutMs: 30_000,
+    tokens: { getToken: () => Promise.resolve(token), invalidate: () => false },
+  });
   const viaAxios: Call = async () => {
-    const res = await client.post(path, body, { headers: { ...headers, 'Content-Type': 'application/json' } });
+    const res = await client.post('/api/check-balance', { customerId }, { headers: { Authorization: `Bearer ${token}` } });
     if (res.status !== 200) throw new Error(`axios: the wallet answered ${res.status}`);
   };
-  const viaNodeHttp: Call = async () => {
-    const res = await lean.request(url, 'POST', { ...headers, 'content-type': 'application/json' }, json);
-    if (res.status !== 200) throw new Error(`node:http: the wallet answered ${res.status}`);
-    JSON.parse(res.body);
-  };
+  const viaWalletClient: Call = () => wallet.checkBalance(customerId);
   try {
     await run(viaAxios, concurrency * 10, concurrency); // warm-up: JIT and sockets
-    await run(viaNodeHttp, concurrency * 10, concurrency);
-    const totals = { axios: { cpu: 0, seconds: 0, calls: 0 }, nodeHttp: { cpu: 0, seconds: 0, calls: 0 } };
-    for (const name of ['axios', 'nodeHttp', 'nodeHttp', 'axios'] as const) {
-      const measured = await run(name === 'axios' ? viaAxios : viaNodeHttp, calls / 4, concurrency);
+    await run(viaWalletClient, concurrency * 10, concurrency);
+    const totals = { axios: { cpu: 0, seconds: 0, calls: 0 }, walletClient: { cpu: 0, seconds: 0, calls: 0 } };
+    for (const name of ['axios', 'walletClient', 'walletClient', 'axios'] as const) {
+      const measured = await run(name === 'axios' ? viaAxios : viaWalletClient, calls / 4, concurrency);
       totals[name].cpu += measured.cpuMicros;
       totals[name].seconds += measured.seconds;
       totals[name].calls += calls / 4;
@@ -51,10 +57,10 @@ export async function measureWalletCallCost(
       cpuMicrosPerCall: t.cpu / t.calls,
       callsPerSecond: t.calls / t.seconds,
     });
-    return { axios: cost(totals.axios), nodeHttp: cost(totals.nodeHttp) };
+    return { axios: cost(totals.axios), walletClient: cost(totals.walletClient) };
   } finally {
     agent.destroy();
-    lean.close();
+    wallet.close();
   }
 }
 

@@ -36,19 +36,18 @@ describe('WalletClient', () => {
     clients.push(client);
     return client;
   };
-  /** A wallet stand-in answering every call with `status` and `body` (JSON when an object). */
-  const standIn = async (status: number, body?: object | string) => {
-    const stand = await listen(
-      (_req: http.IncomingMessage, res: http.ServerResponse) => {
-        const json = typeof body === 'object';
-        res.writeHead(status, { 'content-type': json ? 'application/json' : 'text/plain' }).end(json ? JSON.stringify(body) : body);
-      },
-      0,
-      '127.0.0.1',
-    );
+  /** A wallet stand-in answering every call with `handler`. */
+  const standInWith = async (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => {
+    const stand = await listen(handler, 0, '127.0.0.1');
     stands.push(stand);
     return stand.url;
   };
+  /** A wallet stand-in answering every call with `status` and `body` (JSON when an object). */
+  const standIn = (status: number, body?: object | string) =>
+    standInWith((_req, res) => {
+      const json = typeof body === 'object';
+      res.writeHead(status, { 'content-type': json ? 'application/json' : 'text/plain' }).end(json ? JSON.stringify(body) : body);
+    });
   /** The WalletError a balance check fails with; a check that succeeds fails the test. */
   const failureOf = async (client: WalletClient): Promise<WalletError> => {
     const outcome = await client.checkBalance('67uhjio098uhgt6l').then(
@@ -80,6 +79,32 @@ describe('WalletClient', () => {
     it('shows a wrong number as it is, and a string in quotes', () => {
       expect(build({ timeoutMs: NaN })).toThrow('(got NaN)');
       expect(build({ maxSockets: '128' })).toThrow('WalletClient: maxSockets must be a whole number of at least 1 (got "128")');
+    });
+  });
+
+  describe('requests', () => {
+    it("POSTs JSON under the base URL's path, with the token, the request id and the idempotency key", async () => {
+      const seen: { path?: string; headers?: http.IncomingHttpHeaders; body?: unknown }[] = [];
+      const url = await standInWith((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          seen.push({ path: req.url, headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString()) });
+          res.writeHead(200, { 'content-type': 'application/json', 'idempotent-replayed': 'true' });
+          res.end(JSON.stringify({ transactionId: 'tx_1', walletBalance: 90 }));
+        });
+      });
+      const debit = { customerId: 'c1', amount: 10, destinationWalletId: 'w2' };
+      const answer = await walletAt(new URL('wallet/', url).toString()).debit(debit, 'key-1', { requestId: 'req-1' });
+      expect(answer).toEqual({ transactionId: 'tx_1', walletBalance: 90, replayed: true });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ path: '/wallet/api/debit', body: debit });
+      expect(seen[0]!.headers).toMatchObject({
+        authorization: expect.stringMatching(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/),
+        'content-type': 'application/json',
+        'idempotency-key': 'key-1',
+        'x-request-id': 'req-1',
+      });
     });
   });
 
@@ -125,6 +150,46 @@ describe('WalletClient', () => {
       const err = await failureOf(walletAt(url));
       expect(err).toMatchObject({ reason: 'unreachable', status: 503, code: 'wallet_unavailable', expose: false });
       expect(err.message).toBe(`The wallet-server can't be reached at ${url} (ECONNREFUSED)`);
+    });
+
+    it('a redirect is not followed: bad_response, nothing sent elsewhere', async () => {
+      let followed = 0;
+      const elsewhere = await standInWith((_req, res) => void (followed++, res.end('{}')));
+      const err = await failureOf(walletAt(await standInWith((_req, res) => res.writeHead(307, { location: elsewhere }).end())));
+      expect(err).toMatchObject({ reason: 'bad_response', message: 'The wallet-server failed on check-balance (307)' });
+      expect(followed).toBe(0);
+    });
+
+    it('an answer larger than 1 MiB: bad_response, and the connection is dropped', async () => {
+      const huge = await standInWith((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ customerName: 'x'.repeat(2 * 1024 * 1024), walletId: 'w', walletBalance: 1 }));
+      });
+      expect(await failureOf(walletAt(huge))).toMatchObject({
+        reason: 'bad_response',
+        message: "The wallet-server's answer to /api/check-balance is too large",
+      });
+    });
+
+    it('a connection dropped in the middle of the answer: unreachable', async () => {
+      const dropping = await standInWith((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"customerName":', () => res.destroy());
+      });
+      expect(await failureOf(walletAt(dropping))).toMatchObject({
+        reason: 'unreachable',
+        message: expect.stringContaining('(ECONNRESET)'),
+      });
+    });
+
+    it('an answer that trickles in, a byte every 20 ms: a timeout after timeoutMs (the deadline covers the whole answer)', async () => {
+      const trickling = await standInWith((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const drip = setInterval(() => res.write(' '), 20); // JSON allows the whitespace; the socket never idles
+        res.on('close', () => clearInterval(drip));
+      });
+      const err = await failureOf(walletAt(trickling, { timeoutMs: 100 }));
+      expect(err).toMatchObject({ reason: 'timeout', message: 'The wallet-server did not answer /api/check-balance within 100 ms' });
     });
 
     it('a wallet that does not answer: a timeout after timeoutMs', async () => {

@@ -1,9 +1,7 @@
-import http from 'node:http';
-import https from 'node:https';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { z } from 'zod';
 import { CLIENT_REVOKED_DESCRIPTION, SCOPES, type CheckBalanceResponse, type DebitRequest, type DebitResponse } from '@m2m/shared';
 import type { TokenProvider } from '../m2m/tokenProvider';
+import { createJsonHttpClient, NoAnswerError, type JsonAnswer, type JsonHttpClient } from './jsonHttpClient';
 import { WalletError, type WalletAnswer } from './walletErrors';
 
 /** Checked at construction: a wrong value is a TypeError naming the option. */
@@ -32,7 +30,7 @@ const DebitAnswer = z.object({ transactionId: z.string().min(1), walletBalance: 
 const ErrorAnswer = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /**
- * The wallet-server's API over HTTP (axios). Each call asks the TokenProvider for a token with only
+ * The wallet-server's API over HTTP (node:http, keep-alive). Each call asks the TokenProvider for a token with only
  * the scope it needs. If the wallet answers 401 invalid_token (the auth server's keys rotated, the
  * token was revoked...), the token is dropped, a new one fetched, and the call retried ONCE: safe
  * for the debit too, because the wallet refused it before doing anything and the retry carries the
@@ -43,25 +41,13 @@ const ErrorAnswer = z.object({ error: z.object({ code: z.string(), message: z.st
  * Every failure becomes a WalletError (or the provider's TokenUnavailableError).
  */
 export class WalletClient {
-  private readonly http: AxiosInstance;
-  private readonly agents: { http: http.Agent; https: https.Agent };
+  private readonly http: JsonHttpClient;
+  private readonly timeoutMs: number;
 
   constructor(private readonly options: WalletClientOptions) {
     assertOptions(options);
-    const maxSockets = options.maxSockets ?? 128;
-    this.agents = { http: new http.Agent({ keepAlive: true, maxSockets }), https: new https.Agent({ keepAlive: true, maxSockets }) };
-    this.http = axios.create({
-      baseURL: options.baseUrl,
-      timeout: options.timeoutMs ?? 5_000,
-      httpAgent: this.agents.http,
-      httpsAgent: this.agents.https,
-      // Statuses are ours to interpret; only network failures and timeouts throw.
-      validateStatus: () => true,
-      // Tell a timeout (ETIMEDOUT) from an aborted connection (ECONNABORTED).
-      transitional: { clarifyTimeoutError: true },
-      maxRedirects: 0,
-      headers: { 'Content-Type': 'application/json' },
-    });
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.http = createJsonHttpClient({ baseUrl: options.baseUrl, timeoutMs: this.timeoutMs, maxSockets: options.maxSockets ?? 128 });
   }
 
   /** POST /api/check-balance with a read:users token. */
@@ -78,8 +64,7 @@ export class WalletClient {
 
   /** Closes the keep-alive sockets. */
   close(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.http.close();
   }
 
   private async call(
@@ -88,7 +73,7 @@ export class WalletClient {
     body: unknown,
     headers: Record<string, string>,
     context: CallContext,
-  ): Promise<AxiosResponse<unknown>> {
+  ): Promise<JsonAnswer> {
     const token = await this.options.tokens.getToken(scopes);
     const res = await this.send(path, body, token, headers, context);
     if (res.status !== 401 || !isInvalidToken(res)) return res;
@@ -110,26 +95,24 @@ export class WalletClient {
     token: string,
     headers: Record<string, string>,
     context: CallContext,
-  ): Promise<AxiosResponse<unknown>> {
+  ): Promise<JsonAnswer> {
     try {
       return await this.http.post(path, body, {
-        headers: { ...headers, Authorization: `Bearer ${token}`, ...(context.requestId && { 'X-Request-Id': context.requestId }) },
+        ...headers,
+        authorization: `Bearer ${token}`,
+        ...(context.requestId && { 'x-request-id': context.requestId }),
       });
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
-        throw new WalletError('timeout', `The wallet-server did not answer ${path} within ${this.http.defaults.timeout} ms`);
-      }
-      throw new WalletError(
-        'unreachable',
-        `The wallet-server can't be reached at ${this.options.baseUrl} (${code ?? (err as Error).message})`,
-      );
+      if (!(err instanceof NoAnswerError)) throw err;
+      if (err.kind === 'timeout') throw new WalletError('timeout', `The wallet-server did not answer ${path} within ${this.timeoutMs} ms`);
+      if (err.kind === 'too_large') throw new WalletError('bad_response', `The wallet-server's answer to ${path} is too large`);
+      throw new WalletError('unreachable', `The wallet-server can't be reached at ${this.options.baseUrl} (${err.code ?? err.message})`);
     }
   }
 
-  private parse<T>(res: AxiosResponse<unknown>, schema: z.ZodType<T>, what: string): T {
+  private parse<T>(res: JsonAnswer, schema: z.ZodType<T>, what: string): T {
     if (res.status === 200 || res.status === 201) {
-      const parsed = schema.safeParse(res.data);
+      const parsed = schema.safeParse(res.body);
       if (parsed.success) return parsed.data;
       throw new WalletError('bad_response', `The wallet-server's ${what} answer does not match its contract`, { status: res.status });
     }
@@ -137,17 +120,17 @@ export class WalletClient {
   }
 }
 
-/** One response header as a string (axios types them loosely). */
-function headerOf(res: AxiosResponse<unknown>, name: string): string | undefined {
+/** One response header as a string (set-cookie, the one list, is not asked for). */
+function headerOf(res: JsonAnswer, name: string): string | undefined {
   const value: unknown = res.headers[name];
   return typeof value === 'string' ? value : undefined;
 }
 
-function isInvalidToken(res: AxiosResponse<unknown>): boolean {
+function isInvalidToken(res: JsonAnswer): boolean {
   return headerOf(res, 'www-authenticate')?.includes('error="invalid_token"') ?? false;
 }
 
-function isClientRevoked(res: AxiosResponse<unknown>): boolean {
+function isClientRevoked(res: JsonAnswer): boolean {
   return headerOf(res, 'www-authenticate')?.includes(`error_description="${CLIENT_REVOKED_DESCRIPTION}"`) ?? false;
 }
 
@@ -158,8 +141,8 @@ function clientRevoked(path: string): WalletError {
   });
 }
 
-function toWalletError(res: AxiosResponse<unknown>, what: string): WalletError {
-  const parsed = ErrorAnswer.safeParse(res.data);
+function toWalletError(res: JsonAnswer, what: string): WalletError {
+  const parsed = ErrorAnswer.safeParse(res.body);
   const { status } = res;
   const code = parsed.success ? parsed.data.error.code : undefined;
   const wallet: WalletAnswer = { status, code };
@@ -178,7 +161,7 @@ function toWalletError(res: AxiosResponse<unknown>, what: string): WalletError {
   return new WalletError('bad_response', `The wallet-server failed on ${what} (${status})`, wallet);
 }
 
-/** The longest wait a Node timer keeps (axios' timeout is one); a longer one fires at once. */
+/** The longest wait a Node timer keeps (the deadline is one); a longer one fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function assertOptions(options: WalletClientOptions): void {
