@@ -26,7 +26,7 @@ const CLOSE_TIMEOUT_MS = 15_000;
  */
 export function hostServer<K extends KindName>(kind: K, options: OptionsOf<K>): Promise<ServerProcess<InfoOf<K>>> {
   const child = fork(HOST, [], {
-    execArgv: ['--conditions=@m2m/source', '--import', 'tsx', '--expose-gc'],
+    execArgv: ['--conditions=@m2m/source', '--import', 'tsx', '--expose-gc', ...profileFlags(process.env.BENCH_CPU_PROFILE_DIR)],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let stderrTail = '';
@@ -86,4 +86,9 @@ export function hostServer<K extends KindName>(kind: K, options: OptionsOf<K>): 
 
     send({ type: 'start', kind, options });
   });
+}
+
+/** BENCH_CPU_PROFILE_DIR=<dir>: each server process writes a V8 CPU profile there when it exits (open it in Chrome's DevTools). */
+function profileFlags(dir: string | undefined): string[] {
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
