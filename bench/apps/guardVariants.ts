@@ -1,6 +1,7 @@
 /** The ways scenario 1 guards the same handler (guards.ts builds them, in the server's process). */
 export const GUARD_VARIANTS = [
   'unguarded',
+  'emptyMiddleware',
   'cached',
   'cycleBoundPlusOne',
   'cycleTenTimesBound',
@@ -16,6 +17,7 @@ export const CYCLE_BOUND = 64;
 
 export const GUARD_LABELS: Record<GuardVariant, string> = {
   unguarded: 'no guard',
+  emptyMiddleware: 'an async middleware that only calls next() (the floor of any guard)',
   cached: 'authorizeToken, warm verified-token cache',
   cycleBoundPlusOne: `authorizeToken, ${CYCLE_BOUND + 1} tokens cycling through a cache of ${CYCLE_BOUND} (bound + 1)`,
   cycleTenTimesBound: `authorizeToken, ${CYCLE_BOUND * 10} tokens cycling through a cache of ${CYCLE_BOUND} (10 × bound)`,
