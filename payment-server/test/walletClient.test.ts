@@ -68,7 +68,10 @@ describe('WalletClient', () => {
     });
 
     it.each([
-      ['baseUrl', [undefined, '', 'wallet.internal', 'ftp://wallet.internal/', 42]],
+      [
+        'baseUrl',
+        [undefined, '', 'wallet.internal', 'ftp://wallet.internal/', 'http://wallet.internal/?x=1', 'http://wallet.internal/#f', 42],
+      ],
       ['tokens', [undefined, {}, { getToken: () => 'token' }]],
       ['timeoutMs', [NaN, 0, -1, 1.5, '5000', 2 ** 31]],
       ['maxSockets', [NaN, 0, -1, 2.5, '128', Infinity]],
@@ -83,7 +86,7 @@ describe('WalletClient', () => {
   });
 
   describe('requests', () => {
-    it("POSTs JSON under the base URL's path, with the token, the request id and the idempotency key", async () => {
+    it("POSTs JSON under the base URL's path (trailing slashes dropped), with the token, the request id and the idempotency key", async () => {
       const seen: { path?: string; headers?: http.IncomingHttpHeaders; body?: unknown }[] = [];
       const url = await standInWith((req, res) => {
         const chunks: Buffer[] = [];
@@ -95,7 +98,7 @@ describe('WalletClient', () => {
         });
       });
       const debit = { customerId: 'c1', amount: 10, destinationWalletId: 'w2' };
-      const answer = await walletAt(new URL('wallet/', url).toString()).debit(debit, 'key-1', { requestId: 'req-1' });
+      const answer = await walletAt(new URL('wallet//', url).toString()).debit(debit, 'key-1', { requestId: 'req-1' });
       expect(answer).toEqual({ transactionId: 'tx_1', walletBalance: 90, replayed: true });
       expect(seen).toHaveLength(1);
       expect(seen[0]).toMatchObject({ path: '/wallet/api/debit', body: debit });
@@ -106,9 +109,73 @@ describe('WalletClient', () => {
         'x-request-id': 'req-1',
       });
     });
+    /** A stand-in answering every check-balance after `delayMs`, counting the connections it was sent on. */
+    const countingStandIn = async (delayMs: number) => {
+      const seen = { connections: 0 };
+      const url = await standInWith((_req, res) => {
+        setTimeout(() => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ customerName: 'john_doe', walletId: 'w1', walletBalance: 10 }));
+        }, delayMs);
+      });
+      stands.at(-1)!.server.on('connection', () => seen.connections++);
+      return { url, seen };
+    };
+
+    it('keeps its sockets alive: five calls one after another share one connection', async () => {
+      const { url, seen } = await countingStandIn(0);
+      const wallet = walletAt(url);
+      for (let i = 0; i < 5; i++) expect(await wallet.checkBalance('67uhjio098uhgt6l')).toMatchObject({ walletBalance: 10 });
+      expect(seen.connections).toBe(1);
+    });
+
+    it('opens at most maxSockets connections: six calls at once on two', async () => {
+      const { url, seen } = await countingStandIn(30);
+      const wallet = walletAt(url, { maxSockets: 2 });
+      const answers = await Promise.all(Array.from({ length: 6 }, () => wallet.checkBalance('67uhjio098uhgt6l')));
+      expect(answers.map((a) => a.walletBalance)).toEqual([10, 10, 10, 10, 10, 10]);
+      expect(seen.connections).toBe(2);
+    });
+
+    it('reaches a wallet at an IPv6 address ([::1] in the URL)', async () => {
+      const stand = await listen(
+        (_req: http.IncomingMessage, res: http.ServerResponse) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ customerName: 'john_doe', walletId: 'w1', walletBalance: 7 }));
+        },
+        0,
+        '::1',
+      );
+      stands.push(stand);
+      expect(await walletAt(`http://[::1]:${stand.port}/`).checkBalance('67uhjio098uhgt6l')).toMatchObject({ walletBalance: 7 });
+    });
+
+    it('reads a JSON answer that starts with a byte-order mark', async () => {
+      const url = await standInWith((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(`\uFEFF${JSON.stringify({ customerName: 'john_doe', walletId: 'w1', walletBalance: 3 })}`);
+      });
+      expect(await walletAt(url).checkBalance('67uhjio098uhgt6l')).toMatchObject({ walletBalance: 3 });
+    });
   });
 
   describe('failures', () => {
+    it('a header node:http refuses (a newline in the key): unreachable, nothing sent, and no crash when the deadline passes', async () => {
+      let received = 0;
+      const url = await standInWith((_req, res) => void (received++, res.end('{}')));
+      const err = await walletAt(url, { timeoutMs: 50 })
+        .debit({ customerId: 'c1', amount: 1, destinationWalletId: 'w2' }, 'bad\nkey')
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(err).toBeInstanceOf(WalletError);
+      expect(err).toMatchObject({ reason: 'unreachable', status: 503, message: expect.stringContaining('could not be sent') });
+      // The deadline's timer was cleared: had it fired, it would have thrown outside any promise.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(received).toBe(0);
+    });
+
     it('a 403 with no error body: our token refused, the status once, no dangling parenthesis', async () => {
       const err = await failureOf(walletAt(await standIn(403, 'Forbidden')));
       expect(err).toBeInstanceOf(WalletError);
@@ -161,7 +228,9 @@ describe('WalletClient', () => {
     });
 
     it('an answer larger than 1 MiB: bad_response, and the connection is dropped', async () => {
-      const huge = await standInWith((_req, res) => {
+      let dropped = false;
+      const huge = await standInWith((req, res) => {
+        req.socket.on('close', () => (dropped = true));
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ customerName: 'x'.repeat(2 * 1024 * 1024), walletId: 'w', walletBalance: 1 }));
       });
@@ -169,6 +238,8 @@ describe('WalletClient', () => {
         reason: 'bad_response',
         message: "The wallet-server's answer to /api/check-balance is too large",
       });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(dropped).toBe(true);
     });
 
     it('a connection dropped in the middle of the answer: unreachable', async () => {

@@ -6,7 +6,7 @@ import { WalletError, type WalletAnswer } from './walletErrors';
 
 /** Checked at construction: a wrong value is a TypeError naming the option. */
 export interface WalletClientOptions {
-  /** WALLET_SERVER_URL: http:// or https://. */
+  /** WALLET_SERVER_URL: http:// or https://, no query or fragment; a path in it prefixes the API's. */
   baseUrl: string;
   tokens: Pick<TokenProvider, 'getToken' | 'invalidate'>;
   /** Deadline of each HTTP call to the wallet, whole milliseconds (default 5 s). */
@@ -106,6 +106,9 @@ export class WalletClient {
       if (!(err instanceof NoAnswerError)) throw err;
       if (err.kind === 'timeout') throw new WalletError('timeout', `The wallet-server did not answer ${path} within ${this.timeoutMs} ms`);
       if (err.kind === 'too_large') throw new WalletError('bad_response', `The wallet-server's answer to ${path} is too large`);
+      // Nothing reached the wallet (a header node:http refuses), so nothing was debited: a 503 the caller may retry.
+      if (err.kind === 'not_sent')
+        throw new WalletError('unreachable', `The request to the wallet-server could not be sent (${err.message})`);
       throw new WalletError('unreachable', `The wallet-server can't be reached at ${this.options.baseUrl} (${err.code ?? err.message})`);
     }
   }
@@ -166,7 +169,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function assertOptions(options: WalletClientOptions): void {
   const { baseUrl, tokens, timeoutMs, maxSockets } = options as Partial<Record<keyof WalletClientOptions, unknown>>;
-  if (typeof baseUrl !== 'string' || !isHttpUrl(baseUrl)) throw new TypeError('WalletClient: baseUrl must be an http:// or https:// URL');
+  if (typeof baseUrl !== 'string' || !isHttpUrl(baseUrl)) {
+    throw new TypeError('WalletClient: baseUrl must be an http:// or https:// URL, with no query or fragment');
+  }
   const provider = tokens as Partial<Record<'getToken' | 'invalidate', unknown>> | undefined;
   if (typeof provider?.getToken !== 'function' || typeof provider.invalidate !== 'function') {
     throw new TypeError('WalletClient: tokens must have getToken and invalidate (a TokenProvider has)');
@@ -193,7 +198,9 @@ function isWholeNumber(value: unknown, min: number, max: number): boolean {
 
 function isHttpUrl(value: string): boolean {
   try {
-    return ['http:', 'https:'].includes(new URL(value).protocol);
+    const url = new URL(value);
+    // A query or fragment would end up in the middle of every request's path.
+    return ['http:', 'https:'].includes(url.protocol) && !value.includes('?') && !value.includes('#');
   } catch {
     return false;
   }
