@@ -29,7 +29,7 @@ export class NoAnswerError extends Error {
 export interface JsonHttpClientOptions {
   /** http:// or https://, without a query or fragment; a path in it prefixes every request's path. */
   baseUrl: string;
-  /** The deadline of a whole request, from sending it to the last byte of the answer. */
+  /** The deadline of a whole request, from the call (a free socket included) to the last byte of the answer. */
   timeoutMs: number;
   /** Keep-alive sockets per host. */
   maxSockets: number;

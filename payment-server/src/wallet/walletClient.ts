@@ -30,14 +30,15 @@ const DebitAnswer = z.object({ transactionId: z.string().min(1), walletBalance: 
 const ErrorAnswer = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /**
- * The wallet-server's API over HTTP (node:http, keep-alive). Each call asks the TokenProvider for a token with only
- * the scope it needs. If the wallet answers 401 invalid_token (the auth server's keys rotated, the
- * token was revoked...), the token is dropped, a new one fetched, and the call retried ONCE: safe
- * for the debit too, because the wallet refused it before doing anything and the retry carries the
- * same Idempotency-Key. If the wallet says our client itself is revoked (deactivated or deleted),
- * a fresh token can't help: the token is dropped and the call fails at once (client_revoked), so
- * a revoked client costs one wallet call per payment, not a retry loop; once the client is active
- * again, the next payment fetches a new token and goes through.
+ * The wallet-server's API over HTTP (jsonHttpClient: node:http, keep-alive). Each call asks the
+ * TokenProvider for a token with only the scope it needs. If the wallet answers 401 invalid_token
+ * (the auth server's keys rotated, the token was revoked...), the token is dropped, a new one
+ * fetched, and the call retried ONCE: safe for the debit too, because the wallet refused it before
+ * doing anything and the retry carries the same Idempotency-Key. If the wallet says our client
+ * itself is revoked (deactivated or deleted), a fresh token can't help: the token is dropped and
+ * the call fails at once (client_revoked), so a revoked client costs one wallet call per payment,
+ * not a retry loop; once the client is active again, the next payment fetches a new token and goes
+ * through.
  * Every failure becomes a WalletError (or the provider's TokenUnavailableError).
  */
 export class WalletClient {
