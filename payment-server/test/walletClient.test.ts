@@ -36,11 +36,17 @@ describe('WalletClient', () => {
     clients.push(client);
     return client;
   };
-  /** A wallet stand-in answering every call with `handler`. */
-  const standInWith = async (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => {
-    const stand = await listen(handler, 0, '127.0.0.1');
+  /** A wallet stand-in answering every call with `handler`; stopped after each test. */
+  const serve = async (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void, host = '127.0.0.1') => {
+    const stand = await listen(handler, 0, host);
     stands.push(stand);
-    return stand.url;
+    return stand;
+  };
+  const standInWith = async (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => (await serve(handler)).url;
+  /** A check-balance answer that keeps to the contract. */
+  const answerBalance = (res: http.ServerResponse, walletBalance: number, prefix = '') => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(`${prefix}${JSON.stringify({ customerName: 'john_doe', walletId: 'w1', walletBalance })}`);
   };
   /** A wallet stand-in answering every call with `status` and `body` (JSON when an object). */
   const standIn = (status: number, body?: object | string) =>
@@ -112,14 +118,9 @@ describe('WalletClient', () => {
     /** A stand-in answering every check-balance after `delayMs`, counting the connections it was sent on. */
     const countingStandIn = async (delayMs: number) => {
       const seen = { connections: 0 };
-      const url = await standInWith((_req, res) => {
-        setTimeout(() => {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ customerName: 'john_doe', walletId: 'w1', walletBalance: 10 }));
-        }, delayMs);
-      });
-      stands.at(-1)!.server.on('connection', () => seen.connections++);
-      return { url, seen };
+      const stand = await serve((_req, res) => void setTimeout(() => answerBalance(res, 10), delayMs));
+      stand.server.on('connection', () => seen.connections++);
+      return { url: stand.url, seen };
     };
 
     it('keeps its sockets alive: five calls one after another share one connection', async () => {
@@ -138,23 +139,12 @@ describe('WalletClient', () => {
     });
 
     it('reaches a wallet at an IPv6 address ([::1] in the URL)', async () => {
-      const stand = await listen(
-        (_req: http.IncomingMessage, res: http.ServerResponse) => {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ customerName: 'john_doe', walletId: 'w1', walletBalance: 7 }));
-        },
-        0,
-        '::1',
-      );
-      stands.push(stand);
+      const stand = await serve((_req, res) => answerBalance(res, 7), '::1');
       expect(await walletAt(`http://[::1]:${stand.port}/`).checkBalance('67uhjio098uhgt6l')).toMatchObject({ walletBalance: 7 });
     });
 
     it('reads a JSON answer that starts with a byte-order mark', async () => {
-      const url = await standInWith((_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(`\uFEFF${JSON.stringify({ customerName: 'john_doe', walletId: 'w1', walletBalance: 3 })}`);
-      });
+      const url = await standInWith((_req, res) => answerBalance(res, 3, '\uFEFF'));
       expect(await walletAt(url).checkBalance('67uhjio098uhgt6l')).toMatchObject({ walletBalance: 3 });
     });
   });
@@ -264,8 +254,7 @@ describe('WalletClient', () => {
     });
 
     it('a wallet that does not answer: a timeout after timeoutMs', async () => {
-      const hung = await listen(() => {}, 0, '127.0.0.1');
-      stands.push(hung);
+      const hung = await serve(() => {});
       const err = await failureOf(walletAt(hung.url, { timeoutMs: 50 }));
       expect(err).toMatchObject({ reason: 'timeout', status: 504, code: 'wallet_timeout' });
       expect(err.message).toBe('The wallet-server did not answer /api/check-balance within 50 ms');
