@@ -48,7 +48,10 @@ function options(spec: LoadSpec, phase: 'warmup' | 'measure', url = spec.url, co
   return spec.amount === undefined ? { ...base, duration: spec.durationSeconds } : { ...base, amount: spec.amount };
 }
 
-function summarize(result: autocannon.Result): LoadResult {
+/** What autocannon reports of one run; the generator's CPU is measured around the run as a whole. */
+type Counted = Omit<LoadResult, 'generatorCpuMicros'>;
+
+function summarize(result: autocannon.Result): Counted {
   const statusCodes: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
   const requests = result.requests.total;
@@ -68,17 +71,19 @@ function summarize(result: autocannon.Result): LoadResult {
 async function run(spec: LoadSpec, phase: 'warmup' | 'measure'): Promise<LoadResult> {
   const urls = [spec.url, ...(spec.spreadOver ?? [])];
   const connections = Math.max(1, Math.round(spec.connections / urls.length));
+  const cpuBefore = process.cpuUsage();
   const parts = await Promise.all(urls.map((url) => autocannon(options(spec, phase, url, connections))));
-  return combine(parts.map(summarize));
+  const cpu = process.cpuUsage(cpuBefore);
+  return { ...combine(parts.map(summarize)), generatorCpuMicros: cpu.user + cpu.system };
 }
 
 /** The servers' results as one: requests and counts add up; the latencies are the slowest server's. */
-function combine(parts: LoadResult[]): LoadResult {
+function combine(parts: Counted[]): Counted {
   const [first, ...rest] = parts;
   if (!first) throw new Error('no load result');
   if (rest.length === 0) return first;
-  const sum = (pick: (r: LoadResult) => number) => parts.reduce((n, r) => n + pick(r), 0);
-  const max = (pick: (r: LoadResult) => number) => Math.max(...parts.map(pick));
+  const sum = (pick: (r: Counted) => number) => parts.reduce((n, r) => n + pick(r), 0);
+  const max = (pick: (r: Counted) => number) => Math.max(...parts.map(pick));
   const statusCodes: Record<string, number> = {};
   for (const r of parts) for (const [code, count] of Object.entries(r.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
   const durationSeconds = max((r) => r.durationSeconds);

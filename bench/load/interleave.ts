@@ -79,5 +79,6 @@ function combine(rounds: LoadResult[]): LoadResult {
     non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
     errors: rounds.reduce((n, r) => n + r.errors, 0),
     timeouts: rounds.reduce((n, r) => n + r.timeouts, 0),
+    generatorCpuMicros: rounds.reduce((n, r) => n + r.generatorCpuMicros, 0),
   };
 }

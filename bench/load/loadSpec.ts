@@ -47,4 +47,9 @@ export interface LoadResult {
   /** Connection errors and timeouts. */
   errors: number;
   timeouts: number;
+  /**
+   * CPU time (user + system, all threads, µs) the load generator's own process spent on this run: on
+   * a shared machine, what the load itself takes from the cores the servers run on.
+   */
+  generatorCpuMicros: number;
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Scenario } from '../lib/context';
-import { assertClean, int, met, ms, ratio, ratioWithSpread } from '../lib/format';
+import { assertClean, generatorCpuPerRequest, int, met, ms, ratio, ratioWithSpread } from '../lib/format';
+import { CORES, coresBusy, cpuBudgetMicros } from '../lib/cpuBudget';
 import { accessToken, createM2MClient, paymentCallerToken, projectOf, sdk } from '../../test/support/stytchProject';
 import { measureWalletCallCost } from '../lib/walletCallCost';
 import { runInterleaved } from '../load/interleave';
@@ -105,6 +106,10 @@ export const paymentEndToEnd: Scenario = {
           payment: spent('payment') / paymentsSent,
         };
         const tokenStats = after.get('payment')?.counters ?? {};
+        // What the target leaves a payment, summed over the wallet, the payment-server and the load generator.
+        const generator = generatorCpuPerRequest(viaPayment);
+        const paymentCpuInAll = cpu.paymentWallet + cpu.payment + generator;
+        const targetBudget = cpuBudgetMicros(TARGET_RATIO * direct.requestsPerSecond);
 
         ctx.log('  one wallet call: the WalletClient (node:http) against axios, same keep-alive agent');
         const callCost = await measureWalletCallCost(paymentWallet.info.url, readToken, JOHN_DOE, {
@@ -177,6 +182,7 @@ export const paymentEndToEnd: Scenario = {
           reading: [
             `A payment through the payment-server runs at ${ratio(viaPayment.requestsPerSecond, direct.requestsPerSecond)} the rate of a bare wallet debit, with a p50 of ${ms(viaPayment.latencyMs.p50)} against ${ms(direct.latencyMs.p50)}.`,
             `CPU sets the rate here: a direct debit costs the wallet ${int(cpu.directWallet)} µs of CPU; a payment costs ${int(cpu.paymentWallet + cpu.payment)} µs (${((cpu.paymentWallet + cpu.payment) / Math.max(cpu.directWallet, 1)).toFixed(1)} times as much): ${int(cpu.paymentWallet)} µs in the wallet, which answers two calls (check-balance, then the debit), and ${int(cpu.payment)} µs in the payment-server (authorizeToken from its cache, validation, the two wallet calls, logging), all on the same 2 cores as the load generator. A payment is three HTTP exchanges where a direct debit is one, so on one machine it cannot come near the direct rate; on separate hosts the payment-server's CPU would not be taken from the wallet's.`,
+            `What the target leaves: ${TARGET_RATIO}× of the direct rate is ${int(TARGET_RATIO * direct.requestsPerSecond)} payments/s, so on ${CORES} cores a payment could cost at most ${int(targetBudget)} µs of CPU, summed over every process; it costs ${int(paymentCpuInAll)} (wallet ${int(cpu.paymentWallet)}, payment-server ${int(cpu.payment)}, load generator ${int(generator)} µs a request), with the machine at ${coresBusy(viaPayment.requestsPerSecond, paymentCpuInAll).toFixed(2)} of ${CORES} cores busy.`,
             `Commits: ${batch.direct.toFixed(1)} debits per commit when the ${profile.connections} connections debit directly, ${batch.viaPayment.toFixed(1)} through the payment-server, whose ${profile.connections} payments are split between the two calls; each debit is answered after its group's COMMIT and fsync, which hold the wallet's event loop (better-sqlite3 is synchronous), so a check-balance that arrives meanwhile waits for it. The tokens come from the payment-server's cache (${int(tokenStats.tokenRequests ?? 0)} token requests in all, ${int(tokenStats.cacheHits ?? 0)} cache hits).`,
             `The WalletClient's node:http against axios for one wallet call, same keep-alive agent: ${int(callCost.walletClient.cpuMicrosPerCall)} against ${int(callCost.axios.cpuMicrosPerCall)} µs of the caller's CPU (${int(callCost.walletClient.callsPerSecond)} against ${int(callCost.axios.callsPerSecond)} calls/s from one process), though only the WalletClient checks the answer against the contract; over a payment's two calls axios would add about ${Math.round(addedShare * 100)}% to the payment-server's CPU a payment, which is why the WalletClient left it.`,
             'Every request debited for real (a fresh Idempotency-Key each), committed with synchronous=FULL before it was answered; debits that reach the wallet together share one transaction and one fsync (group commit).',

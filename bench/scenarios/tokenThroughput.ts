@@ -1,10 +1,11 @@
 import path from 'node:path';
 import type { Scenario } from '../lib/context';
-import { assertClean, int, met, ms, ratio, ratioWithSpread } from '../lib/format';
+import { assertClean, generatorCpuPerRequest, int, met, ms, ratio, ratioWithSpread } from '../lib/format';
 import { createM2MClient, sdk } from '../../test/support/stytchProject';
 import { tokenRequestBody } from '../lib/tokenRequestBody';
 import { measureRs256SigningRate, measureThreadPoolSigningRate, type SigningRate } from '../lib/signingRate';
 import { runInterleaved } from '../load/interleave';
+import { CORES, coresBusy, cpuBudgetMicros } from '../lib/cpuBudget';
 import { hostServer } from '../servers/hostServer';
 import type { ServerStats } from '../servers/hosted';
 
@@ -96,6 +97,11 @@ export const tokenThroughput: Scenario = {
       const vsPeerOk = rps('oidcProvider') > 0 && rps('info') / rps('oidcProvider') >= TARGET_VS_OIDC_PROVIDER;
       const vsPoolOk = rps('info') / pool >= TARGET_VS_THREAD_POOL;
       const signingMicros = 1e6 / oneThread;
+      // What each target leaves a token for everything but its signature (taken at its one-thread
+      // cost, the least it costs) once the load generator has had its share: an upper bound.
+      const generatorMicros = generatorCpuPerRequest(results.get('info'));
+      const leftAt = (tokensPerSecond: number) => cpuBudgetMicros(tokensPerSecond) - generatorMicros - signingMicros;
+      const infoCpu = cpuPerToken.get('info') ?? 0;
       const loadRow = (name: Case, label: string, extra: Partial<{ ratio: string; value: string; target: string }>) => {
         const load = results.get(name);
         return {
@@ -104,7 +110,7 @@ export const tokenThroughput: Scenario = {
           rate: int(rps(name)),
           p50: load ? ms(load.latencyMs.p50) : '',
           p99: load ? ms(load.latencyMs.p99) : '',
-          value: `${int(cpuPerToken.get(name) ?? 0)} µs server CPU/token, all threads`,
+          value: `${int(cpuPerToken.get(name) ?? 0)} µs server CPU/token, all threads; load generator ${int(generatorCpuPerRequest(load))} µs/req`,
           ...extra,
         };
       };
@@ -145,6 +151,7 @@ export const tokenThroughput: Scenario = {
           `At the default log level (info, one access line per token) the auth-server issued ${int(rps('info'))} tokens/s: ${against('info', 'oidcProvider')} of panva's oidc-provider issuing RS256 JWT access tokens for client credentials in the same rounds (${int(rps('oidcProvider'))}/s), and ${against('info', 'warn')} of its own rate at warn (${int(rps('warn'))}/s).`,
           `It signs with crypto.sign's callback, on libuv's thread pool, not on the event loop: this machine makes ${int(pool)} RS256 signatures/s that way (${int(oneThread)}/s on one thread), and the endpoint reaches ${ratio(rps('info'), pool)} of that while sharing the 2 cores with the load generator and its own event loop.`,
           `Each token cost the auth-server ${int(cpuPerToken.get('info') ?? 0)} µs of CPU across all its threads (at warn ${int(cpuPerToken.get('warn') ?? 0)} µs; oidc-provider ${int(cpuPerToken.get('oidcProvider') ?? 0)} µs), of which the RS256 signature is about ${int(signingMicros)} µs (${percent(signingMicros, cpuPerToken.get('info') ?? 0)}); the rest is HTTP, parsing, the client lookup and secret check, JSON and garbage collection.`,
+          `What the targets leave: on ${CORES} cores, r tokens/s can cost at most ${CORES} × 10⁶ / r µs of CPU each, summed over every process, and the load generator took ${int(generatorMicros)} µs a request. With the signature at its one-thread cost, ${TARGET_VS_THREAD_POOL}× of the thread pool (${int(TARGET_VS_THREAD_POOL * pool)}/s) leaves at most ${int(leftAt(TARGET_VS_THREAD_POOL * pool))} µs a token for all the endpoint's other work, and ${TARGET_VS_OIDC_PROVIDER}× oidc-provider (${int(TARGET_VS_OIDC_PROVIDER * rps('oidcProvider'))}/s) ${int(leftAt(TARGET_VS_OIDC_PROVIDER * rps('oidcProvider')))} µs, both only with the cores fully busy; the endpoint spends ${int(infoCpu - signingMicros)} µs beyond the signature, with the machine at ${coresBusy(rps('info'), infoCpu + generatorMicros).toFixed(2)} of ${CORES} cores busy.`,
         ],
       };
     } finally {

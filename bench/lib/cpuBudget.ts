@@ -1,0 +1,16 @@
+import os from 'node:os';
+
+/** The machine's cores, as RESULTS.md's machine line counts them. */
+export const CORES = os.cpus().length;
+
+/**
+ * The most CPU (µs) one request can cost, summed over every process on the machine (the servers and
+ * the load generator), for the machine to serve `requestsPerSecond`: its cores give CORES × 10⁶ µs
+ * of CPU a second, and nothing more. A target rate whose budget is below what a request's fixed
+ * parts cost (an RS256 signature, the wallet's own work) cannot be met on this machine.
+ */
+export const cpuBudgetMicros = (requestsPerSecond: number): number => (requestsPerSecond > 0 ? (CORES * 1e6) / requestsPerSecond : 0);
+
+/** How many cores the measured processes kept busy: requests/s × their CPU a request. */
+export const coresBusy = (requestsPerSecond: number, cpuMicrosPerRequest: number): number =>
+  (requestsPerSecond * cpuMicrosPerRequest) / 1e6;
