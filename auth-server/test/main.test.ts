@@ -4,6 +4,15 @@ import { runMain } from '../../test/support/childServers';
 import { freePort } from '../../test/support/freePort';
 import { tempDir } from '../../test/support/stack';
 
+/** Each thread's name and nice value, read from /proc (the nice value is the 19th field of its stat line). */
+function threadsOf(pid: number): Array<{ name: string; nice: number }> {
+  return fs.readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const afterName = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { name: fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(), nice: Number(afterName[16]) };
+  });
+}
+
 const startMain = (env: Record<string, string>) => runMain('auth-server', env);
 const tmpDir = () => tempDir('auth-main').dir;
 
@@ -47,6 +56,21 @@ describe('auth-server entry point', () => {
     ) as Record<string, unknown>;
     expect(line).toMatchObject({ project_id: project.project_id, project_credentials: projectFile, generated: true });
     expect(run.stdout()).not.toContain(project.secret);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+
+  // Linux sets a priority per thread; Node.js 22 and later (the engines the project supports) name libuv's pool threads.
+  (process.platform === 'linux' ? it : it.skip)('runs its signing threads below the event loop, and says so', async () => {
+    const run = startMain({ DATA_DIR: tmpDir(), AUTH_SERVER_PORT: String(await freePort()) });
+    await run.printed('listening');
+    const threads = threadsOf(run.child.pid!);
+    const pool = threads.filter((t) => t.name === 'libuv-worker');
+    expect(pool.length).toBe(4);
+    expect(pool.map((t) => t.nice)).toEqual([10, 10, 10, 10]);
+    // Only the pool: the event loop and V8's own threads keep the default priority.
+    expect(threads.filter((t) => t.name !== 'libuv-worker').every((t) => t.nice === 0)).toBe(true);
+    expect(run.stdout()).toContain('"signing_threads":"4 at nice 10, below the event loop"');
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
   });

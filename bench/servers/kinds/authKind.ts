@@ -1,4 +1,4 @@
-import { startAuthServer } from '@m2m/auth-server';
+import { lowerThreadPoolPriority, startAuthServer } from '@m2m/auth-server';
 import { createLogger } from '@m2m/shared';
 import { BENCH_LOG_LEVEL, type HostedServer } from '../hosted';
 
@@ -31,6 +31,8 @@ export async function startAuth(options: AuthOptions): Promise<HostedServer<Auth
     // Its default limits stay on: they count failed authentications only, and the bench never fails one.
     logger: createLogger({ name: 'auth-server', level: options.logLevel ?? BENCH_LOG_LEVEL }),
   });
+  // As auth-server/src/main.ts does: this process, like the real one, serves nothing but the auth-server.
+  await lowerThreadPoolPriority();
   return {
     info: { url: auth.url, port: auth.port, projectId: auth.projectId, projectSecret: auth.projectSecret },
     close: () => auth.close(),
