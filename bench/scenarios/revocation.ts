@@ -122,15 +122,18 @@ export const revocation: Scenario = {
       for (const [name, load] of throughput) assertClean(`checks ${name}`, load);
       const rps = (name: 'on' | 'off') => throughput.get(name)?.requestsPerSecond ?? 0;
       const throughputOk = rps('off') > 0 && rps('on') / rps('off') >= TARGET_THROUGHPUT_RATIO;
-      const clientOk = max(deactivations) <= windows.clientStatusMaxAgeSeconds * 1000 + POLL_MS * 5;
-      const keyOk = max(keyRevocations) <= windows.jwksMaxAgeSeconds * 1000 + POLL_MS * 5;
+      // A trial sees a refusal on its first poll after the window, once that request's own lookup
+      // (status or JWKS) has come back: the window plus a few polls is still "within the window".
+      const slackMs = POLL_MS * 5;
+      const clientOk = max(deactivations) <= windows.clientStatusMaxAgeSeconds * 1000 + slackMs;
+      const keyOk = max(keyRevocations) <= windows.jwksMaxAgeSeconds * 1000 + slackMs;
 
       const windowRow = (label: string, samples: number[], windowSeconds: number, ok: boolean): Row => ({
         scenario: 6,
         case: label,
         p50: ms(median(samples)),
         value: `max ${ms(max(samples))} over ${samples.length} trials (polled every ${POLL_MS} ms)`,
-        target: `≤ ${windowSeconds} s: ${met(ok)}`,
+        target: `≤ ${windowSeconds} s (+ ${slackMs} ms of polling): ${met(ok)}`,
       });
       const loadRow = (name: 'on' | 'off', label: string): Row => {
         const load = throughput.get(name);
@@ -160,13 +163,13 @@ export const revocation: Scenario = {
         ],
         checks: [
           {
-            name: `a deactivated client is refused within ${windows.clientStatusMaxAgeSeconds} s`,
+            name: `a deactivated client is refused within ${windows.clientStatusMaxAgeSeconds} s (+ ${slackMs} ms of polling)`,
             passed: clientOk,
             judged: false,
             detail: `max ${ms(max(deactivations))}`,
           },
           {
-            name: `a revoked signing key is refused within ${windows.jwksMaxAgeSeconds} s`,
+            name: `a revoked signing key is refused within ${windows.jwksMaxAgeSeconds} s (+ ${slackMs} ms of polling)`,
             passed: keyOk,
             judged: false,
             detail: `max ${ms(max(keyRevocations))}`,
