@@ -12,7 +12,7 @@ import {
 } from '@m2m/shared';
 import { loadAuthServerConfig } from './config';
 import { startAuthServer } from './server';
-import { lowerThreadPoolPriority, THREAD_POOL_NICENESS } from './tokens/threadPoolPriority';
+import { lowerThreadPoolPriority } from './threadPoolPriority';
 
 runMain('auth-server', async () => {
   loadDotenv();
@@ -38,7 +38,7 @@ runMain('auth-server', async () => {
     logger,
   });
   // This process is the auth-server's own: its signatures may wait for the event loop, not the reverse.
-  const loweredThreads = await lowerThreadPoolPriority();
+  const pool = await lowerThreadPoolPriority();
   // A generated project is published for the other local servers (0600, git-ignored); logs name the
   // file, never the secret. Credentials from the environment stay there: the others read them too.
   const fromEnvironment = config.STYTCH_SECRET !== undefined;
@@ -52,7 +52,7 @@ runMain('auth-server', async () => {
       project_credentials: fromEnvironment ? 'STYTCH_PROJECT_ID / STYTCH_SECRET' : localProjectFile(dataDir),
       generated: server.projectGenerated,
       metrics_token_source: metrics.file ?? 'METRICS_TOKEN',
-      ...(loweredThreads > 0 ? { signing_threads: `${loweredThreads} at nice ${THREAD_POOL_NICENESS}, below the event loop` } : {}),
+      ...(pool.lowered > 0 ? { signing_threads: `${pool.lowered} at nice ${pool.nice}, the event loop at ${pool.eventLoopNice}` } : {}),
     },
     server.projectGenerated ? 'auth-server listening; a new project was generated and its credentials stored' : 'auth-server listening',
   );

@@ -1,7 +1,8 @@
 import os from 'node:os';
+import type { LoadResult } from '../load/loadSpec';
 
-/** The machine's cores, as RESULTS.md's machine line counts them. */
-export const CORES = os.cpus().length;
+/** The cores this process may run on (a cpuset or affinity can leave fewer than the host has). */
+export const CORES = os.availableParallelism();
 
 /**
  * The most CPU (µs) one request can cost, summed over every process on the machine (the servers and
@@ -14,3 +15,7 @@ export const cpuBudgetMicros = (requestsPerSecond: number): number => (requestsP
 /** How many cores the measured processes kept busy: requests/s × their CPU a request. */
 export const coresBusy = (requestsPerSecond: number, cpuMicrosPerRequest: number): number =>
   (requestsPerSecond * cpuMicrosPerRequest) / 1e6;
+
+/** The load generator's CPU per request it sent (µs): what the load itself costs the shared cores. */
+export const generatorCpuPerRequest = (result: LoadResult | undefined): number =>
+  result && result.requests > 0 ? result.generatorCpuMicros / result.requests : 0;

@@ -6,10 +6,6 @@ export const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFix
 export const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 export const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
 
-/** The load generator's CPU per request it sent (µs): what the load itself costs the shared cores. */
-export const generatorCpuPerRequest = (result: LoadResult | undefined): number =>
-  result && result.requests > 0 ? result.generatorCpuMicros / result.requests : 0;
-
 /** Fails loudly when a load run measured errors instead of the path we meant to measure. */
 export function assertClean(label: string, result: LoadResult, allowedStatus: number[] = []): void {
   const unexpected = Object.entries(result.statusCodes).filter(([code]) => !code.startsWith('2') && !allowedStatus.includes(Number(code)));

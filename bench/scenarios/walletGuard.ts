@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Scenario } from '../lib/context';
-import { assertClean, generatorCpuPerRequest, int, met, ms, ratio, ratioWithSpread } from '../lib/format';
+import { generatorCpuPerRequest } from '../lib/cpuBudget';
+import { assertClean, int, met, ms, ratio, ratioWithSpread } from '../lib/format';
 import { accessToken, createM2MClient, projectOf, sdk } from '../../test/support/stytchProject';
 import type { Row } from '../lib/result';
 import { CYCLE_BOUND, GUARD_LABELS, GUARD_VARIANTS, TOKENS_OF, type GuardVariant } from '../apps/guardVariants';

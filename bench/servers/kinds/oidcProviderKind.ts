@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import Provider from 'oidc-provider';
+import { lowerThreadPoolPriority } from '@m2m/auth-server';
 import { closeServer } from '@m2m/shared';
 import type { HostedServer } from '../hosted';
 
@@ -20,7 +21,15 @@ const SCOPES = 'read:users write:wallets';
  * http.Server, with one client-credentials client and a resource server whose access tokens are
  * RS256 JWTs, as the auth-server issues them. Its in-memory adapter keeps nothing for a JWT access token.
  */
-export async function startOidcProvider(): Promise<HostedServer<OidcProviderInfo>> {
+export interface OidcProviderOptions {
+  /**
+   * Run its thread pool below its event loop, as the auth-server's entry point does for its own: jose
+   * signs with WebCrypto, on the same pool, so the peer gains from it too (scenario 3 shows both).
+   */
+  lowerThreadPool?: boolean;
+}
+
+export async function startOidcProvider(options: OidcProviderOptions = {}): Promise<HostedServer<OidcProviderInfo>> {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'bench', alg: 'RS256', use: 'sig' };
   const clientId = 'bench-payment-service';
@@ -62,6 +71,7 @@ export async function startOidcProvider(): Promise<HostedServer<OidcProviderInfo
   });
   const handle = provider.callback();
   server.on('request', (req, res) => void handle(req, res));
+  if (options.lowerThreadPool) await lowerThreadPoolPriority();
   return {
     info: { url, tokenPath: '/token', clientId, clientSecret },
     close: () => closeServer(server, 2000),
