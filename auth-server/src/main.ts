@@ -43,6 +43,8 @@ runMain('auth-server', async () => {
   // file, never the secret. Credentials from the environment stay there: the others read them too.
   const fromEnvironment = config.STYTCH_SECRET !== undefined;
   if (!fromEnvironment) writeLocalProject(dataDir, { projectId: server.projectId, secret: server.projectSecret });
+  // Before the line that announces readiness: whoever waits for it may stop the server at once.
+  stopOnSignals(() => server.close(), logger);
   logger.info(
     {
       url: server.url,
@@ -56,5 +58,4 @@ runMain('auth-server', async () => {
     },
     server.projectGenerated ? 'auth-server listening; a new project was generated and its credentials stored' : 'auth-server listening',
   );
-  stopOnSignals(() => server.close(), logger);
 });

@@ -35,6 +35,8 @@ runMain('payment-server', async () => {
     metricsToken: metrics.token,
     logger,
   });
+  // Before the line that announces readiness: whoever waits for it may stop the server at once.
+  stopOnSignals(() => server.close(), logger);
   logger.info(
     {
       url: server.url,
@@ -45,5 +47,4 @@ runMain('payment-server', async () => {
     },
     'payment-server listening',
   );
-  stopOnSignals(() => server.close(), logger);
 });

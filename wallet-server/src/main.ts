@@ -26,6 +26,8 @@ runMain('wallet-server', async () => {
       ...(config.maxTokenAgeSeconds !== undefined && { maxTokenAgeSeconds: config.maxTokenAgeSeconds }),
     },
   });
+  // Before the line that announces readiness: whoever waits for it may stop the server at once.
+  stopOnSignals(() => server.close(), logger);
   logger.info(
     {
       url: server.url,
@@ -36,5 +38,4 @@ runMain('wallet-server', async () => {
     },
     'wallet-server listening',
   );
-  stopOnSignals(() => server.close(), logger);
 });
