@@ -3,6 +3,7 @@ import path from 'node:path';
 import { runMain } from '../../test/support/childServers';
 import { freePort } from '../../test/support/freePort';
 import { tempDir } from '../../test/support/stack';
+import { THREAD_POOL_NICE_STEP } from '../src/threadPoolPriority';
 
 /** Each thread's name and nice value, read from /proc (the nice value is the 19th field of its stat line). */
 function threadsOf(pid: number): Array<{ tid: string; name: string; nice: number }> {
@@ -70,7 +71,7 @@ describe('auth-server entry point', () => {
     const threads = threadsOf(pid);
     // Relative to the event loop's (the main thread's id is the pid): jest itself may run under `nice`.
     const eventLoopNice = threads.find((t) => t.tid === String(pid))!.nice;
-    const expected = Math.min(19, eventLoopNice + 10);
+    const expected = Math.min(19, eventLoopNice + THREAD_POOL_NICE_STEP);
     const pool = threads.filter((t) => t.name === 'libuv-worker');
     expect(pool.length).toBeGreaterThan(0);
     expect(pool.every((t) => t.nice === expected)).toBe(true);

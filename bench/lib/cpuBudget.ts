@@ -12,6 +12,12 @@ export const CORES = os.availableParallelism();
  */
 export const cpuBudgetMicros = (requestsPerSecond: number): number => (requestsPerSecond > 0 ? (CORES * 1e6) / requestsPerSecond : 0);
 
+/**
+ * Where one server thread sets the rate, a case's ratio to its reference is the reference's CPU a
+ * request over the case's: what a case may add to the reference's CPU (µs) and still keep `targetRatio`.
+ */
+export const addedCpuBudgetMicros = (referenceCpuMicros: number, targetRatio: number): number => referenceCpuMicros * (1 / targetRatio - 1);
+
 /** How many cores the measured processes kept busy: requests/s × their CPU a request. */
 export const coresBusy = (requestsPerSecond: number, cpuMicrosPerRequest: number): number =>
   (requestsPerSecond * cpuMicrosPerRequest) / 1e6;

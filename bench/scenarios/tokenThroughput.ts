@@ -51,23 +51,18 @@ export const tokenThroughput: Scenario = {
           body: tokenRequestBody(client, 'read:users'),
         };
       };
+      const peerSpec = (oidc: typeof peer) => ({
+        url: oidc.info.url,
+        method: 'POST' as const,
+        path: oidc.info.tokenPath,
+        headers: form,
+        body: tokenRequestBody({ clientId: oidc.info.clientId, clientSecret: oidc.info.clientSecret }, 'read:users'),
+      });
       const specs: Record<Case, Awaited<ReturnType<typeof oursSpec>>> = {
         info: await oursSpec(info),
         warn: await oursSpec(warn),
-        oidcProvider: {
-          url: peer.info.url,
-          method: 'POST',
-          path: peer.info.tokenPath,
-          headers: form,
-          body: tokenRequestBody({ clientId: peer.info.clientId, clientSecret: peer.info.clientSecret }, 'read:users'),
-        },
-        oidcProviderLowered: {
-          url: peerLowered.info.url,
-          method: 'POST',
-          path: peerLowered.info.tokenPath,
-          headers: form,
-          body: tokenRequestBody({ clientId: peerLowered.info.clientId, clientSecret: peerLowered.info.clientSecret }, 'read:users'),
-        },
+        oidcProvider: peerSpec(peer),
+        oidcProviderLowered: peerSpec(peerLowered),
       };
       // The peer must issue what ours issues: a JWT access token, not an opaque one.
       const probe = await fetch(new URL(specs.oidcProvider.path, peer.info.url), {
